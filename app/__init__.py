@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from app.db import db
+from config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+babel = Babel()
+csrf = CSRFProtect()
+migrate = Migrate(compare_type=True, render_as_batch=True)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application for a configuration name or class, plus explicit overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(Config.INSTANCE_DIR),
+    )
+    if config is None:
+        config = os.environ.get("APP_CONFIG", "development")
+    app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
+    app.config.update(overrides)
+    if not app.config["DEBUG"] and not app.config["TESTING"]:
+        if app.config["SECRET_KEY"] == Config.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app)
+    csrf.init_app(app)
+
+    from app import models  # noqa: F401  (every model registered before migrations run)
+    from app.frameworks.cli import referentiel_cli
+    from app.frameworks.routes import bp as frameworks_bp
+
+    app.register_blueprint(frameworks_bp)
+    app.cli.add_command(referentiel_cli)
+
+    from app.glossary import template_globals
+
+    app.context_processor(template_globals)
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(404)
+    def not_found(error):  # type: ignore[no-untyped-def]
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(error):  # type: ignore[no-untyped-def]
+        return render_template("errors/403.html"), 403
+
+    return app

@@ -1,0 +1,269 @@
+"""Certifications and their versioned référentiels (activités, compétences, évaluation)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import db, enum_column, utcnow
+
+
+class VersionStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class CompetencyRule(enum.Enum):
+    ALL = "all"
+    MINIMUM = "minimum"
+
+
+class Certification(db.Model):
+    """A certification, identified by its code; everything it says lives in its versions."""
+
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[FrameworkVersion]] = relationship(
+        back_populates="certification", order_by="FrameworkVersion.id"
+    )
+
+
+class FrameworkVersion(db.Model):
+    """The three référentiels of one certification at a point in time."""
+
+    __tablename__ = "framework_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("certification_id", "label"),
+        sa.CheckConstraint("level BETWEEN 1 AND 8", name="level_range"),
+        sa.CheckConstraint(
+            "(competency_rule = 'minimum') = (minimum_criteria IS NOT NULL)",
+            name="minimum_criteria_with_rule",
+        ),
+        sa.CheckConstraint(
+            "(status = 'draft') = (published_at IS NULL)", name="published_at_when_published"
+        ),
+        sa.CheckConstraint(
+            "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_at_when_retired"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certifications.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[VersionStatus] = mapped_column(
+        enum_column(VersionStatus, "version_status"), default=VersionStatus.DRAFT
+    )
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The certification's identity, as this version states it.
+    title: Mapped[str] = mapped_column(sa.String(300))
+    level: Mapped[int]
+    nsf_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    rome_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    formacodes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    certifier_name: Mapped[str] = mapped_column(sa.String(300))
+    certifier_siret: Mapped[str | None] = mapped_column(sa.String(14))
+    competency_rule: Mapped[CompetencyRule] = mapped_column(
+        enum_column(CompetencyRule, "competency_rule"), default=CompetencyRule.ALL
+    )
+    minimum_criteria: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+    retired_at: Mapped[datetime | None]
+    # Bumped on every write to the version or its content; a stale editor is refused.
+    revision: Mapped[int] = mapped_column(default=1)
+
+    certification: Mapped[Certification] = relationship(back_populates="versions")
+    scale_levels: Mapped[list[ScaleLevel]] = relationship(
+        back_populates="version", order_by="ScaleLevel.position", cascade="all, delete-orphan"
+    )
+    domains: Mapped[list[ActivityDomain]] = relationship(
+        back_populates="version", order_by="ActivityDomain.position", cascade="all, delete-orphan"
+    )
+    blocs: Mapped[list[Bloc]] = relationship(
+        back_populates="version", order_by="Bloc.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status is VersionStatus.DRAFT
+
+
+class _VersionContent:
+    """Mixin for rows that belong to one version and so share its immutability."""
+
+    version_id: Mapped[int]
+
+
+class ScaleLevel(_VersionContent, db.Model):
+    __tablename__ = "scale_levels"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "code"),
+        sa.UniqueConstraint("version_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(300))
+    counts_as_acquired: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[FrameworkVersion] = relationship(back_populates="scale_levels")
+
+
+class ActivityDomain(_VersionContent, db.Model):
+    __tablename__ = "activity_domains"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+
+    version: Mapped[FrameworkVersion] = relationship(back_populates="domains")
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="domain", order_by="Activity.position", cascade="all, delete-orphan"
+    )
+
+
+competency_activities = sa.Table(
+    "competency_activities",
+    db.metadata,
+    sa.Column(
+        "competency_id",
+        sa.ForeignKey("competencies.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "activity_id",
+        sa.ForeignKey("activities.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Activity(_VersionContent, db.Model):
+    __tablename__ = "activities"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    domain_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity_domains.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    domain: Mapped[ActivityDomain] = relationship(back_populates="activities")
+    version: Mapped[FrameworkVersion] = relationship()
+
+
+class Bloc(_VersionContent, db.Model):
+    """A bloc de compétences: assessed and validated on its own."""
+
+    __tablename__ = "blocs"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    optional: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[FrameworkVersion] = relationship(back_populates="blocs")
+    modalities: Mapped[list[EvaluationModality]] = relationship(
+        back_populates="bloc", order_by="EvaluationModality.position", cascade="all, delete-orphan"
+    )
+    competencies: Mapped[list[Competency]] = relationship(
+        back_populates="bloc", order_by="Competency.position", cascade="all, delete-orphan"
+    )
+
+
+class EvaluationModality(_VersionContent, db.Model):
+    __tablename__ = "evaluation_modalities"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    bloc_id: Mapped[int] = mapped_column(sa.ForeignKey("blocs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    bloc: Mapped[Bloc] = relationship(back_populates="modalities")
+    version: Mapped[FrameworkVersion] = relationship()
+
+
+class Competency(_VersionContent, db.Model):
+    __tablename__ = "competencies"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    bloc_id: Mapped[int] = mapped_column(sa.ForeignKey("blocs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    statement: Mapped[str] = mapped_column(sa.Text)
+
+    bloc: Mapped[Bloc] = relationship(back_populates="competencies")
+    version: Mapped[FrameworkVersion] = relationship()
+    activities: Mapped[list[Activity]] = relationship(
+        secondary=competency_activities, order_by="Activity.id"
+    )
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="competency", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+
+class Criterion(_VersionContent, db.Model):
+    """A critère d'évaluation: an observable success criterion of one competency."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE")
+    )
+    competency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("competencies.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(40))
+    statement: Mapped[str] = mapped_column(sa.Text)
+
+    competency: Mapped[Competency] = relationship(back_populates="criteria")
+    version: Mapped[FrameworkVersion] = relationship()
+
+
+CONTENT_MODELS = (ScaleLevel, ActivityDomain, Activity, Bloc, EvaluationModality, Competency, Criterion)

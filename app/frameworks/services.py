@@ -1,0 +1,408 @@
+"""Writing and reading frameworks: import, export, publish, retire, compare.
+
+Services change the session; the caller commits (one commit per request or command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, selectinload
+
+from app.db import db, utcnow
+from app.frameworks.models import (
+    CONTENT_MODELS,
+    Activity,
+    ActivityDomain,
+    Bloc,
+    Certification,
+    Competency,
+    CompetencyRule,
+    Criterion,
+    EvaluationModality,
+    FrameworkVersion,
+    ScaleLevel,
+    VersionStatus,
+)
+
+
+class FrameworkError(Exception):
+    """A framework operation refused, with a message for the person who asked."""
+
+
+class ImmutableVersionError(FrameworkError):
+    """An attempt to change a version that is no longer a draft."""
+
+
+# --- immutability ------------------------------------------------------------------------------
+
+
+def _committed_status(version: FrameworkVersion) -> VersionStatus | None:
+    history = inspect(version).attrs.status.history
+    before = list(history.unchanged) + list(history.deleted)
+    return before[0] if before else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_published(session: Session, flush_context: Any, instances: Any) -> None:
+    """Refuse any write to a published or retired version, except retiring it."""
+    for obj in chain(session.dirty, session.deleted):
+        if isinstance(obj, FrameworkVersion):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            before = _committed_status(obj)
+            if before is None or before is VersionStatus.DRAFT:
+                continue
+            if obj in session.deleted:
+                raise ImmutableVersionError(f"la version {obj.label} est publiée : suppression refusée")
+            changed = {
+                attr.key for attr in inspect(obj).attrs if attr.history.has_changes()
+            } - {"updated_at", "revision", "certification"}
+            allowed = {"status", "retired_at"}
+            if before is VersionStatus.PUBLISHED and obj.status is VersionStatus.RETIRED:
+                if changed <= allowed:
+                    continue
+            raise ImmutableVersionError(f"la version {obj.label} est publiée : modification refusée")
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if not isinstance(obj, CONTENT_MODELS):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        version = obj.version
+        if version is None:
+            continue  # an orphan the database will refuse on its own
+        status = _committed_status(version) or version.status
+        if status is not VersionStatus.DRAFT:
+            raise ImmutableVersionError(
+                f"la version {version.label} est publiée : son contenu ne peut plus changer"
+            )
+
+
+# --- import / export -----------------------------------------------------------------------------
+
+
+def import_document(doc: dict[str, Any]) -> FrameworkVersion:
+    """Store a validated document as a new draft version of its certification."""
+    cert_doc = doc["certification"]
+    label = doc["version"]["label"]
+    certification = db.session.scalar(
+        sa.select(Certification).where(Certification.code == cert_doc["code"])
+    )
+    if certification is None:
+        certification = Certification(code=cert_doc["code"])
+        db.session.add(certification)
+    else:
+        exists = db.session.scalar(
+            sa.select(FrameworkVersion.id).where(
+                FrameworkVersion.certification_id == certification.id,
+                FrameworkVersion.label == label,
+            )
+        )
+        if exists:
+            raise FrameworkError(
+                f"la certification {certification.code} a déjà une version « {label} »"
+            )
+    scale = doc["scale"]
+    version = FrameworkVersion(
+        certification=certification,
+        label=label,
+        notes=doc["version"].get("notes", ""),
+        title=cert_doc["title"],
+        level=cert_doc["level"],
+        nsf_codes=list(cert_doc.get("nsf", [])),
+        rome_codes=list(cert_doc.get("rome", [])),
+        formacodes=list(cert_doc.get("formacode", [])),
+        certifier_name=cert_doc["certifier"]["name"],
+        certifier_siret=cert_doc["certifier"].get("siret"),
+        competency_rule=CompetencyRule(scale.get("competency_rule", "all")),
+        minimum_criteria=scale.get("minimum_criteria"),
+    )
+    db.session.add(version)
+    fill_content(version, doc)
+    db.session.flush()
+    return version
+
+
+def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
+    """Create the scale, activities and blocs of `doc` under a new draft `version`."""
+    version.scale_levels = [
+        ScaleLevel(
+            position=i,
+            code=level["code"],
+            label=level["label"],
+            counts_as_acquired=level["acquired"],
+        )
+        for i, level in enumerate(doc["scale"]["levels"])
+    ]
+    activities: dict[str, Activity] = {}
+    domains = []
+    for d, domain_doc in enumerate(doc["activity_domains"]):
+        domain = ActivityDomain(position=d, code=domain_doc["code"], title=domain_doc["title"])
+        for a, act_doc in enumerate(domain_doc["activities"]):
+            activity = Activity(
+                version=version,
+                position=a,
+                code=act_doc["code"],
+                title=act_doc["title"],
+                description=act_doc.get("description", ""),
+            )
+            domain.activities.append(activity)
+            activities[activity.code] = activity
+        domains.append(domain)
+    version.domains = domains
+    blocs = []
+    for b, bloc_doc in enumerate(doc["blocs"]):
+        bloc = Bloc(
+            position=b,
+            code=bloc_doc["code"],
+            title=bloc_doc["title"],
+            description=bloc_doc.get("description", ""),
+            optional=bloc_doc.get("optional", False),
+        )
+        bloc.modalities = [
+            EvaluationModality(
+                version=version,
+                position=m,
+                code=mod["code"],
+                title=mod["title"],
+                description=mod.get("description", ""),
+            )
+            for m, mod in enumerate(bloc_doc["modalities"])
+        ]
+        bloc.competencies = [
+            Competency(
+                version=version,
+                position=c,
+                code=comp["code"],
+                statement=comp["statement"],
+                activities=[activities[code] for code in comp["activities"]],
+                criteria=[
+                    Criterion(version=version, position=k, code=crit["code"], statement=crit["statement"])
+                    for k, crit in enumerate(comp["criteria"])
+                ],
+            )
+            for c, comp in enumerate(bloc_doc["competencies"])
+        ]
+        blocs.append(bloc)
+    version.blocs = blocs
+
+
+def _without_empty(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if mapping.get(key) in ("", [], None):
+            mapping.pop(key, None)
+    return mapping
+
+
+def export_document(version: FrameworkVersion) -> dict[str, Any]:
+    """Return the document of a loaded version (see `load_version`), ready to dump as YAML."""
+    cert: dict[str, Any] = {
+        "code": version.certification.code,
+        "title": version.title,
+        "level": version.level,
+        "nsf": list(version.nsf_codes),
+        "rome": list(version.rome_codes),
+        "formacode": list(version.formacodes),
+        "certifier": _without_empty(
+            {"name": version.certifier_name, "siret": version.certifier_siret}, "siret"
+        ),
+    }
+    scale: dict[str, Any] = {"competency_rule": version.competency_rule.value}
+    if version.minimum_criteria is not None:
+        scale["minimum_criteria"] = version.minimum_criteria
+    scale["levels"] = [
+        {"code": lvl.code, "label": lvl.label, "acquired": lvl.counts_as_acquired}
+        for lvl in version.scale_levels
+    ]
+    return {
+        "format": 1,
+        "certification": _without_empty(cert, "nsf", "rome", "formacode"),
+        "version": _without_empty({"label": version.label, "notes": version.notes}, "notes"),
+        "scale": scale,
+        "activity_domains": [
+            {
+                "code": domain.code,
+                "title": domain.title,
+                "activities": [
+                    _without_empty(
+                        {"code": a.code, "title": a.title, "description": a.description},
+                        "description",
+                    )
+                    for a in domain.activities
+                ],
+            }
+            for domain in version.domains
+        ],
+        "blocs": [
+            {
+                "code": bloc.code,
+                "title": bloc.title,
+                **({"description": bloc.description} if bloc.description else {}),
+                "optional": bloc.optional,
+                "modalities": [
+                    _without_empty(
+                        {"code": m.code, "title": m.title, "description": m.description},
+                        "description",
+                    )
+                    for m in bloc.modalities
+                ],
+                "competencies": [
+                    {
+                        "code": comp.code,
+                        "statement": comp.statement,
+                        "activities": [a.code for a in comp.activities],
+                        "criteria": [
+                            {"code": crit.code, "statement": crit.statement}
+                            for crit in comp.criteria
+                        ],
+                    }
+                    for comp in bloc.competencies
+                ],
+            }
+            for bloc in version.blocs
+        ],
+    }
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def version_query() -> sa.Select[tuple[FrameworkVersion]]:
+    """Select versions with their whole content loaded in a fixed number of queries."""
+    return sa.select(FrameworkVersion).options(
+        selectinload(FrameworkVersion.certification),
+        selectinload(FrameworkVersion.scale_levels),
+        selectinload(FrameworkVersion.domains).selectinload(ActivityDomain.activities),
+        selectinload(FrameworkVersion.blocs).options(
+            selectinload(Bloc.modalities),
+            selectinload(Bloc.competencies).options(
+                selectinload(Competency.activities),
+                selectinload(Competency.criteria),
+            ),
+        ),
+    )
+
+
+def get_certification(code: str) -> Certification:
+    certification = db.session.scalar(sa.select(Certification).where(Certification.code == code))
+    if certification is None:
+        raise FrameworkError(f"certification inconnue : {code}")
+    return certification
+
+
+def load_version(cert_code: str, label: str | None = None) -> FrameworkVersion:
+    """Load one version with all its content; the latest one when `label` is None."""
+    query = (
+        version_query()
+        .join(FrameworkVersion.certification)
+        .where(Certification.code == cert_code)
+    )
+    if label is None:
+        query = query.order_by(FrameworkVersion.id.desc()).limit(1)
+    else:
+        query = query.where(FrameworkVersion.label == label)
+    version = db.session.scalar(query)
+    if version is None:
+        if label is None:
+            raise FrameworkError(f"certification inconnue : {cert_code}")
+        raise FrameworkError(f"{cert_code} n'a pas de version « {label} »")
+    return version
+
+
+def list_versions() -> list[FrameworkVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(FrameworkVersion)
+            .join(FrameworkVersion.certification)
+            .options(selectinload(FrameworkVersion.certification))
+            .order_by(Certification.code, FrameworkVersion.id)
+        )
+    )
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+def publish(version: FrameworkVersion) -> None:
+    """Publish a draft; it can never change again."""
+    if version.status is not VersionStatus.DRAFT:
+        raise FrameworkError(f"la version {version.label} n'est pas un brouillon")
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = utcnow()
+    version.revision += 1
+
+
+def retire(version: FrameworkVersion) -> None:
+    """Retire a published version: no new cohort may start on it."""
+    if version.status is not VersionStatus.PUBLISHED:
+        raise FrameworkError(f"la version {version.label} n'est pas publiée")
+    version.status = VersionStatus.RETIRED
+    version.retired_at = utcnow()
+    version.revision += 1
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One item that differs between two versions."""
+
+    kind: str  # French label: activité, bloc, compétence, critère, modalité
+    code: str
+    before: str | None
+    after: str | None
+
+    @property
+    def change(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "reworded"
+
+
+@dataclass
+class VersionDiff:
+    a: FrameworkVersion
+    b: FrameworkVersion
+    changes: list[Change] = field(default_factory=list)
+
+    def of(self, change: str) -> list[Change]:
+        return [c for c in self.changes if c.change == change]
+
+
+def _items(version: FrameworkVersion) -> Iterable[tuple[str, str, str]]:
+    for domain in version.domains:
+        yield "domaine", domain.code, domain.title
+        for activity in domain.activities:
+            yield "activité", activity.code, activity.title
+    for bloc in version.blocs:
+        yield "bloc", bloc.code, bloc.title
+        for modality in bloc.modalities:
+            yield "modalité", modality.code, modality.title
+        for comp in bloc.competencies:
+            yield "compétence", comp.code, comp.statement
+            for crit in comp.criteria:
+                yield "critère", crit.code, crit.statement
+
+
+def diff(a: FrameworkVersion, b: FrameworkVersion) -> VersionDiff:
+    """List what was added, removed and reworded from loaded version `a` to `b`, by code."""
+    before = {(kind, code): text for kind, code, text in _items(a)}
+    after = {(kind, code): text for kind, code, text in _items(b)}
+    result = VersionDiff(a, b)
+    for key in before.keys() | after.keys():
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            result.changes.append(Change(key[0], key[1], old, new))
+    order = {kind: i for i, kind in enumerate(
+        ("domaine", "activité", "bloc", "modalité", "compétence", "critère")
+    )}
+    result.changes.sort(key=lambda c: (order[c.kind], c.code))
+    return result

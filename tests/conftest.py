@@ -1,0 +1,144 @@
+"""Fixtures: one migrated database per test run, each test inside a rolled-back transaction.
+
+The database is SQLite (a file in a temporary folder) unless TEST_DATABASE_URL names another,
+e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test in CI.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from flask import Flask
+from flask_migrate import upgrade
+
+from app import create_app
+from app.db import db
+
+DATA = Path(__file__).parent / "data"
+REFERENTIEL = Path(__file__).resolve().parents[1] / "referentiel"
+REAL_FILES = sorted(REFERENTIEL.glob("*.yaml"))
+
+
+def database_url(tmp_dir: Path, name: str = "test") -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / name}.sqlite3"
+
+
+def reset_database(url: str) -> None:
+    """Drop every table of the database, so migrations start from nothing."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("app")
+    url = database_url(tmp)
+    reset_database(url)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        WTF_CSRF_ENABLED=False,
+        INSTANCE_DIR=tmp / "instance",
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """Run the test in a transaction that is rolled back, whatever the code commits."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Any):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: Any):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def mini_doc() -> dict[str, Any]:
+    """A fresh copy of the small valid référentiel, to mutate in a test."""
+    return copy.deepcopy(yaml.safe_load((DATA / "mini.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def create_version(db_session: Any, mini_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Import a document (the small one by default) and return its version."""
+    from app.frameworks import services
+
+    def create(doc: dict[str, Any] | None = None, *, publish: bool = False):  # type: ignore[no-untyped-def]
+        version = services.import_document(copy.deepcopy(doc or mini_doc))
+        if publish:
+            services.publish(version)
+        db_session.commit()
+        return version
+
+    return create
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask):  # type: ignore[no-untyped-def]
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
