@@ -43,14 +43,13 @@ class Config:
     # Whether published frameworks can be read without logging in.
     PUBLIC_FRAMEWORKS = _env_bool("PUBLIC_FRAMEWORKS", True)
     BABEL_DEFAULT_LOCALE = "fr"
+    LANGUAGES = ["fr"]  # add "en" once translations/en has a catalog
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    PERMANENT_SESSION_LIFETIME = timedelta(
-        minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 60))
-    )
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 60)))
     TESTING = False
     DEBUG = False
 

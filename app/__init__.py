@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -31,6 +31,14 @@ SECURITY_HEADERS = {
 }
 
 
+def _select_locale() -> str:
+    """French unless the browser prefers a language we have a catalog for."""
+    from flask import current_app, request
+
+    supported = current_app.config["LANGUAGES"]
+    return request.accept_languages.best_match(supported) or supported[0]
+
+
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application for a configuration name or class, plus explicit overrides."""
     app = Flask(
@@ -42,14 +50,14 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
         config = os.environ.get("APP_CONFIG", "development")
     app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
     app.config.update(overrides)
-    if not app.config["DEBUG"] and not app.config["TESTING"]:
-        if app.config["SECRET_KEY"] == Config.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
+    insecure_key = app.config["SECRET_KEY"] == Config.SECRET_KEY
+    if insecure_key and not app.config["DEBUG"] and not app.config["TESTING"]:
+        raise RuntimeError("SECRET_KEY must be set in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
 
     from app import models  # noqa: F401  (every model registered before migrations run)
@@ -64,17 +72,17 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     app.context_processor(template_globals)
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
     @app.errorhandler(404)
-    def not_found(error):  # type: ignore[no-untyped-def]
+    def not_found(error: Exception) -> tuple[str, int]:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(403)
-    def forbidden(error):  # type: ignore[no-untyped-def]
+    def forbidden(error: Exception) -> tuple[str, int]:
         return render_template("errors/403.html"), 403
 
     return app

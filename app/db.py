@@ -6,6 +6,7 @@ code that owns the unit of work (a route after its service call, a CLI command).
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,7 +59,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def enum_column(enum_cls: type, name: str) -> sa.Enum:
+def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """A portable enum: a VARCHAR guarded by a named CHECK constraint, storing the values."""
     return sa.Enum(
         enum_cls,

@@ -1,5 +1,6 @@
 """French words of the UI and documents for the code's states, in one place (gettext)."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 VERSION_STATUS = {
@@ -16,4 +17,8 @@ CHANGE = {
 
 
 def template_globals() -> dict[str, object]:
-    return {"status_labels": VERSION_STATUS, "change_labels": CHANGE}
+    return {
+        "status_labels": VERSION_STATUS,
+        "change_labels": CHANGE,
+        "get_locale": get_locale,
+    }

@@ -69,8 +69,9 @@ def db_session(app: Flask) -> Iterator[Any]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        # Flask-SQLAlchemy's own session class picks engines itself and would ignore `bind`.
+        db.session = sa.orm.scoped_session(
+            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         try:
             yield db.session

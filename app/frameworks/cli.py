@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 from app.db import commit, db
 from app.frameworks import documents, services
 
-referentiel_cli = AppGroup("referentiel", help="Référentiels : valider, importer, exporter, publier.")
+referentiel_cli = AppGroup(
+    "referentiel", help="Référentiels : valider, importer, exporter, publier."
+)
 
 
 def _fail(message: str) -> None:
@@ -60,6 +62,23 @@ def import_command(path: Path) -> None:
         db.session.rollback()
         _fail(str(exc))
     click.echo(f"{version.certification.code} {version.label} importée (brouillon)")
+
+
+@referentiel_cli.command("seed")
+def seed_command() -> None:
+    """Import and publish the référentiels shipped in referentiel/ that are not loaded yet."""
+    paths = sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml"))
+    loaded = []
+    try:
+        for path in paths:
+            version = services.ensure_published(documents.load(path, _max_bytes()))
+            if version is not None:
+                loaded.append(f"{version.certification.code} {version.label}")
+        commit()
+    except documents.DocumentError as exc:
+        db.session.rollback()
+        _fail(f"{path}: {exc}")
+    click.echo(f"publiées : {', '.join(loaded)}" if loaded else "référentiels déjà chargés")
 
 
 @referentiel_cli.command("list")

@@ -104,9 +104,9 @@ def parse_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        where = mark.line + 1 if mark else None
         raise DocumentError(
-            [Problem(f"YAML invalide : {exc.problem or exc.context}", line)]
+            [Problem(f"YAML invalide : {exc.problem or exc.context}", where)]
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentError([Problem(f"YAML invalide : {exc}")]) from None
@@ -119,35 +119,29 @@ def parse_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
 
 def _compose(text: str) -> yaml.Node | None:
     """Compose the YAML node tree, refusing anchors, aliases, tags and runaway structures."""
+
+    def refuse(message: str, event: yaml.Event) -> DocumentError:
+        line = event.start_mark.line + 1 if event.start_mark else None
+        return DocumentError([Problem(f"YAML invalide : {message}", line)])
+
+    # Walk the events first: cheap, and stops alias bombs before anything is built.
+    depth = 0
+    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader), start=1):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise refuse("les ancres et alias YAML (& et *) ne sont pas acceptés", event)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _PLAIN_TAGS:
+            raise refuse(f"étiquette YAML non acceptée : {tag}", event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise refuse("structure trop profonde", event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if count > MAX_NODES:
+            raise refuse("fichier trop grand (trop d'éléments)", event)
     loader = yaml.SafeLoader(text)
     try:
-        # Walk the events first: cheap, and stops alias bombs before anything is built.
-        depth = nodes = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise yaml.MarkedYAMLError(
-                    problem="les ancres et alias YAML (& et *) ne sont pas acceptés",
-                    problem_mark=event.start_mark,
-                )
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _PLAIN_TAGS:
-                raise yaml.MarkedYAMLError(
-                    problem=f"étiquette YAML non acceptée : {tag}",
-                    problem_mark=event.start_mark,
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise yaml.MarkedYAMLError(
-                        problem="structure trop profonde", problem_mark=event.start_mark
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise yaml.MarkedYAMLError(
-                    problem="fichier trop grand (trop d'éléments)", problem_mark=event.start_mark
-                )
         return loader.get_single_node()
     finally:
         loader.dispose()
@@ -161,9 +155,7 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ..
         for key_node, value_node in node.value:
             key = _scalar(key_node)
             if not isinstance(key, str):
-                raise DocumentError(
-                    [Problem("clé non textuelle", key_node.start_mark.line + 1)]
-                )
+                raise DocumentError([Problem("clé non textuelle", key_node.start_mark.line + 1)])
             if key in result:
                 raise DocumentError(
                     [Problem(f"clé « {key} » répétée", key_node.start_mark.line + 1)]
@@ -258,9 +250,11 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
     levels = doc["scale"]["levels"]
     level_codes: set[str] = set()
     for i, level in enumerate(levels):
-        path = ("scale", "levels", i)
+        level_path = ("scale", "levels", i)
         if level["code"] in level_codes:
-            yield Problem(f"niveau d'échelle {level['code']} : code répété", parsed.line_of(path))
+            yield Problem(
+                f"niveau d'échelle {level['code']} : code répété", parsed.line_of(level_path)
+            )
         level_codes.add(level["code"])
     if not any(level["acquired"] for level in levels):
         yield Problem(
@@ -286,7 +280,7 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
     for d, domain in enumerate(doc["activity_domains"]):
         yield from unique(domain["code"], ("activity_domains", d), "domaine")
         for a, activity in enumerate(domain["activities"]):
-            path = ("activity_domains", d, "activities", a)
+            path: tuple[Any, ...] = ("activity_domains", d, "activities", a)
             yield from unique(activity["code"], path, "activité")
             activities.setdefault(activity["code"], path)
 
@@ -327,9 +321,7 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
                 )
     for code, path in activities.items():
         if code not in used:
-            yield Problem(
-                f"activité {code} : reliée à aucune compétence", parsed.line_of(path)
-            )
+            yield Problem(f"activité {code} : reliée à aucune compétence", parsed.line_of(path))
 
 
 def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:

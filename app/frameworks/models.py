@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import db, enum_column, utcnow
+from app.db import Base, enum_column, utcnow
 
 
 class VersionStatus(enum.Enum):
@@ -22,7 +22,7 @@ class CompetencyRule(enum.Enum):
     MINIMUM = "minimum"
 
 
-class Certification(db.Model):
+class Certification(Base):
     """A certification, identified by its code; everything it says lives in its versions."""
 
     __tablename__ = "certifications"
@@ -36,7 +36,7 @@ class Certification(db.Model):
     )
 
 
-class FrameworkVersion(db.Model):
+class FrameworkVersion(Base):
     """The three référentiels of one certification at a point in time."""
 
     __tablename__ = "framework_versions"
@@ -105,7 +105,7 @@ class _VersionContent:
     version_id: Mapped[int]
 
 
-class ScaleLevel(_VersionContent, db.Model):
+class ScaleLevel(_VersionContent, Base):
     __tablename__ = "scale_levels"
     __table_args__ = (
         sa.UniqueConstraint("version_id", "code"),
@@ -124,7 +124,7 @@ class ScaleLevel(_VersionContent, db.Model):
     version: Mapped[FrameworkVersion] = relationship(back_populates="scale_levels")
 
 
-class ActivityDomain(_VersionContent, db.Model):
+class ActivityDomain(_VersionContent, Base):
     __tablename__ = "activity_domains"
     __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
 
@@ -144,7 +144,7 @@ class ActivityDomain(_VersionContent, db.Model):
 
 competency_activities = sa.Table(
     "competency_activities",
-    db.metadata,
+    Base.metadata,
     sa.Column(
         "competency_id",
         sa.ForeignKey("competencies.id", ondelete="CASCADE"),
@@ -159,7 +159,7 @@ competency_activities = sa.Table(
 )
 
 
-class Activity(_VersionContent, db.Model):
+class Activity(_VersionContent, Base):
     __tablename__ = "activities"
     __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
 
@@ -179,7 +179,7 @@ class Activity(_VersionContent, db.Model):
     version: Mapped[FrameworkVersion] = relationship()
 
 
-class Bloc(_VersionContent, db.Model):
+class Bloc(_VersionContent, Base):
     """A bloc de compétences: assessed and validated on its own."""
 
     __tablename__ = "blocs"
@@ -204,7 +204,7 @@ class Bloc(_VersionContent, db.Model):
     )
 
 
-class EvaluationModality(_VersionContent, db.Model):
+class EvaluationModality(_VersionContent, Base):
     __tablename__ = "evaluation_modalities"
     __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
 
@@ -222,7 +222,7 @@ class EvaluationModality(_VersionContent, db.Model):
     version: Mapped[FrameworkVersion] = relationship()
 
 
-class Competency(_VersionContent, db.Model):
+class Competency(_VersionContent, Base):
     __tablename__ = "competencies"
     __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
 
@@ -245,7 +245,7 @@ class Competency(_VersionContent, db.Model):
     )
 
 
-class Criterion(_VersionContent, db.Model):
+class Criterion(_VersionContent, Base):
     """A critère d'évaluation: an observable success criterion of one competency."""
 
     __tablename__ = "criteria"
@@ -266,4 +266,12 @@ class Criterion(_VersionContent, db.Model):
     version: Mapped[FrameworkVersion] = relationship()
 
 
-CONTENT_MODELS = (ScaleLevel, ActivityDomain, Activity, Bloc, EvaluationModality, Competency, Criterion)
+CONTENT_MODELS = (
+    ScaleLevel,
+    ActivityDomain,
+    Activity,
+    Bloc,
+    EvaluationModality,
+    Competency,
+    Criterion,
+)

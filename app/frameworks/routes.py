@@ -29,7 +29,9 @@ def index() -> str:
     ).all()
     # Newest first, each with the version before it (to link the differences).
     versions_of = {
-        cert.id: list(zip(reversed(cert.versions), [*reversed(cert.versions[:-1]), None]))
+        cert.id: list(
+            zip(reversed(cert.versions), [*reversed(cert.versions[:-1]), None], strict=True)
+        )
         for cert in certifications
     }
     return render_template(
@@ -58,7 +60,5 @@ def compare(cert_code: str) -> str:
     label_a, label_b = request.args.get("a"), request.args.get("b")
     if not label_a or not label_b:
         abort(404)
-    result = services.diff(
-        _version_or_404(cert_code, label_a), _version_or_404(cert_code, label_b)
-    )
+    result = services.diff(_version_or_404(cert_code, label_a), _version_or_404(cert_code, label_b))
     return render_template("frameworks/diff.html", diff=result, cert_code=cert_code)

@@ -43,7 +43,7 @@ class ImmutableVersionError(FrameworkError):
 
 
 def _committed_status(version: FrameworkVersion) -> VersionStatus | None:
-    history = inspect(version).attrs.status.history
+    history: Any = inspect(version).attrs.status.history
     before = list(history.unchanged) + list(history.deleted)
     return before[0] if before else None
 
@@ -59,15 +59,21 @@ def _refuse_changes_to_published(session: Session, flush_context: Any, instances
             if before is None or before is VersionStatus.DRAFT:
                 continue
             if obj in session.deleted:
-                raise ImmutableVersionError(f"la version {obj.label} est publiée : suppression refusée")
-            changed = {
-                attr.key for attr in inspect(obj).attrs if attr.history.has_changes()
-            } - {"updated_at", "revision", "certification"}
+                raise ImmutableVersionError(
+                    f"la version {obj.label} est publiée : suppression refusée"
+                )
+            changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()} - {
+                "updated_at",
+                "revision",
+                "certification",
+            }
             allowed = {"status", "retired_at"}
-            if before is VersionStatus.PUBLISHED and obj.status is VersionStatus.RETIRED:
-                if changed <= allowed:
-                    continue
-            raise ImmutableVersionError(f"la version {obj.label} est publiée : modification refusée")
+            retiring = before is VersionStatus.PUBLISHED and obj.status is VersionStatus.RETIRED
+            if retiring and changed <= allowed:
+                continue
+            raise ImmutableVersionError(
+                f"la version {obj.label} est publiée : modification refusée"
+            )
     for obj in chain(session.new, session.dirty, session.deleted):
         if not isinstance(obj, CONTENT_MODELS):
             continue
@@ -76,7 +82,8 @@ def _refuse_changes_to_published(session: Session, flush_context: Any, instances
         version = obj.version
         if version is None:
             continue  # an orphan the database will refuse on its own
-        status = _committed_status(version) or version.status
+        # A version not yet flushed has no status until its column default applies: a draft.
+        status = _committed_status(version) or version.status or VersionStatus.DRAFT
         if status is not VersionStatus.DRAFT:
             raise ImmutableVersionError(
                 f"la version {version.label} est publiée : son contenu ne peut plus changer"
@@ -125,6 +132,26 @@ def import_document(doc: dict[str, Any]) -> FrameworkVersion:
     db.session.add(version)
     fill_content(version, doc)
     db.session.flush()
+    return version
+
+
+def ensure_published(doc: dict[str, Any]) -> FrameworkVersion | None:
+    """Import and publish `doc` unless its certification already has that version.
+
+    Return the new version, or None when there was nothing to do.
+    """
+    exists = db.session.scalar(
+        sa.select(FrameworkVersion.id)
+        .join(FrameworkVersion.certification)
+        .where(
+            Certification.code == doc["certification"]["code"],
+            FrameworkVersion.label == doc["version"]["label"],
+        )
+    )
+    if exists:
+        return None
+    version = import_document(doc)
+    publish(version)
     return version
 
 
@@ -182,7 +209,9 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
                 statement=comp["statement"],
                 activities=[activities[code] for code in comp["activities"]],
                 criteria=[
-                    Criterion(version=version, position=k, code=crit["code"], statement=crit["statement"])
+                    Criterion(
+                        version=version, position=k, code=crit["code"], statement=crit["statement"]
+                    )
                     for k, crit in enumerate(comp["criteria"])
                 ],
             )
@@ -211,6 +240,12 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
         "certifier": _without_empty(
             {"name": version.certifier_name, "siret": version.certifier_siret}, "siret"
         ),
+    }
+    # Activities are listed in the order of the référentiel d'activités.
+    order = {
+        activity: (domain.position, activity.position)
+        for domain in version.domains
+        for activity in domain.activities
     }
     scale: dict[str, Any] = {"competency_rule": version.competency_rule.value}
     if version.minimum_criteria is not None:
@@ -255,7 +290,9 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                     {
                         "code": comp.code,
                         "statement": comp.statement,
-                        "activities": [a.code for a in comp.activities],
+                        "activities": [
+                            a.code for a in sorted(comp.activities, key=lambda a: order[a])
+                        ],
                         "criteria": [
                             {"code": crit.code, "statement": crit.statement}
                             for crit in comp.criteria
@@ -272,7 +309,7 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def version_query() -> sa.Select[tuple[FrameworkVersion]]:
+def version_query() -> sa.Select[Any]:
     """Select versions with their whole content loaded in a fixed number of queries."""
     return sa.select(FrameworkVersion).options(
         selectinload(FrameworkVersion.certification),
@@ -298,9 +335,7 @@ def get_certification(code: str) -> Certification:
 def load_version(cert_code: str, label: str | None = None) -> FrameworkVersion:
     """Load one version with all its content; the latest one when `label` is None."""
     query = (
-        version_query()
-        .join(FrameworkVersion.certification)
-        .where(Certification.code == cert_code)
+        version_query().join(FrameworkVersion.certification).where(Certification.code == cert_code)
     )
     if label is None:
         query = query.order_by(FrameworkVersion.id.desc()).limit(1)
@@ -401,8 +436,11 @@ def diff(a: FrameworkVersion, b: FrameworkVersion) -> VersionDiff:
         old, new = before.get(key), after.get(key)
         if old != new:
             result.changes.append(Change(key[0], key[1], old, new))
-    order = {kind: i for i, kind in enumerate(
-        ("domaine", "activité", "bloc", "modalité", "compétence", "critère")
-    )}
+    order = {
+        kind: i
+        for i, kind in enumerate(
+            ("domaine", "activité", "bloc", "modalité", "compétence", "critère")
+        )
+    }
     result.changes.sort(key=lambda c: (order[c.kind], c.code))
     return result

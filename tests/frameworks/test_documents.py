@@ -100,13 +100,19 @@ def test_unknown_activity_reference(mini_doc: dict[str, Any]) -> None:
     mini_doc["blocs"][0]["competencies"][0]["activities"] = ["A1.1", "A9.9"]
     text = dumped(mini_doc)
     [problem] = problems_of(text)
-    assert problem == f"f.yaml:{line_of(text, 'A9.9')}: compétence C1.1 : activité inconnue « A9.9 »"
+    assert (
+        problem == f"f.yaml:{line_of(text, 'A9.9')}: compétence C1.1 : activité inconnue « A9.9 »"
+    )
 
 
 def test_bloc_without_competencies(mini_doc: dict[str, Any]) -> None:
     mini_doc["blocs"].append(
-        {"code": "BC02", "title": "Vide", "modalities": [{"code": "M2", "title": "Oral"}],
-         "competencies": []}
+        {
+            "code": "BC02",
+            "title": "Vide",
+            "modalities": [{"code": "M2", "title": "Oral"}],
+            "competencies": [],
+        }
     )
     text = dumped(mini_doc)
     [problem] = problems_of(text)
