@@ -7,18 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, render_template
-from flask_babel import Babel
-from flask_migrate import Migrate
-from flask_wtf import CSRFProtect
 
 from app.db import db
+from app.extensions import babel, csrf, login_manager, migrate
 from config import CONFIGS, Config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-babel = Babel()
-csrf = CSRFProtect()
-migrate = Migrate(compare_type=True, render_as_batch=True)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -59,13 +53,22 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
+    login_manager.init_app(app)
 
     from app import models  # noqa: F401  (every model registered before migrations run)
+    from app.cohorts.routes import bp as cohorts_bp
     from app.frameworks.cli import referentiel_cli
+    from app.frameworks.editing import bp as editing_bp
     from app.frameworks.routes import bp as frameworks_bp
+    from app.people.auth import load_user
+    from app.people.cli import users_cli
+    from app.people.routes import bp as people_bp
 
-    app.register_blueprint(frameworks_bp)
+    login_manager.user_loader(load_user)
+    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp):
+        app.register_blueprint(blueprint)
     app.cli.add_command(referentiel_cli)
+    app.cli.add_command(users_cli)
 
     from app.glossary import template_globals
 

@@ -1,5 +1,6 @@
 """Every model of the application, imported in one place for Alembic and the app factory."""
 
+from app.cohorts.models import Cohort, Enrolment, LearnerIdentity  # noqa: F401
 from app.frameworks.models import (  # noqa: F401
     Activity,
     ActivityDomain,
@@ -10,4 +11,12 @@ from app.frameworks.models import (  # noqa: F401
     EvaluationModality,
     FrameworkVersion,
     ScaleLevel,
+)
+from app.people.models import (  # noqa: F401
+    AuditEvent,
+    LoginThrottle,
+    OneTimeToken,
+    Organisation,
+    User,
+    UserRole,
 )

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from flask import Flask
-from flask_migrate import upgrade
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.db import db
@@ -56,7 +56,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         INSTANCE_DIR=tmp / "instance",
     )
     with app.app_context():
-        upgrade()
+        # The schema comes from the models here; tests/test_migrations.py proves the
+        # migrations build the very same schema on this engine.
+        db.create_all()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -82,14 +84,75 @@ def db_session(app: Flask) -> Iterator[Any]:
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests do not share `g` or loaded rows with the test.
+
+    The test keeps an app context open (for its rolled-back transaction), and Flask reuses an
+    open app context for requests; without this, `current_user` and the identity map would
+    leak from one request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, db_session: Any):  # type: ignore[no-untyped-def]
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app: Flask, db_session: Any):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(db_session: Any):  # type: ignore[no-untyped-def]
+    """Make a user with roles (and organisations); the password is "motdepasse-solide-42"."""
+    from app.people.models import Role, User, UserRole
+    from app.people.passwords import hash_password
+
+    counter = {"n": 0}
+    hashes: dict[str, str] = {}  # Argon2 is slow on purpose: hash each password once
+
+    def create(
+        *roles: Role | str,
+        email: str | None = None,
+        name: str | None = None,
+        organisations: list[Any] | None = None,
+        password: str = "motdepasse-solide-42",
+    ):  # type: ignore[no-untyped-def]
+        counter["n"] += 1
+        user = User(
+            email=email or f"personne{counter['n']}@exemple.fr",
+            full_name=name or f"Personne {counter['n']}",
+            password_hash=hashes.setdefault(password, hash_password(password))
+            if password not in hashes
+            else hashes[password],
+            role_rows=[UserRole(role=Role(r)) for r in roles],
+            organisations=list(organisations or []),
+        )
+        db_session.add(user)
+        db_session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def login(client: Any):  # type: ignore[no-untyped-def]
+    """Log `client` in as a user without going through the login form."""
+
+    def log_in(user: Any) -> None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+    return log_in
 
 
 @pytest.fixture

@@ -4,33 +4,51 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.access import public_frameworks
 from app.db import db
 from app.frameworks import services
-from app.frameworks.models import Certification, FrameworkVersion
+from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from app.people.models import Role
 
 bp = Blueprint("frameworks", __name__)
 
 
+def _sees_drafts() -> bool:
+    return current_user.is_authenticated and current_user.has_role(Role.COORDINATOR)
+
+
 def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
+    """Load a version; drafts exist only for coordinators."""
     try:
-        return services.load_version(cert_code, label)
+        version = services.load_version(cert_code, label)
     except services.FrameworkError:
         abort(404)
+    if version.status is VersionStatus.DRAFT and not _sees_drafts():
+        abort(404)
+    return version
 
 
 @bp.get("/")
+@public_frameworks
 def index() -> str:
     certifications = db.session.scalars(
         sa.select(Certification)
         .options(selectinload(Certification.versions))
         .order_by(Certification.code)
     ).all()
+    drafts = _sees_drafts()
+    shown = {
+        cert.id: [v for v in cert.versions if drafts or v.status is not VersionStatus.DRAFT]
+        for cert in certifications
+    }
+    certifications = [cert for cert in certifications if shown[cert.id]]
     # Newest first, each with the version before it (to link the differences).
     versions_of = {
         cert.id: list(
-            zip(reversed(cert.versions), [*reversed(cert.versions[:-1]), None], strict=True)
+            zip(reversed(shown[cert.id]), [*reversed(shown[cert.id][:-1]), None], strict=True)
         )
         for cert in certifications
     }
@@ -40,12 +58,14 @@ def index() -> str:
 
 
 @bp.get("/referentiels/<cert_code>/<label>")
+@public_frameworks
 def version(cert_code: str, label: str) -> str:
     version = _version_or_404(cert_code, label)
     return render_template("frameworks/version.html", version=version)
 
 
 @bp.get("/referentiels/<cert_code>/<label>/matrice")
+@public_frameworks
 def matrix(cert_code: str, label: str) -> str:
     version = _version_or_404(cert_code, label)
     competencies = [c for b in version.blocs for c in b.competencies]
@@ -56,6 +76,7 @@ def matrix(cert_code: str, label: str) -> str:
 
 
 @bp.get("/referentiels/<cert_code>/comparer")
+@public_frameworks
 def compare(cert_code: str) -> str:
     label_a, label_b = request.args.get("a"), request.args.get("b")
     if not label_a or not label_b:

@@ -56,12 +56,17 @@ def test_matrix_marks_each_link(client: Any, real_versions: list[Any]) -> None:
     assert html.count('<td class="link">') == links
 
 
-def test_diff_page(client: Any, create_version: Any, mini_doc: dict[str, Any]) -> None:
+def test_diff_page(
+    client: Any, create_version: Any, mini_doc: dict[str, Any], create_user: Any, login: Any
+) -> None:
     create_version(publish=True)
     doc = copy.deepcopy(mini_doc)
     doc["version"]["label"] = "v2"
     doc["blocs"][0]["title"] = "Animer une coopération territoriale"
     create_version(doc)
+    # v2 is a draft: only coordinators see it.
+    assert client.get("/referentiels/MINI/comparer?a=v1&b=v2").status_code == 404
+    login(create_user("coordinator"))
     html = client.get("/referentiels/MINI/comparer?a=v1&b=v2").get_data(as_text=True)
     assert "reformulé" in html and "<ins>Animer une coopération territoriale</ins>" in html
     assert "0 ajout(s), 0 suppression(s), 1 reformulation(s)" in html
@@ -69,15 +74,41 @@ def test_diff_page(client: Any, create_version: Any, mini_doc: dict[str, Any]) -
     assert client.get("/referentiels/MINI/comparer?a=v1&b=v9").status_code == 404
 
 
-def test_unknown_version_is_404(client: Any, create_version: Any) -> None:
+def test_drafts_are_for_coordinators(
+    client: Any, create_version: Any, create_user: Any, login: Any
+) -> None:
     create_version()
+    assert client.get("/referentiels/MINI/v1").status_code == 404
+    assert "MINI" not in client.get("/").get_data(as_text=True)
+    login(create_user("trainer"))
+    assert client.get("/referentiels/MINI/v1").status_code == 404
+    login(create_user("coordinator"))
+    assert client.get("/referentiels/MINI/v1").status_code == 200
+    assert "brouillon" in client.get("/").get_data(as_text=True)
+
+
+def test_frameworks_can_be_private(
+    app: Any, client: Any, create_version: Any, create_user: Any, login: Any
+) -> None:
+    create_version(publish=True)
+    app.config["PUBLIC_FRAMEWORKS"] = False
+    try:
+        assert client.get("/referentiels/MINI/v1").status_code == 302
+        login(create_user("learner"))
+        assert client.get("/referentiels/MINI/v1").status_code == 200
+    finally:
+        app.config["PUBLIC_FRAMEWORKS"] = True
+
+
+def test_unknown_version_is_404(client: Any, create_version: Any) -> None:
+    create_version(publish=True)
     assert client.get("/referentiels/MINI/v9").status_code == 404
     assert client.get("/referentiels/NOPE/v1/matrice").status_code == 404
 
 
 def test_text_is_escaped(client: Any, create_version: Any, mini_doc: dict[str, Any]) -> None:
     mini_doc["blocs"][0]["competencies"][0]["statement"] = "<script>alert(1)</script> afin de"
-    create_version(mini_doc)
+    create_version(mini_doc, publish=True)
     html = client.get("/referentiels/MINI/v1").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -96,9 +127,9 @@ def test_version_page_query_count_is_fixed(
     client: Any, create_version: Any, mini_doc: dict[str, Any], count_queries: Any, suffix: str
 ) -> None:
     """The small test file and the largest real file take the same number of queries."""
-    create_version()
+    create_version(publish=True)
     big = max((documents.load(p) for p in REAL_FILES), key=lambda d: len(str(d)))
-    create_version(big)
+    create_version(big, publish=True)
     counts = []
     for code, label in (("MINI", "v1"), (big["certification"]["code"], big["version"]["label"])):
         with count_queries() as counter:

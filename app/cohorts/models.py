@@ -1,0 +1,131 @@
+"""Pilot cohorts (promotions), their trainers, learners and the learners' identity data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, enum_column, utcnow
+from app.frameworks.models import FrameworkVersion
+from app.people.models import Organisation, User
+
+
+class AccessRoute(enum.Enum):
+    """Voies d'accès: the fiche's SI_JURY_* routes and the accrochage flow's modaliteAcces."""
+
+    INITIAL_TRAINING = "formation_initiale"
+    APPRENTICESHIP = "apprentissage"
+    CONTINUING_TRAINING = "formation_continue"
+    PROFESSIONALISATION = "contrat_professionnalisation"
+    INDIVIDUAL_APPLICATION = "candidature_individuelle"
+    VAE = "vae"
+
+
+class EnrolmentStatus(enum.Enum):
+    ENROLLED = "enrolled"
+    WITHDRAWN = "withdrawn"
+    CERTIFIED = "certified"
+
+
+class Sex(enum.Enum):
+    FEMALE = "F"
+    MALE = "M"
+
+
+cohort_trainers = sa.Table(
+    "cohort_trainers",
+    Base.metadata,
+    sa.Column("cohort_id", sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class Cohort(Base):
+    """A promotion: one group of learners on one published framework version."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "name"),
+        sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
+    )
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    access_route: Mapped[AccessRoute] = mapped_column(enum_column(AccessRoute, "access_route"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped on every edit; a form sent with an older value is refused (concurrent edit).
+    revision: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation] = relationship()
+    version: Mapped[FrameworkVersion] = relationship()
+    trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.full_name)
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+
+
+class Enrolment(Base):
+    """A learner in a cohort (inscription), with their status."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[EnrolmentStatus] = mapped_column(
+        enum_column(EnrolmentStatus, "enrolment_status"), default=EnrolmentStatus.ENROLLED
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
+    learner: Mapped[User] = relationship()
+
+
+class LearnerIdentity(Base):
+    """Civil identity needed by the certification flows; visible to coordinators only."""
+
+    __tablename__ = "learner_identities"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "birth_commune_code IS NULL OR birth_country_code IS NULL",
+            name="one_birth_place",
+        ),
+        sa.CheckConstraint(
+            "birth_commune_code IS NULL OR length(birth_commune_code) = 5",
+            name="commune_code_length",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    birth_name: Mapped[str] = mapped_column(sa.String(100))
+    usage_name: Mapped[str | None] = mapped_column(sa.String(100))
+    first_names: Mapped[str] = mapped_column(sa.String(200))
+    birth_date: Mapped[dt.date | None]
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, "sex"))
+    # INSEE code of the birth commune (France), or INSEE code of the birth country (99xxx).
+    birth_commune_code: Mapped[str | None] = mapped_column(sa.String(5))
+    birth_country_code: Mapped[str | None] = mapped_column(sa.String(5))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
