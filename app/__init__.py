@@ -73,6 +73,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.glossary import template_globals
 
     app.context_processor(template_globals)
+    app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.after_request
     def security_headers(response: Response) -> Response:
