@@ -23,7 +23,7 @@ run: demo
 
 demo: install
 	$(FLASK) db upgrade
-	$(FLASK) referentiel seed
+	$(FLASK) demo
 
 ## Set up and run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
 test: install

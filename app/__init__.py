@@ -57,6 +57,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
 
     from app import models  # noqa: F401  (every model registered before migrations run)
     from app.cohorts.routes import bp as cohorts_bp
+    from app.demo import demo_command
     from app.frameworks.cli import referentiel_cli
     from app.frameworks.editing import bp as editing_bp
     from app.frameworks.routes import bp as frameworks_bp
@@ -68,6 +69,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(referentiel_cli)
+    app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
 
     from app.glossary import template_globals

@@ -1,0 +1,370 @@
+"""A realistic demo pilot on the real frameworks, for local use only.
+
+`flask demo` builds it once; run again it leaves an existing demo as it is. The accounts have
+known passwords: never run this on a server people use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.cohorts.models import (
+    AccessRoute,
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    LearnerIdentity,
+    Sex,
+)
+from app.db import commit, db
+from app.frameworks import documents, services
+from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from app.people import audit
+from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
+from app.people.passwords import hash_password
+
+DEMO_DOMAIN = "demo.cooperation.test"
+CERTIFIER = ("Le Labo de l'ESS", "44789845200001")  # fictitious SIRETs (valid checksum)
+TRAINING_ORG = ("Savoir Devenir", "52923713600005")
+
+FIRST_NAMES_F = [
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Sarah",
+    "Élodie",
+    "Hélène",
+    "Aïcha",
+    "Margaux",
+    "Nadia",
+    "Zoé",
+    "Maëlle",
+    "Anaïs",
+    "Fatoumata",
+    "Sophie",
+    "Louise",
+    "Agathe",
+]
+FIRST_NAMES_M = [
+    "Lucas",
+    "Hugo",
+    "Thomas",
+    "Mehdi",
+    "Julien",
+    "Nicolas",
+    "Jean-Éric",
+    "Yanis",
+    "Mathieu",
+    "Karim",
+    "Antoine",
+    "Bastien",
+    "Romain",
+    "Youssef",
+    "Gaël",
+    "Pierre-Louis",
+    "Olivier",
+    "Loïc",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "N'Diaye",
+    "Moreau",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Le Goff",
+    "Benali",
+    "Mercier",
+    "Boyer",
+    "Chevalier",
+    "Da Silva",
+    "Lambert",
+    "Fontaine",
+    "Perrin",
+    "Morel",
+    "Girard",
+    "Roux",
+    "Nguyen",
+    "Diallo",
+    "Lemoine",
+    "Carpentier",
+    "Barbier",
+    "Henry",
+    "Leclerc",
+    "Gauthier",
+    "Renaud",
+    "Traoré",
+    "Colin",
+    "Marchand",
+    "Aubert",
+]
+# INSEE codes of birth communes (Paris 11e, Lyon 3e, Nantes, Rennes, Lille, Marseille 5e,
+# Toulouse, Bordeaux, Grenoble, Strasbourg, Ajaccio) and of birth countries (Sénégal, Maroc).
+COMMUNES = [
+    "75111",
+    "69383",
+    "44109",
+    "35238",
+    "59350",
+    "13205",
+    "31555",
+    "33063",
+    "38185",
+    "67482",
+    "2A004",
+]
+COUNTRIES = ["99341", "99350"]
+
+
+@dataclass
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+    name: str
+    cohorts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoCohort:
+    name: str
+    cert_code: str
+    start: dt.date
+    end: dt.date
+    route: AccessRoute
+    size: int
+
+
+def _cohorts(today: dt.date) -> list[DemoCohort]:
+    return [
+        DemoCohort(
+            "Promotion pilote 1 — Animation (2025)",
+            "CTA",
+            dt.date(2025, 3, 10),
+            dt.date(2025, 12, 12),
+            AccessRoute.CONTINUING_TRAINING,
+            16,
+        ),
+        DemoCohort(
+            "Promotion pilote 2 — Développement (2026)",
+            "CTD",
+            dt.date(2026, 2, 2),
+            max(today + dt.timedelta(days=120), dt.date(2026, 12, 18)),
+            AccessRoute.CONTINUING_TRAINING,
+            14,
+        ),
+    ]
+
+
+def demo_exists() -> bool:
+    return (
+        db.session.scalar(sa.select(User.id).where(User.email == f"coordination@{DEMO_DOMAIN}"))
+        is not None
+    )
+
+
+@dataclass
+class DemoLearner:
+    account: DemoAccount
+    first_names: str
+    birth_name: str
+    sex: Sex
+    birth_date: dt.date
+    birth_commune_code: str | None
+    birth_country_code: str | None
+    withdrawn: bool
+
+
+@dataclass
+class DemoPlan:
+    """Everything the demo creates, decided up front from a seed (no database)."""
+
+    coordinator: DemoAccount
+    trainers: list[DemoAccount]
+    jury: DemoAccount
+    cohorts: list[DemoCohort]
+    learners: list[list[DemoLearner]]  # per cohort
+
+    @property
+    def accounts(self) -> list[DemoAccount]:
+        people = [self.coordinator, *self.trainers, self.jury]
+        return people + [learner.account for group in self.learners for learner in group]
+
+
+def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
+    rng = random.Random(seed)
+    cohorts = _cohorts(today)
+    names = [c.name for c in cohorts]
+    plan = DemoPlan(
+        coordinator=DemoAccount(
+            Role.COORDINATOR.value,
+            f"coordination@{DEMO_DOMAIN}",
+            "demo-coordination-2026",
+            "Claire Vasseur",
+            names,
+        ),
+        trainers=[
+            DemoAccount(
+                Role.TRAINER.value,
+                f"formatrice.animation@{DEMO_DOMAIN}",
+                "demo-formation-animation",
+                "Sophie Renard",
+                [names[0]],
+            ),
+            DemoAccount(
+                Role.TRAINER.value,
+                f"formateur.developpement@{DEMO_DOMAIN}",
+                "demo-formation-dev-2026",
+                "Marc Okafor",
+                [names[1]],
+            ),
+        ],
+        jury=DemoAccount(
+            Role.JURY.value, f"jury@{DEMO_DOMAIN}", "demo-jury-2026-session", "Bernadette Lucas"
+        ),
+        cohorts=cohorts,
+        learners=[],
+    )
+    used: set[str] = set()
+    for index, spec in enumerate(cohorts):
+        group = []
+        for n in range(spec.size):
+            female = rng.random() < 0.55
+            first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+            last = rng.choice(LAST_NAMES)
+            base = _slug(f"{first}.{last}")
+            email, suffix = f"{base}@{DEMO_DOMAIN}", 2
+            while email in used:
+                email, suffix = f"{base}{suffix}@{DEMO_DOMAIN}", suffix + 1
+            used.add(email)
+            abroad = rng.random() < 0.1
+            group.append(
+                DemoLearner(
+                    account=DemoAccount(
+                        Role.LEARNER.value,
+                        email,
+                        f"demo-apprenant-{index + 1}{n + 1:02d}",
+                        f"{first} {last}",
+                        [spec.name],
+                    ),
+                    first_names=first,
+                    birth_name=last,
+                    sex=Sex.FEMALE if female else Sex.MALE,
+                    birth_date=dt.date(
+                        rng.randint(1972, 2001), rng.randint(1, 12), rng.randint(1, 28)
+                    ),
+                    birth_commune_code=None if abroad else rng.choice(COMMUNES),
+                    birth_country_code=rng.choice(COUNTRIES) if abroad else None,
+                    withdrawn=n == spec.size - 1,
+                )
+            )
+        plan.learners.append(group)
+    return plan
+
+
+def build_demo(plan: DemoPlan) -> None:
+    """Write the demo of `plan` in the session; the caller commits."""
+    for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
+        services.ensure_published(documents.load(path))
+    certifier = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
+    training = Organisation(
+        name=TRAINING_ORG[0], siret=TRAINING_ORG[1], kind=OrganisationKind.TRAINING
+    )
+    orgs = [certifier, training]
+    db.session.add_all(orgs)
+
+    def user(account: DemoAccount, with_orgs: bool = True) -> User:
+        created = User(
+            email=account.email,
+            full_name=account.name,
+            password_hash=hash_password(account.password),
+            role_rows=[UserRole(role=Role(account.role))],
+            organisations=orgs if with_orgs else [],
+        )
+        db.session.add(created)
+        return created
+
+    coordinator = user(plan.coordinator)
+    trainers = [user(t) for t in plan.trainers]
+    user(plan.jury)
+    versions = {
+        v.certification.code: v
+        for v in db.session.scalars(
+            sa.select(FrameworkVersion)
+            .join(Certification)
+            .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
+            .order_by(FrameworkVersion.id)
+        )
+    }
+    for spec, trainer, group in zip(plan.cohorts, trainers, plan.learners, strict=True):
+        cohort = Cohort(
+            name=spec.name,
+            organisation=training,
+            version=versions[spec.cert_code],
+            start_date=spec.start,
+            end_date=spec.end,
+            access_route=spec.route,
+            trainers=[trainer],
+        )
+        db.session.add(cohort)
+        for planned in group:
+            learner = user(planned.account, with_orgs=False)
+            db.session.add(
+                LearnerIdentity(
+                    user=learner,
+                    birth_name=planned.birth_name,
+                    first_names=planned.first_names,
+                    birth_date=planned.birth_date,
+                    sex=planned.sex,
+                    birth_commune_code=planned.birth_commune_code,
+                    birth_country_code=planned.birth_country_code,
+                )
+            )
+            db.session.add(
+                Enrolment(
+                    cohort=cohort,
+                    learner=learner,
+                    status=EnrolmentStatus.WITHDRAWN
+                    if planned.withdrawn
+                    else EnrolmentStatus.ENROLLED,
+                )
+            )
+    audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_text.lower().replace(" ", "-") if c.isalnum() or c in ".-")
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Afficher les comptes de démo en JSON.")
+@with_appcontext
+def demo_command(as_json: bool) -> None:
+    """Build the demo pilot (local use only); run again, it changes nothing."""
+    plan = plan_demo(dt.date.today())
+    if demo_exists():
+        message = "démo déjà présente"
+    else:
+        build_demo(plan)
+        commit()
+        message = "démo créée"
+    if as_json:
+        click.echo(json.dumps([asdict(a) for a in plan.accounts], ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{message} : {len(plan.accounts)} comptes (usage local uniquement)")
