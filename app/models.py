@@ -1,5 +1,12 @@
 """Every model of the application, imported in one place for Alembic and the app factory."""
 
+from app.assessment.models import (  # noqa: F401
+    CompetencyComment,
+    EvaluationSession,
+    EvidenceFile,
+    Result,
+    ResultHead,
+)
 from app.cohorts.models import Cohort, Enrolment, LearnerIdentity  # noqa: F401
 from app.frameworks.models import (  # noqa: F401
     Activity,
@@ -20,3 +27,5 @@ from app.people.models import (  # noqa: F401
     User,
     UserRole,
 )
+from app.insertion.models import SurveyAnswer  # noqa: F401
+from app.jury.models import BlocDecision, JuryPresentation, JurySession  # noqa: F401

@@ -95,6 +95,8 @@ class Enrolment(Base):
     )
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime | None]
+    # The date of the jury that awarded the whole certification (all mandatory blocs).
+    certified_on: Mapped[dt.date | None]
 
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
     learner: Mapped[User] = relationship()
@@ -127,5 +129,7 @@ class LearnerIdentity(Base):
     birth_commune_code: Mapped[str | None] = mapped_column(sa.String(5))
     birth_country_code: Mapped[str | None] = mapped_column(sa.String(5))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped on every edit; a form sent with an older value is refused (concurrent edit).
+    revision: Mapped[int] = mapped_column(default=1)
 
     user: Mapped[User] = relationship()

@@ -1,0 +1,155 @@
+"""Evaluation sessions and results: an append-only history, with the current value per cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cohorts.models import Cohort, Enrolment
+from app.db import Base, utcnow
+from app.frameworks.models import Bloc, Competency, Criterion, EvaluationModality, ScaleLevel
+from app.people.models import User
+
+session_assessors = sa.Table(
+    "session_assessors",
+    Base.metadata,
+    sa.Column(
+        "session_id", sa.ForeignKey("evaluation_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class EvaluationSession(Base):
+    """A dated evaluation of one bloc of a cohort, by one modality, with its assessors."""
+
+    __tablename__ = "evaluation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    bloc_id: Mapped[int] = mapped_column(sa.ForeignKey("blocs.id", ondelete="RESTRICT"))
+    modality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluation_modalities.id", ondelete="RESTRICT")
+    )
+    session_date: Mapped[dt.date]
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    bloc: Mapped[Bloc] = relationship()
+    modality: Mapped[EvaluationModality | None] = relationship()
+    assessors: Mapped[list[User]] = relationship(secondary=session_assessors)
+
+
+class Result(Base):
+    """One assessor's result for one learner on one criterion. Never updated nor deleted:
+    a correction is a new row, and the latest row of a cell is its current value."""
+
+    __tablename__ = "results"
+    __table_args__ = (sa.Index("ix_results_cell", "enrolment_id", "criterion_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="RESTRICT"))
+    criterion_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("criteria.id", ondelete="RESTRICT"), index=True
+    )
+    # None records that the assessor cleared the cell.
+    level_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scale_levels.id", ondelete="RESTRICT")
+    )
+    assessor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluation_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "web", "xlsx" or "bench": where the value was entered.
+    source: Mapped[str] = mapped_column(sa.String(10), default="web")
+
+    enrolment: Mapped[Enrolment] = relationship()
+    criterion: Mapped[Criterion] = relationship()
+    level: Mapped[ScaleLevel | None] = relationship()
+    assessor: Mapped[User] = relationship()
+    session: Mapped[EvaluationSession | None] = relationship()
+
+
+class ResultHead(Base):
+    """The current result of a cell (a learner × a criterion).
+
+    Kept so that loading a grid reads one row per cell whatever the history's length, and so
+    that a save can lock the cells it changes and detect a concurrent change (`result_id`
+    differs from the one the grid was loaded with).
+    """
+
+    __tablename__ = "result_heads"
+
+    enrolment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("criteria.id", ondelete="RESTRICT"), primary_key=True
+    )
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("results.id", ondelete="RESTRICT"))
+    level_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scale_levels.id", ondelete="RESTRICT")
+    )
+
+    result: Mapped[Result] = relationship()
+
+
+class CompetencyComment(Base):
+    """A trainer's comment on one learner's competency; append-only like results."""
+
+    __tablename__ = "competency_comments"
+    __table_args__ = (
+        sa.Index("ix_competency_comments_cell", "enrolment_id", "competency_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="RESTRICT"))
+    competency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("competencies.id", ondelete="RESTRICT"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluation_sessions.id", ondelete="RESTRICT")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    competency: Mapped[Competency] = relationship()
+    author: Mapped[User] = relationship()
+
+
+class EvidenceFile(Base):
+    """A file attached to a learner's competency (pièce justificative), stored outside the
+    web root under a random name; served only to people who may see that learner."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="RESTRICT"), index=True
+    )
+    competency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("competencies.id", ondelete="RESTRICT")
+    )
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    competency: Mapped[Competency] = relationship()
+    uploaded_by: Mapped[User] = relationship()
