@@ -50,12 +50,59 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 60)))
+    # --- accounts (app/people) ---
+    # One-time links: invitation (hours) and password reset (minutes).
+    INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", 7 * 24))
+    PASSWORD_RESET_TTL_MINUTES = int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 60))
+    # Failed logins: after N failures within the window, the key is locked for a while.
+    # Per e-mail address typed, and per client address (higher: offices share one address).
+    LOGIN_THROTTLE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FAILURES", 5))
+    LOGIN_THROTTLE_ADDRESS_FAILURES = int(os.environ.get("LOGIN_THROTTLE_ADDRESS_FAILURES", 20))
+    LOGIN_THROTTLE_WINDOW_MINUTES = int(os.environ.get("LOGIN_THROTTLE_WINDOW_MINUTES", 15))
+    LOGIN_THROTTLE_LOCK_MINUTES = int(os.environ.get("LOGIN_THROTTLE_LOCK_MINUTES", 15))
+    # E-mail: sent over SMTP when MAIL_SERVER is set, otherwise written as .eml files to
+    # MAIL_OUTBOX (default: INSTANCE_DIR / "outbox", resolved when a mail is written).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "ne-pas-repondre@localhost")
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")
+    # --- end accounts ---
+    # --- evidence (app/assessment/evidence.py) ---
+    # Largest evidence file (pièce justificative) accepted, in bytes. Files are stored in
+    # EVIDENCE_DIR, outside the web root (default: INSTANCE_DIR / "evidence", resolved on use).
+    EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+    EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR")
+    # Largest request body accepted at all: one evidence file plus the form around it.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", EVIDENCE_MAX_BYTES + 256 * 1024))
+    # --- end evidence ---
+    # --- exports and background jobs (app/exports_history, app/jobs) ---
+    # Every export is kept in EXPORTS_DIR (default: INSTANCE_DIR / "exports", resolved on use).
+    EXPORTS_DIR = os.environ.get("EXPORTS_DIR")
+    # Accrochage flow to the Caisse des Dépôts: the certifier's idClient (8 characters) and
+    # idContrat (up to 20), given by the Caisse des Dépôts; idFlux starts with the prefix.
+    ACCROCHAGE_ID_CLIENT = os.environ.get("ACCROCHAGE_ID_CLIENT", "")
+    ACCROCHAGE_ID_CONTRAT = os.environ.get("ACCROCHAGE_ID_CONTRAT", "")
+    ACCROCHAGE_ID_FLUX_PREFIX = os.environ.get("ACCROCHAGE_ID_FLUX_PREFIX", "COOP")
+    # Run background jobs inside the request that starts them (no worker needed); otherwise
+    # `flask jobs work` runs them. On in development, off elsewhere.
+    JOBS_INLINE = _env_bool("JOBS_INLINE", False)
+    # Worker: seconds between polls of an empty queue; a job still "running" after
+    # JOBS_STALE_MINUTES (its worker died) is queued again, up to JOBS_MAX_ATTEMPTS runs.
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", 2))
+    JOBS_STALE_MINUTES = int(os.environ.get("JOBS_STALE_MINUTES", 30))
+    JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", 3))
+    # --- end exports and background jobs ---
     TESTING = False
     DEBUG = False
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    JOBS_INLINE = _env_bool("JOBS_INLINE", True)
 
 
 class TestingConfig(Config):

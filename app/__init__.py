@@ -27,9 +27,11 @@ SECURITY_HEADERS = {
 
 def _select_locale() -> str:
     """French unless the browser prefers a language we have a catalog for."""
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return supported[0]
     return request.accept_languages.best_match(supported) or supported[0]
 
 
@@ -56,6 +58,8 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     login_manager.init_app(app)
 
     from app import models  # noqa: F401  (every model registered before migrations run)
+    from app.assessment.cli import grid_cli
+    from app.assessment.routes import bp as assessment_bp
     from app.cohorts.routes import bp as cohorts_bp
     from app.demo import demo_command
     from app.frameworks.cli import referentiel_cli
@@ -66,11 +70,31 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.people.routes import bp as people_bp
 
     login_manager.user_loader(load_user)
-    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp):
+    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp, assessment_bp):
         app.register_blueprint(blueprint)
+    from app.jury.routes import bp as jury_bp
+
+    app.register_blueprint(jury_bp)
+    from app.insertion.routes import bp as insertion_bp
+
+    app.register_blueprint(insertion_bp)
+    from app.assessment.evidence_routes import bp as evidence_bp
+
+    app.register_blueprint(evidence_bp)
     app.cli.add_command(referentiel_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(grid_cli)
+
+    from app.exports_history.cli import accrochage_cli, fiche_cli
+    from app.exports_history.routes import bp as exports_bp
+    from app.exports_history.tasks import register_jobs
+    from app.jobs.cli import jobs_cli
+
+    app.register_blueprint(exports_bp)
+    register_jobs(app)
+    for group in (jobs_cli, fiche_cli, accrochage_cli):
+        app.cli.add_command(group)
 
     from app.glossary import template_globals
 

@@ -8,6 +8,7 @@ from app.assessment.models import (  # noqa: F401
     ResultHead,
 )
 from app.cohorts.models import Cohort, Enrolment, LearnerIdentity  # noqa: F401
+from app.exports_history.models import ExportRecord  # noqa: F401
 from app.frameworks.models import (  # noqa: F401
     Activity,
     ActivityDomain,
@@ -19,6 +20,9 @@ from app.frameworks.models import (  # noqa: F401
     FrameworkVersion,
     ScaleLevel,
 )
+from app.insertion.models import SurveyAnswer  # noqa: F401
+from app.jobs.models import Job  # noqa: F401
+from app.jury.models import BlocDecision, JuryPresentation, JurySession  # noqa: F401
 from app.people.models import (  # noqa: F401
     AuditEvent,
     LoginThrottle,
@@ -27,5 +31,3 @@ from app.people.models import (  # noqa: F401
     User,
     UserRole,
 )
-from app.insertion.models import SurveyAnswer  # noqa: F401
-from app.jury.models import BlocDecision, JuryPresentation, JurySession  # noqa: F401

@@ -2,6 +2,473 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from pathlib import Path
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from app.access import can_manage_cohort, can_manage_identity, roles, staff_cohort_query
+from app.cohorts import importer, services
+from app.cohorts.forms import (
+    ActionForm,
+    AssignTrainerForm,
+    CohortEditForm,
+    CohortForm,
+    ConfirmImportForm,
+    IdentityForm,
+    ImportForm,
+    LearnerForm,
+    OrganisationForm,
+    StatusForm,
+)
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
+from app.db import commit, db
+from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.people import mail
+from app.people.models import OrganisationKind, Role, User
 
 bp = Blueprint("cohorts", __name__)
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _cohort_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
+    """A cohort the person works on (404 otherwise); with `manage`, one they may change."""
+    cohort = db.session.scalar(staff_cohort_query(_me()).where(Cohort.id == cohort_id))
+    if cohort is None:
+        abort(404)
+    if manage and not can_manage_cohort(_me(), cohort):
+        abort(403)
+    return cohort
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+@roles(Role.COORDINATOR)
+def organisations() -> str:
+    return render_template("cohorts/organisations.html", organisations=_me().organisations)
+
+
+@bp.route("/organisations/nouvelle", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_organisation() -> str | Response:
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            services.create_organisation(
+                name=form.name.data,
+                kind=OrganisationKind(form.kind.data),
+                siret=form.siret.data,
+                creator=_me(),
+            )
+            commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(_("Un organisme porte déjà ce nom ou ce SIRET."))
+        else:
+            flash(_("Organisme « %(name)s » créé.", name=form.name.data), "success")
+            return redirect(url_for(".organisations"))
+    return render_template("cohorts/organisation_form.html", form=form)
+
+
+# --- cohorts -----------------------------------------------------------------------------------
+
+
+@bp.get("/promotions")
+@roles(Role.COORDINATOR, Role.TRAINER, Role.LEARNER)
+def index() -> str | Response:
+    me = _me()
+    if not me.has_role(Role.COORDINATOR, Role.TRAINER):
+        return redirect(url_for(".me"))
+    cohorts = db.session.scalars(
+        staff_cohort_query(me)
+        .options(
+            sa.orm.joinedload(Cohort.organisation),
+            sa.orm.joinedload(Cohort.version).joinedload(FrameworkVersion.certification),
+        )
+        .order_by(Cohort.start_date.desc(), Cohort.name)
+    ).all()
+    counts = services.enrolment_counts([c.id for c in cohorts])
+    return render_template(
+        "cohorts/index.html",
+        cohorts=cohorts,
+        counts=counts,
+        coordinator=me.has_role(Role.COORDINATOR),
+    )
+
+
+def _published_versions() -> list[FrameworkVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(FrameworkVersion)
+            .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
+            .options(sa.orm.joinedload(FrameworkVersion.certification))
+            .order_by(FrameworkVersion.title, FrameworkVersion.id)
+        )
+    )
+
+
+@bp.route("/promotions/nouvelle", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new() -> str | Response:
+    me = _me()
+    form = CohortForm(organisations=me.organisations, versions=_published_versions())
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                name=form.name.data,
+                organisation=form.organisations[form.organisation_id.data],
+                version=form.version,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                access_route=AccessRoute(form.access_route.data),
+            )
+            commit()
+        except services.CohortError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(_("Cet organisme a déjà une promotion de ce nom."))
+        else:
+            flash(_("Promotion « %(name)s » ouverte.", name=cohort.name), "success")
+            return redirect(url_for(".show", cohort_id=cohort.id))
+    return render_template("cohorts/cohort_form.html", form=form, cohort=None)
+
+
+@bp.get("/promotions/<int:cohort_id>")
+@roles(Role.COORDINATOR, Role.TRAINER)
+def show(cohort_id: int) -> str:
+    me = _me()
+    cohort = services.load_cohort_page(staff_cohort_query(me), cohort_id)
+    if cohort is None:
+        abort(404)
+    manage = can_manage_cohort(me, cohort)
+    enrolments = sorted(cohort.enrolments, key=lambda e: (e.learner.full_name.lower(), e.id))
+    context: dict[str, Any] = {}
+    if manage:
+        assigned = {t.id for t in cohort.trainers}
+        context = {
+            "assign_form": AssignTrainerForm(
+                trainers=[t for t in services.trainer_choices(me) if t.id not in assigned]
+            ),
+            "status_forms": {
+                e.id: StatusForm(prefix=f"e{e.id}", status=e.status.value) for e in enrolments
+            },
+            "action_form": ActionForm(),
+            "identities": services.identities_of([e.learner_id for e in enrolments]),
+        }
+    return render_template(
+        "cohorts/show.html", cohort=cohort, enrolments=enrolments, manage=manage, **context
+    )
+
+
+@bp.route("/promotions/<int:cohort_id>/modifier", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def edit(cohort_id: int) -> str | Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    form = CohortEditForm(
+        data={
+            "name": cohort.name,
+            "start_date": cohort.start_date,
+            "end_date": cohort.end_date,
+            "access_route": cohort.access_route.value,
+            "revision": cohort.revision,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_cohort(
+                cohort,
+                revision=form.revision.data,
+                name=form.name.data,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                access_route=AccessRoute(form.access_route.data),
+            )
+            commit()
+        except services.CohortError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(_("Cet organisme a déjà une promotion de ce nom."))
+        else:
+            flash(_("Promotion enregistrée."), "success")
+            return redirect(url_for(".show", cohort_id=cohort.id))
+    return render_template("cohorts/cohort_form.html", form=form, cohort=cohort)
+
+
+# --- trainers ----------------------------------------------------------------------------------
+
+
+@bp.post("/promotions/<int:cohort_id>/formateurs")
+@roles(Role.COORDINATOR)
+def assign_trainer(cohort_id: int) -> Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    form = AssignTrainerForm(trainers=services.trainer_choices(_me()))
+    if form.validate_on_submit():
+        trainer = form.trainers[form.user_id.data]
+        services.assign_trainer(cohort, trainer)
+        commit()
+        flash(_("%(name)s est affecté·e à la promotion.", name=trainer.full_name), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for(".show", cohort_id=cohort.id))
+
+
+@bp.post("/promotions/<int:cohort_id>/formateurs/<int:user_id>/retirer")
+@roles(Role.COORDINATOR)
+def unassign_trainer(cohort_id: int, user_id: int) -> Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    trainer = next((t for t in cohort.trainers if t.id == user_id), None)
+    if trainer is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        services.unassign_trainer(cohort, trainer)
+        commit()
+        flash(_("%(name)s est retiré·e de la promotion.", name=trainer.full_name), "success")
+    return redirect(url_for(".show", cohort_id=cohort.id))
+
+
+# --- enrolments --------------------------------------------------------------------------------
+
+
+@bp.route("/promotions/<int:cohort_id>/apprenants/nouveau", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_learner(cohort_id: int) -> str | Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    form = LearnerForm()
+    if form.validate_on_submit():
+        try:
+            result = services.enrol_learner(cohort, form.learner_data(form.email.data), actor=_me())
+            commit()
+        except services.CohortError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.email.errors.append(
+                _("%(email)s est déjà inscrit·e dans cette promotion.", email=form.email.data)
+            )
+        else:
+            name = result.enrolment.learner.full_name
+            if result.invitation is not None:
+                mail.send_quietly(result.invitation)
+                flash(
+                    _("%(name)s est inscrit·e ; une invitation lui est envoyée.", name=name),
+                    "success",
+                )
+            elif result.identity_kept:
+                flash(
+                    _(
+                        "%(name)s avait déjà un compte : inscrit·e, son identité enregistrée "
+                        "est conservée.",
+                        name=name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("%(name)s avait déjà un compte : inscrit·e.", name=name), "success")
+            return redirect(url_for(".show", cohort_id=cohort.id))
+    return render_template("cohorts/learner_form.html", form=form, cohort=cohort)
+
+
+@bp.post("/promotions/<int:cohort_id>/apprenants/<int:enrolment_id>/statut")
+@roles(Role.COORDINATOR)
+def set_status(cohort_id: int, enrolment_id: int) -> Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        abort(404)
+    form = StatusForm(prefix=f"e{enrolment.id}")
+    if form.validate_on_submit():
+        services.set_status(enrolment, EnrolmentStatus(form.status.data))
+        commit()
+        flash(_("Statut de %(name)s enregistré.", name=enrolment.learner.full_name), "success")
+    else:
+        flash(_("Statut invalide : rien n'a été changé."), "error")
+    return redirect(url_for(".show", cohort_id=cohort.id))
+
+
+def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:
+    if identity is None:
+        return {"revision": 0}
+    return {
+        "first_names": identity.first_names,
+        "birth_name": identity.birth_name,
+        "usage_name": identity.usage_name,
+        "birth_date": identity.birth_date,
+        "sex": identity.sex.value if identity.sex else "",
+        "birth_commune_code": identity.birth_commune_code,
+        "birth_country_code": identity.birth_country_code,
+        "revision": identity.revision,
+    }
+
+
+@bp.route("/apprenants/<int:user_id>/identite", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def identity(user_id: int) -> str | Response:
+    learner = db.session.get(User, user_id)
+    if learner is None or not can_manage_identity(_me(), user_id):
+        abort(404)
+    current = db.session.get(LearnerIdentity, user_id)
+    form = IdentityForm(data=_identity_data(current))
+    if form.validate_on_submit():
+        data = services.IdentityData(
+            first_names=form.first_names.data,
+            birth_name=form.birth_name.data,
+            usage_name=form.usage_name.data or None,
+            birth_date=form.birth_date.data,
+            sex=form.sex_value,
+            birth_commune_code=form.birth_commune_code.data or None,
+            birth_country_code=form.birth_country_code.data or None,
+        )
+        try:
+            services.save_identity(learner, data, revision=form.revision.data or 0)
+            commit()
+        except services.CohortError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Identité enregistrée."), "success")
+            return redirect(url_for(".identity", user_id=user_id))
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .join(Enrolment.cohort)
+        .where(
+            Enrolment.learner_id == user_id,
+            Cohort.organisation_id.in_([org.id for org in _me().organisations]),
+        )
+        .options(sa.orm.contains_eager(Enrolment.cohort))
+        .order_by(Cohort.start_date)
+    ).all()
+    return render_template(
+        "cohorts/identity.html", form=form, learner=learner, enrolments=enrolments
+    )
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _upload_folder() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"]) / "imports"
+
+
+def _too_large_message() -> str:
+    return _(
+        "Le fichier dépasse %(size)s Mo : découpez-le en plusieurs fichiers.",
+        size=importer.MAX_BYTES // (1024 * 1024),
+    )
+
+
+@bp.route("/promotions/<int:cohort_id>/import", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    page: dict[str, Any] = {"cohort": cohort, "parsed": None, "plan": None}
+    # Refuse a huge body before reading it; the parser says the same for a smaller excess.
+    request.max_content_length = importer.MAX_BYTES + 64 * 1024
+    try:
+        form = ImportForm()
+        submitted = form.validate_on_submit()
+    except RequestEntityTooLarge:
+        form = ImportForm(formdata=None)
+        form.spreadsheet.errors = [_too_large_message()]
+        return render_template("cohorts/import.html", form=form, **page), 413
+    if submitted:
+        upload = form.spreadsheet.data
+        filename = upload.filename or ""
+        data = upload.read(importer.MAX_BYTES + 1)
+        parsed = importer.parse(data, filename)
+        page.update(parsed=parsed, filename=filename)
+        if parsed.rows:
+            page["plan"] = plan = services.plan_import(cohort, parsed)
+            if parsed.ok and plan.to_enrol:
+                key = services.store_upload(_upload_folder(), cohort, _me(), data, filename)
+                page["confirm_form"] = ConfirmImportForm(
+                    formdata=None, upload=key, filename=filename
+                )
+    return render_template("cohorts/import.html", form=form, **page)
+
+
+@bp.post("/promotions/<int:cohort_id>/import/confirmer")
+@roles(Role.COORDINATOR)
+def confirm_import(cohort_id: int) -> str | Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    form = ConfirmImportForm()
+    key = form.upload.data or ""
+    data = services.read_upload(_upload_folder(), key, cohort, _me())
+    if not form.validate_on_submit() or data is None:
+        flash(_("Ce fichier n'est plus disponible : déposez-le de nouveau."), "error")
+        return redirect(url_for(".import_learners", cohort_id=cohort.id))
+    filename = form.filename.data or key
+    # The stored file is read and checked again: nothing is taken on trust from the preview.
+    parsed = importer.parse(data, key)
+    try:
+        result = services.import_learners(cohort, parsed, filename, actor=_me())
+        commit()
+    except services.CohortError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        page = {
+            "cohort": cohort,
+            "form": ImportForm(formdata=None),
+            "parsed": parsed,
+            "plan": services.plan_import(cohort, parsed) if parsed.rows else None,
+            "filename": filename,
+        }
+        return render_template("cohorts/import.html", **page)
+    except IntegrityError:
+        db.session.rollback()
+        flash(
+            _(
+                "Une autre inscription a eu lieu pendant l'import : rien n'a été importé. "
+                "Vérifiez de nouveau le fichier."
+            ),
+            "error",
+        )
+        return redirect(url_for(".import_learners", cohort_id=cohort.id))
+    services.discard_upload(_upload_folder(), key)
+    for invitation in result.invitations:
+        mail.send_quietly(invitation)
+    flash(
+        _(
+            "%(count)s apprenant·es inscrit·es, dont %(new)s invité·es à créer leur compte.",
+            count=result.plan.to_enrol,
+            new=len(result.invitations),
+        ),
+        "success",
+    )
+    return redirect(url_for(".show", cohort_id=cohort.id))
+
+
+# --- the learner's own page --------------------------------------------------------------------
+
+
+@bp.get("/me")
+@roles(Role.LEARNER)
+def me() -> str:
+    enrolments = services.enrolments_of(_me())
+    return render_template("cohorts/me.html", enrolments=enrolments)

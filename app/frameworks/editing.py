@@ -2,6 +2,320 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.access import roles
+from app.db import commit, db
+from app.frameworks import editing_services as editing
+from app.frameworks import forms
+from app.frameworks.models import Certification, FrameworkVersion
+from app.frameworks.services import FrameworkError, ImmutableVersionError
+from app.people.models import Role
 
 bp = Blueprint("editor", __name__, url_prefix="/edition")
+
+Page = str | Response | tuple[str, int]
+T = TypeVar("T")
+
+
+@bp.errorhandler(ImmutableVersionError)
+def refused(error: ImmutableVersionError) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("editor/refused.html", message=str(error)), 409
+
+
+def _version_or_404(version_id: int) -> FrameworkVersion:
+    version = editing.load_version_by_id(version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _draft(version_id: int) -> FrameworkVersion:
+    """The draft to edit; a published or retired version is refused (409)."""
+    version = _version_or_404(version_id)
+    if not version.is_editable:
+        raise ImmutableVersionError(
+            _(
+                "La version %(label)s n'est plus un brouillon : elle ne peut plus être modifiée. "
+                "Copiez-la en un nouveau brouillon pour la faire évoluer.",
+                label=version.label,
+            )
+        )
+    return version
+
+
+def _item(version: FrameworkVersion, kind: editing.Kind, item_id: int) -> Any:
+    item = db.session.get(kind.model, item_id)
+    if item is None or item.version_id != version.id:
+        abort(404)
+    return item
+
+
+def _kind(slug: str) -> editing.Kind:
+    if slug not in editing.KINDS:
+        abort(404)
+    return editing.KINDS[slug]
+
+
+def _attempt(change: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Apply a service change and commit; return its result, or why it was refused."""
+    try:
+        result = change()
+        commit()
+    except ImmutableVersionError:
+        raise
+    except FrameworkError as exc:
+        db.session.rollback()
+        return None, str(exc)
+    except IntegrityError:
+        db.session.rollback()
+        return None, _("Ce code ou ce libellé vient d'être pris : rechargez la page.")
+    return result, None
+
+
+def _to_edit(version: FrameworkVersion, anchor: str | None = None) -> Response:
+    return redirect(url_for("editor.edit", version_id=version.id, _anchor=anchor))
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles(Role.COORDINATOR)
+def index() -> str:
+    certifications = db.session.scalars(
+        sa.select(Certification)
+        .options(selectinload(Certification.versions))
+        .order_by(Certification.code)
+    ).all()
+    return render_template(
+        "editor/index.html", certifications=certifications, retire_form=forms.RetireForm()
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_draft() -> Page:
+    form = forms.NewDraftForm()
+    refusal = None
+    if form.validate_on_submit():
+        created, refusal = _attempt(lambda: editing.start_draft(**form.values()))
+        if created is not None:
+            flash(_("Brouillon créé."), "success")
+            return _to_edit(created)
+    codes = db.session.scalars(sa.select(Certification.code).order_by(Certification.code)).all()
+    return render_template("editor/new.html", form=form, codes=codes, refusal=refusal)
+
+
+@bp.route("/<int:version_id>/copier", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def copy(version_id: int) -> Page:
+    source = _version_or_404(version_id)
+    form = forms.CopyForm(source=source)
+    refusal = None
+    if form.validate_on_submit():
+        created, refusal = _attempt(lambda: editing.copy_version(source, form.label.data))
+        if created is not None:
+            flash(_("Brouillon %(label)s créé par copie.", label=form.label.data), "success")
+            return _to_edit(created)
+    return render_template("editor/copy.html", form=form, source=source, refusal=refusal)
+
+
+@bp.get("/<int:version_id>")
+@roles(Role.COORDINATOR)
+def edit(version_id: int) -> Page:
+    version = _draft(version_id)
+    return _edit_page(version)
+
+
+def _edit_page(version: FrameworkVersion, refusal: str | None = None, status: int = 200) -> Page:
+    return (
+        render_template(
+            "editor/edit.html",
+            version=version,
+            problems=editing.validation_problems(version),
+            refusal=refusal,
+            item_name=editing.item_name,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:version_id>/identite", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def metadata(version_id: int) -> Page:
+    version = _draft(version_id)
+    form = forms.MetadataForm(obj=version, version=version)
+    refusal = None
+    if form.validate_on_submit():
+        refusal = _attempt(
+            lambda: editing.update_metadata(version, form.loaded_revision, form.values())
+        )[1]
+        if refusal is None:
+            flash(_("Identité de la certification enregistrée."), "success")
+            return _to_edit(version, "identite")
+    return _form_page(version, form, refusal, title=_("Identité de la certification"))
+
+
+def _form_page(
+    version: FrameworkVersion,
+    form: forms.DraftForm,
+    refusal: str | None,
+    title: str,
+    action: str | None = None,
+    delete_url: str | None = None,
+) -> Page:
+    page = render_template(
+        "editor/form.html",
+        version=version,
+        form=form,
+        refusal=refusal,
+        title=title,
+        action=action,
+        delete_url=delete_url,
+    )
+    return (page, 409) if refusal else page
+
+
+# --- items ---------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:version_id>/<kind>/ajouter", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def add_item(version_id: int, kind: str) -> Page:
+    version = _draft(version_id)
+    spec = _kind(kind)
+    parent: Any = version
+    if spec.parent is not None:
+        parent_id = request.args.get("dans", type=int)
+        if parent_id is None:
+            abort(404)
+        parent = _item(version, editing.KINDS[spec.parent], parent_id)
+    extra = {"domain_id": parent.id} if kind == "activite" else {}
+    form = forms.ITEM_FORMS[kind](version=version, revision=version.revision, **extra)
+    refusal = None
+    if form.validate_on_submit():
+        added, refusal = _attempt(
+            lambda: editing.add_item(version, form.loaded_revision, spec, parent, form.values())
+        )
+        if added is not None:
+            flash(_("%(item)s ajouté(e).", item=editing.item_name(added).capitalize()), "success")
+            return _to_edit(version, f"{kind}-{added.id}")
+    if parent is version:
+        title = _("Ajouter : %(kind)s", kind=spec.label)
+    else:
+        title = _(
+            "Ajouter : %(kind)s à %(parent)s", kind=spec.label, parent=editing.item_name(parent)
+        )
+    return _form_page(version, form, refusal, title=title)
+
+
+@bp.route("/<int:version_id>/<kind>/<int:item_id>", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def edit_item(version_id: int, kind: str, item_id: int) -> Page:
+    version = _draft(version_id)
+    spec = _kind(kind)
+    item = _item(version, spec, item_id)
+    extra = {"activity_ids": [a.id for a in item.activities]} if kind == "competence" else {}
+    form = forms.ITEM_FORMS[kind](
+        obj=item, version=version, item=item, revision=version.revision, **extra
+    )
+    refusal = None
+    if form.validate_on_submit():
+        refusal = _attempt(
+            lambda: editing.update_item(version, form.loaded_revision, spec, item, form.values())
+        )[1]
+        if refusal is None:
+            flash(
+                _("%(item)s enregistré(e).", item=editing.item_name(item).capitalize()), "success"
+            )
+            return _to_edit(version, f"{kind}-{item.id}")
+    return _form_page(
+        version,
+        form,
+        refusal,
+        title=_("Modifier : %(item)s", item=editing.item_name(item)),
+        delete_url=url_for("editor.delete_item", version_id=version.id, kind=kind, item_id=item.id),
+    )
+
+
+@bp.post("/<int:version_id>/<kind>/<int:item_id>/supprimer")
+@roles(Role.COORDINATOR)
+def delete_item(version_id: int, kind: str, item_id: int) -> Response:
+    version = _draft(version_id)
+    spec = _kind(kind)
+    item = _item(version, spec, item_id)
+    name = editing.item_name(item)
+    form = forms.ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusal = _attempt(lambda: editing.delete_item(version, form.loaded_revision, spec, item))[1]
+    if refusal is None:
+        flash(_("%(item)s supprimé(e).", item=name.capitalize()), "success")
+    else:
+        flash(refusal, "error")
+    return _to_edit(version)
+
+
+@bp.post("/<int:version_id>/<kind>/<int:item_id>/deplacer")
+@roles(Role.COORDINATOR)
+def move_item(version_id: int, kind: str, item_id: int) -> Response:
+    version = _draft(version_id)
+    spec = _kind(kind)
+    item = _item(version, spec, item_id)
+    form = forms.MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusal = _attempt(
+        lambda: editing.move_item(version, form.loaded_revision, spec, item, form.step)
+    )[1]
+    if refusal is not None:
+        flash(refusal, "error")
+    return _to_edit(version, f"{kind}-{item_id}")
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+@bp.post("/<int:version_id>/publier")
+@roles(Role.COORDINATOR)
+def publish(version_id: int) -> Page:
+    version = _draft(version_id)
+    form = forms.ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        editing.publish_draft(version, form.loaded_revision)
+        commit()
+    except editing.InvalidDraftError as exc:
+        db.session.rollback()
+        return _edit_page(_version_or_404(version_id), refusal=str(exc), status=409)
+    except editing.StaleDraftError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _to_edit(version)
+    flash(_("Version %(label)s publiée.", label=version.label), "success")
+    return redirect(url_for("editor.index"))
+
+
+@bp.post("/<int:version_id>/retirer")
+@roles(Role.COORDINATOR)
+def retire(version_id: int) -> Response:
+    version = _version_or_404(version_id)
+    if not forms.RetireForm().validate_on_submit():
+        abort(400)
+    refusal = _attempt(lambda: editing.retire_version(version))[1]
+    if refusal is None:
+        flash(_("Version %(label)s retirée.", label=version.label), "success")
+    else:
+        flash(refusal, "error")
+    return redirect(url_for("editor.index"))

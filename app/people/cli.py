@@ -2,6 +2,73 @@
 
 from __future__ import annotations
 
+import sys
+from typing import NoReturn
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from app.db import commit, db
+from app.people import services
+from app.people.models import Role
 
 users_cli = AppGroup("users", help="Comptes : création et administration.")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"erreur : {message}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Adresse e-mail (identifiant de connexion).")
+@click.option("--name", "full_name", required=True, help="Nom complet.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Rôle (répétable).",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Lire le mot de passe sur l'entrée standard (obligatoire).",
+)
+@click.option(
+    "--organisation",
+    "organisations",
+    multiple=True,
+    help="Nom d'une organisation existante (répétable).",
+)
+def create_command(
+    email: str,
+    full_name: str,
+    roles: tuple[str, ...],
+    password_stdin: bool,
+    organisations: tuple[str, ...],
+) -> None:
+    """Create an active account whose password is read from standard input."""
+    if not password_stdin:
+        _fail("passez le mot de passe sur l'entrée standard avec --password-stdin")
+    password = sys.stdin.read().rstrip("\r\n")
+    if not password:
+        _fail("aucun mot de passe reçu sur l'entrée standard")
+    # No request to choose a language from: messages in the default one.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            user = services.create_user(
+                email=email,
+                full_name=full_name,
+                roles=[Role(r) for r in roles],
+                password=password,
+                organisation_names=organisations,
+            )
+            commit()
+        except services.AccountError as exc:
+            db.session.rollback()
+            _fail(str(exc))
+    click.echo(f"compte créé : {user.email} ({', '.join(sorted(roles))})")

@@ -2,6 +2,338 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.access import authenticated, can_manage_user, managed_users_query, public, roles
+from app.db import commit, db
+from app.people import mail, services, throttle
+from app.people.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from app.people.models import AuditEvent, Role, TokenPurpose, User
 
 bp = Blueprint("people", __name__)
+
+AUDIT_PAGE_SIZE = 50
+OBJECT_TYPE_LABELS = {
+    "users": _l("Comptes"),
+    "organisations": _l("Organisations"),
+    "cohorts": _l("Promotions"),
+    "enrolments": _l("Inscriptions"),
+    "certifications": _l("Certifications"),
+    "framework_versions": _l("Versions de référentiel"),
+}
+
+
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
+    """Whether a page exists, so the header links only to features that are installed."""
+    return name in current_app.view_functions
+
+
+@bp.app_context_processor
+def role_global() -> dict[str, object]:
+    return {"Role": Role}
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no backslash, no control character."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _next_or_home() -> str:
+    target = request.args.get("next")
+    return target if target and is_safe_next(target) else url_for("frameworks.index")
+
+
+def _start_session(user: User) -> None:
+    login_user(user)
+    session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME, renewed on each request
+
+
+# --- logging in and out ----------------------------------------------------------------------
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@public
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
+    if current_user.is_authenticated:
+        return redirect(_next_or_home())
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.email.data or "", form.password.data or "", request.remote_addr
+            )
+        except throttle.Throttled as exc:
+            minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+            error = _(
+                "Trop de tentatives de connexion ont échoué. Par sécurité, la connexion est "
+                "bloquée : réessayez dans %(minutes)d minute(s).",
+                minutes=minutes,
+            )
+            page = render_template("people/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(minutes * 60)}
+        except services.AccountDisabled:
+            error = _("Ce compte est désactivé. Adressez-vous à votre coordinateur·rice.")
+        else:
+            commit()  # a failure is counted too
+            if user is not None:
+                _start_session(user)
+                return redirect(_next_or_home())
+            error = _("Adresse e-mail ou mot de passe incorrect.")
+    return render_template("people/login.html", form=form, error=error)
+
+
+@bp.post("/deconnexion")
+@authenticated
+def logout() -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.log_out(current_user._get_current_object())
+    commit()
+    logout_user()
+    flash(_("Vous êtes déconnecté·e."))
+    return redirect(url_for("people.login"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@authenticated
+def change_password() -> str | Response:
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user)
+    if form.validate_on_submit():
+        services.change_password(user, form.new_password.data or "")
+        commit()
+        _start_session(user)  # this session goes on with the new session version
+        flash(_("Mot de passe changé. Vos autres sessions ont été fermées."))
+        return redirect(url_for("frameworks.index"))
+    return render_template("people/change_password.html", form=form)
+
+
+# --- one-time links --------------------------------------------------------------------------
+
+
+def _invalid_link(purpose: TokenPurpose) -> tuple[str, int]:
+    return render_template("people/link_invalid.html", purpose=purpose.value), 410
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    try:
+        user = services.find_token(token, TokenPurpose.INVITATION).user
+    except services.TokenInvalid:
+        return _invalid_link(TokenPurpose.INVITATION)
+    form = SetPasswordForm(user)
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(token, form.new_password.data or "")
+        except services.TokenInvalid:
+            db.session.rollback()
+            return _invalid_link(TokenPurpose.INVITATION)
+        commit()
+        flash(_("Votre compte est activé : vous pouvez vous connecter."))
+        return redirect(url_for("people.login"))
+    return render_template("people/set_password.html", form=form, user=user, invitation=True)
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@public
+def forgot_password() -> str:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        message = services.request_password_reset(form.email.data or "")
+        commit()
+        if message is not None:
+            mail.send_quietly(message)
+        # The same answer whether an account has this address or not.
+        return render_template("people/forgot_password_sent.html")
+    return render_template("people/forgot_password.html", form=form)
+
+
+@bp.route("/reinitialisation/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    try:
+        user = services.find_token(token, TokenPurpose.PASSWORD_RESET).user
+    except services.TokenInvalid:
+        return _invalid_link(TokenPurpose.PASSWORD_RESET)
+    if not user.active:
+        return _invalid_link(TokenPurpose.PASSWORD_RESET)
+    form = SetPasswordForm(user)
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data or "")
+        except services.TokenInvalid:
+            db.session.rollback()
+            return _invalid_link(TokenPurpose.PASSWORD_RESET)
+        commit()
+        flash(_("Mot de passe enregistré : vous pouvez vous connecter."))
+        return redirect(url_for("people.login"))
+    return render_template("people/set_password.html", form=form, user=user, invitation=False)
+
+
+# --- accounts administration -----------------------------------------------------------------
+
+
+def _managed_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not can_manage_user(current_user, user):
+        abort(404)
+    return user
+
+
+@bp.get("/comptes")
+@roles(Role.COORDINATOR)
+def users() -> str:
+    query = managed_users_query(current_user)
+    people = db.session.scalars(query.order_by(User.full_name, User.id)).all()
+    return render_template(
+        "people/users.html",
+        users=people,
+        pending=services.pending_invitations(query),
+        role_labels=ROLE_LABELS,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/comptes/inviter", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def invite() -> str | Response:
+    actor = current_user._get_current_object()
+    available = actor.organisations
+    # With a single organisation, it is ticked already.
+    preselected = [available[0].id] if len(available) == 1 else []
+    form = InviteForm(available, organisations=preselected)
+    if form.validate_on_submit():
+        chosen = [o for o in available if o.id in (form.organisations.data or [])]
+        try:
+            message = services.invite(
+                actor,
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                roles=[Role(value) for value in form.roles.data or []],
+                organisations=chosen,
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            commit()
+            _flash_sent(message, _("Invitation envoyée à %(email)s.", email=message["To"]))
+            return redirect(url_for("people.users"))
+    return render_template("people/invite.html", form=form)
+
+
+def _flash_sent(message: EmailMessage, done: str) -> None:
+    if mail.send_quietly(message):
+        flash(done)
+    else:
+        flash(
+            _(
+                "Le compte est enregistré mais le message à %(email)s n'a pas pu être envoyé. "
+                "Réessayez plus tard avec « Renvoyer l'invitation ».",
+                email=message["To"],
+            ),
+            "error",
+        )
+
+
+@bp.post("/comptes/<int:user_id>/desactiver")
+@roles(Role.COORDINATOR)
+def disable(user_id: int) -> Response:
+    user = _managed_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.disable(current_user._get_current_object(), user)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("people.users"))
+    commit()
+    flash(_("Le compte de %(name)s est désactivé.", name=user.full_name))
+    return redirect(url_for("people.users"))
+
+
+@bp.post("/comptes/<int:user_id>/reactiver")
+@roles(Role.COORDINATOR)
+def enable(user_id: int) -> Response:
+    user = _managed_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    message = services.enable(current_user._get_current_object(), user)
+    commit()
+    if message is not None:
+        _flash_sent(message, _("Nouvelle invitation envoyée à %(email)s.", email=user.email))
+    else:
+        flash(_("Le compte de %(name)s est réactivé.", name=user.full_name))
+    return redirect(url_for("people.users"))
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@bp.get("/journal")
+@roles(Role.COORDINATOR)
+def audit() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    object_type = request.args.get("type") or None
+    query = sa.select(AuditEvent, User.full_name).outerjoin(User, AuditEvent.actor_id == User.id)
+    counting = sa.select(sa.func.count(AuditEvent.id))
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+        counting = counting.where(AuditEvent.object_type == object_type)
+    total = db.session.scalar(counting) or 0
+    pages = max(math.ceil(total / AUDIT_PAGE_SIZE), 1)
+    if page > pages:
+        abort(404)
+    events = db.session.execute(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    types = db.session.scalars(
+        sa.select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
+    ).all()
+    return render_template(
+        "people/audit.html",
+        events=events,
+        page=page,
+        pages=pages,
+        total=total,
+        object_type=object_type,
+        types=types,
+        type_labels=OBJECT_TYPE_LABELS,
+    )

@@ -1,0 +1,383 @@
+"""Reading a grid: a cohort's learners × one bloc's criteria, with each cell's current value,
+the comments, the assessors' disagreements and the derived statuses.
+
+Every function here runs a fixed number of queries, whatever the number of learners, criteria
+and results.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+
+from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
+from app.assessment.progress import LearnerProgress, progress
+from app.assessment.rules import BlocStatus, CompetencyProgress
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.db import db
+from app.frameworks.models import (
+    Bloc,
+    Competency,
+    Criterion,
+    FrameworkVersion,
+    ScaleLevel,
+)
+from app.people.models import User
+
+Key = tuple[int, int]  # (enrolment id, criterion id) or (enrolment id, competency id)
+
+SOURCE_LABELS = {
+    "web": _l("grille en ligne"),
+    "xlsx": _l("tableur importé"),
+    "bench": _l("banc d'essai"),
+}
+
+BLOC_STATUS_LABELS = {
+    BlocStatus.IN_PROGRESS: _l("en cours"),
+    BlocStatus.PROPOSED: _l("proposé à la validation"),
+    BlocStatus.VALIDATED: _l("validé par le jury"),
+}
+
+
+def competency_status_text(comp: CompetencyProgress) -> str:
+    """« acquise » or « 2/3 » (criteria at an acquired level out of all)."""
+    return str(_l("acquise")) if comp.is_acquired else f"{comp.acquired}/{comp.total}"
+
+
+def name_key(name: str) -> tuple[str, str]:
+    """Sort French names as people expect: accents and case ignored first."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return plain.casefold(), name
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def person(relationship: Any) -> Any:
+    """Join a related user for their name, without their roles and organisations."""
+    return joinedload(relationship).options(lazyload(User.role_rows), lazyload(User.organisations))
+
+
+def load_version(version_id: int) -> FrameworkVersion:
+    """A version with its scale, blocs, modalities, competencies and criteria (6 queries)."""
+    version = db.session.scalar(
+        sa.select(FrameworkVersion)
+        .where(FrameworkVersion.id == version_id)
+        .options(
+            selectinload(FrameworkVersion.scale_levels),
+            selectinload(FrameworkVersion.blocs).options(
+                selectinload(Bloc.modalities),
+                selectinload(Bloc.competencies).selectinload(Competency.criteria),
+            ),
+        )
+    )
+    assert version is not None  # a cohort's version is never deleted (RESTRICT)
+    return version
+
+
+def cohort_enrolments(cohort_id: int, *, with_withdrawn: bool = False) -> list[Enrolment]:
+    """A cohort's enrolments with their learner's name, sorted by name (one query)."""
+    query = (
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort_id)
+        .options(person(Enrolment.learner))
+    )
+    if not with_withdrawn:
+        query = query.where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    enrolments = list(db.session.scalars(query))
+    enrolments.sort(key=lambda e: (name_key(e.learner.full_name), e.id))
+    return enrolments
+
+
+@dataclass
+class Grid:
+    """What a grid is made of: the learners still enrolled (withdrawn ones are left out)
+    and the criteria of one bloc, grouped by competency."""
+
+    cohort: Cohort
+    version: FrameworkVersion
+    bloc: Bloc
+    enrolments: list[Enrolment]
+    competencies: list[Competency] = field(init=False)
+    criteria: list[Criterion] = field(init=False)
+    levels: list[ScaleLevel] = field(init=False)
+    enrolment_by_id: dict[int, Enrolment] = field(init=False)
+    criterion_by_id: dict[int, Criterion] = field(init=False)
+    competency_by_id: dict[int, Competency] = field(init=False)
+    level_by_id: dict[int, ScaleLevel] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.competencies = list(self.bloc.competencies)
+        self.criteria = [crit for comp in self.competencies for crit in comp.criteria]
+        self.levels = list(self.version.scale_levels)
+        self.enrolment_by_id = {e.id: e for e in self.enrolments}
+        self.criterion_by_id = {c.id: c for c in self.criteria}
+        self.competency_by_id = {c.id: c for c in self.competencies}
+        self.level_by_id = {lvl.id: lvl for lvl in self.levels}
+
+    @property
+    def enrolment_ids(self) -> list[int]:
+        return [e.id for e in self.enrolments]
+
+    @property
+    def criterion_ids(self) -> list[int]:
+        return [c.id for c in self.criteria]
+
+    @property
+    def competency_ids(self) -> list[int]:
+        return [c.id for c in self.competencies]
+
+    @property
+    def level_letters(self) -> dict[int, str]:
+        """The key typed for each level: its code's first letter, when no other level shares it
+        (grid.js applies the same rule)."""
+        firsts = [lvl.code[:1].lower() for lvl in self.levels]
+        return {
+            lvl.id: first
+            for lvl, first in zip(self.levels, firsts, strict=True)
+            if first.isalpha() and firsts.count(first) == 1
+        }
+
+    def level_label(self, level_id: int | None) -> str:
+        return "" if level_id is None else self.level_by_id[level_id].label
+
+
+def load_grid(cohort: Cohort, bloc_code: str) -> Grid | None:
+    """The grid of `cohort` for the bloc `bloc_code` of its version, or None (7 queries)."""
+    version = load_version(cohort.version_id)
+    bloc = next((b for b in version.blocs if b.code == bloc_code), None)
+    if bloc is None:
+        return None
+    return Grid(cohort, version, bloc, cohort_enrolments(cohort.id))
+
+
+def find_session(grid: Grid, session_id: int) -> EvaluationSession | None:
+    """An evaluation session of this grid's cohort and bloc."""
+    return db.session.scalar(
+        sa.select(EvaluationSession).where(
+            EvaluationSession.id == session_id,
+            EvaluationSession.cohort_id == grid.cohort.id,
+            EvaluationSession.bloc_id == grid.bloc.id,
+        )
+    )
+
+
+def bloc_sessions(grid: Grid) -> list[EvaluationSession]:
+    return list(
+        db.session.scalars(
+            sa.select(EvaluationSession)
+            .where(
+                EvaluationSession.cohort_id == grid.cohort.id,
+                EvaluationSession.bloc_id == grid.bloc.id,
+            )
+            .order_by(EvaluationSession.session_date.desc(), EvaluationSession.id.desc())
+        )
+    )
+
+
+# --- current state -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    """A cell's current result: its id (what a save compares) and its level."""
+
+    result_id: int
+    level_id: int | None
+
+
+def current_heads(grid: Grid) -> dict[Key, Head]:
+    """The current result of every non-empty cell of the grid (one query)."""
+    if not grid.enrolments or not grid.criteria:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            ResultHead.enrolment_id,
+            ResultHead.criterion_id,
+            ResultHead.result_id,
+            ResultHead.level_id,
+        ).where(
+            ResultHead.enrolment_id.in_(grid.enrolment_ids),
+            ResultHead.criterion_id.in_(grid.criterion_ids),
+        )
+    )
+    return {(e, c): Head(r, lvl) for e, c, r, lvl in rows}
+
+
+def latest_comment_ids_query(enrolment_ids: Iterable[int], competency_ids: Iterable[int]) -> Any:
+    return (
+        sa.select(sa.func.max(CompetencyComment.id))
+        .where(
+            CompetencyComment.enrolment_id.in_(list(enrolment_ids)),
+            CompetencyComment.competency_id.in_(list(competency_ids)),
+        )
+        .group_by(CompetencyComment.enrolment_id, CompetencyComment.competency_id)
+    )
+
+
+def latest_comments(grid: Grid) -> dict[Key, CompetencyComment]:
+    """The current comment per learner and competency of the grid (one query)."""
+    if not grid.enrolments or not grid.competencies:
+        return {}
+    rows = db.session.scalars(
+        sa.select(CompetencyComment).where(
+            CompetencyComment.id.in_(
+                latest_comment_ids_query(grid.enrolment_ids, grid.competency_ids)
+            )
+        )
+    )
+    return {(c.enrolment_id, c.competency_id): c for c in rows}
+
+
+def disagreements(grid: Grid) -> set[Key]:
+    """Cells where the latest results of two assessors differ (one query).
+
+    Each assessor counts with their own latest result on the cell; a cleared cell (no level)
+    is no opinion.
+    """
+    if not grid.enrolments or not grid.criteria:
+        return set()
+    latest = (
+        sa.select(sa.func.max(Result.id))
+        .where(
+            Result.enrolment_id.in_(grid.enrolment_ids),
+            Result.criterion_id.in_(grid.criterion_ids),
+        )
+        .group_by(Result.enrolment_id, Result.criterion_id, Result.assessor_id)
+    )
+    rows = db.session.execute(
+        sa.select(Result.enrolment_id, Result.criterion_id, Result.level_id).where(
+            Result.id.in_(latest), Result.level_id.is_not(None)
+        )
+    )
+    levels: dict[Key, set[int]] = defaultdict(set)
+    for enrolment_id, criterion_id, level_id in rows:
+        levels[(enrolment_id, criterion_id)].add(level_id)
+    return {key for key, found in levels.items() if len(found) > 1}
+
+
+# --- what the page shows -------------------------------------------------------------------------
+
+
+@dataclass
+class CellView:
+    enrolment_id: int
+    criterion_id: int
+    level_id: int | None
+    head_id: int  # the head result id the value was loaded with (0: empty cell)
+    has_history: bool
+    disagreement: bool
+    conflict: bool
+
+
+@dataclass
+class GroupView:
+    """One learner's cells and comment for one competency."""
+
+    competency: Competency
+    cells: list[CellView]
+    comment: str
+    comment_id: int  # the latest comment id the text was loaded with (0: none)
+    status: CompetencyProgress
+    conflict: bool
+
+    @property
+    def status_text(self) -> str:
+        return competency_status_text(self.status)
+
+
+@dataclass
+class RowView:
+    enrolment: Enrolment
+    groups: list[GroupView]
+    bloc_status: BlocStatus
+
+    @property
+    def name(self) -> str:
+        return self.enrolment.learner.full_name
+
+
+@dataclass
+class Entered:
+    """What a person sent (values and the ids they were loaded with), to show it again."""
+
+    cells: dict[Key, tuple[int | None, int]] = field(default_factory=dict)
+    comments: dict[Key, tuple[str, int]] = field(default_factory=dict)
+    conflicts: set[Key] = field(default_factory=set)
+    comment_conflicts: set[Key] = field(default_factory=set)
+
+
+def rows_view(
+    grid: Grid,
+    heads: Mapping[Key, Head],
+    comments: Mapping[Key, CompetencyComment],
+    flagged: set[Key],
+    statuses: Mapping[int, LearnerProgress],
+    entered: Entered | None = None,
+) -> list[RowView]:
+    """The grid's rows as the template draws them; `entered` overrides the stored values."""
+    entered = entered or Entered()
+    rows = []
+    for enrolment in grid.enrolments:
+        learner = statuses[enrolment.id]
+        groups = []
+        for comp in grid.competencies:
+            cells = []
+            for crit in comp.criteria:
+                key = (enrolment.id, crit.id)
+                head = heads.get(key)
+                level_id, head_id = entered.cells.get(
+                    key,
+                    (head.level_id, head.result_id) if head else (None, 0),
+                )
+                cells.append(
+                    CellView(
+                        enrolment.id,
+                        crit.id,
+                        level_id,
+                        head_id,
+                        has_history=head is not None,
+                        disagreement=key in flagged,
+                        conflict=key in entered.conflicts,
+                    )
+                )
+            ckey = (enrolment.id, comp.id)
+            stored = comments.get(ckey)
+            text, comment_id = entered.comments.get(
+                ckey, (stored.text, stored.id) if stored else ("", 0)
+            )
+            groups.append(
+                GroupView(
+                    comp,
+                    cells,
+                    text,
+                    comment_id,
+                    learner.competencies[comp.id],
+                    conflict=ckey in entered.comment_conflicts,
+                )
+            )
+        rows.append(RowView(enrolment, groups, learner.blocs[grid.bloc.id]))
+    return rows
+
+
+@dataclass
+class GridPage:
+    rows: list[RowView]
+    heads: dict[Key, Head]
+
+
+def grid_page(grid: Grid, entered: Entered | None = None) -> GridPage:
+    """Everything the grid page shows, in a fixed number of queries (5)."""
+    heads = current_heads(grid)
+    comments = latest_comments(grid)
+    flagged = disagreements(grid)
+    statuses = progress(grid.version, grid.enrolment_ids)
+    return GridPage(rows_view(grid, heads, comments, flagged, statuses, entered), heads)

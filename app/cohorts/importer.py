@@ -1,0 +1,570 @@
+"""Read a list of learners from a spreadsheet (CSV or XLSX), as Excel and LibreOffice write them.
+
+`parse()` is a pure function: bytes and a file name in, valid rows and problems out. It never
+touches the database; checks that need it (learners already enrolled) belong to the services.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.cohorts.models import Sex
+from app.validators import (
+    is_valid_commune_code,
+    is_valid_country_code,
+    is_valid_email,
+    is_valid_person_name,
+    normalize_insee_code,
+)
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 2000
+# Blank lines are skipped, but a sheet of a million empty rows is not worth walking through.
+MAX_LINES = 10 * MAX_ROWS
+MAX_COLUMNS = 50
+NAME_MAX = 100
+FIRST_NAMES_MAX = 200
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"7z\xbc\xaf")
+
+
+@dataclass(frozen=True)
+class LearnerData:
+    """One learner to enrol, as typed in a form or read from a row: already checked."""
+
+    email: str
+    first_names: str
+    birth_name: str
+    usage_name: str | None = None
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    birth_commune_code: str | None = None
+    birth_country_code: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.usage_name or self.birth_name}"
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    line: int
+    learner: LearnerData
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong, where: `line` and `column` are None for the file as a whole."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+
+@dataclass
+class ParseResult:
+    rows: list[LearnerRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# Each field, its name in messages, and the headers that mean it once normalised
+# (no accents, lower case, "(s)" and other parentheses dropped, punctuation as spaces).
+FIELDS: dict[str, tuple[str, frozenset[str]]] = {
+    "email": (
+        "email",
+        frozenset(
+            {
+                "email",
+                "e mail",
+                "mail",
+                "courriel",
+                "adresse email",
+                "adresse e mail",
+                "adresse mail",
+                "adresse courriel",
+                "adresse electronique",
+            }
+        ),
+    ),
+    "first_names": ("prénom(s)", frozenset({"prenom", "prenoms"})),
+    "birth_name": (
+        "nom de naissance",
+        frozenset({"nom de naissance", "nom", "nom de famille", "nom naissance"}),
+    ),
+    "usage_name": ("nom d'usage", frozenset({"nom d usage", "nom usage", "nom usuel"})),
+    "birth_date": (
+        "date de naissance",
+        frozenset({"date de naissance", "date naissance", "ne le", "nee le"}),
+    ),
+    "sex": ("sexe", frozenset({"sexe"})),
+    "birth_commune_code": (
+        "code commune de naissance",
+        frozenset(
+            {
+                "code commune de naissance",
+                "code commune naissance",
+                "code insee commune de naissance",
+                "code insee de la commune de naissance",
+            }
+        ),
+    ),
+    "birth_country_code": (
+        "code pays de naissance",
+        frozenset(
+            {
+                "code pays de naissance",
+                "code pays naissance",
+                "code insee pays de naissance",
+                "code insee du pays de naissance",
+            }
+        ),
+    ),
+}
+REQUIRED = ("email", "first_names", "birth_name")
+
+
+def normalize_header(value: str) -> str:
+    """Fold a header for matching: "Prénom(s) " → "prenom", "Nom d’usage" → "nom d usage"."""
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+def _field_of(header: str) -> str | None:
+    folded = normalize_header(header)
+    for name, (_label, aliases) in FIELDS.items():
+        if folded in aliases:
+            return name
+    return None
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The file as a whole cannot be read; the message says why."""
+
+
+# Control characters never found in a spreadsheet's text, but everywhere in binary files.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _decode(data: bytes) -> str:
+    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(UTF8_BOM):
+        encoding = "utf-8-sig"
+    elif data.startswith(UTF16_BOMS):
+        encoding = "utf-16"
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+        else:
+            encoding = ""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise _Refused(
+                _("Encodage du fichier non reconnu : enregistrez-le en « CSV UTF-8 » ou en .xlsx.")
+            ) from None
+    if _CONTROL.search(text):
+        raise _Refused(_("Ce fichier n'est ni un CSV ni un classeur XLSX."))
+    return text
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The separator that makes the most known headers out of the first line."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        return sum(_field_of(c) is not None for c in cells), len(cells)
+
+    return max((";", ",", "\t"), key=score)
+
+
+def _csv_lines(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(data)
+    lines = text.splitlines()
+    source = io.StringIO(text, newline="")
+    offset = 0
+    # Excel may start the file with a "sep=;" line naming the separator.
+    if lines and re.fullmatch(r"sep=[;,\t]", lines[0].strip(), flags=re.IGNORECASE):
+        delimiter = lines[0].strip()[4]
+        source.readline()
+        offset = 1
+    else:
+        delimiter = _sniff_delimiter(next((line for line in lines if line.strip()), ""))
+    reader = csv.reader(source, delimiter=delimiter)
+    end = 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            yield start + offset, cells
+    except csv.Error as error:
+        raise _Refused(_("Fichier CSV mal formé : %(error)s", error=str(error))) from None
+
+
+def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise _Refused(_("Ce classeur XLSX est illisible.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            for number, cells in enumerate(rows, start=1):
+                yield number, list(cells)
+    except _Refused:
+        raise
+    except Exception:
+        raise _Refused(_("Ce classeur XLSX est illisible.")) from None
+    finally:
+        workbook.close()
+
+
+def _lines(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
+    """The (line number, cells) of the file, once its kind is known from its content."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in {"csv", "xlsx"}:
+        raise _Refused(_("Seuls les fichiers CSV et XLSX sont acceptés."))
+    if data.startswith(XLS_MAGIC):
+        raise _Refused(
+            _(
+                "Les classeurs Excel 97-2003 (.xls) ne sont pas acceptés : enregistrez le "
+                "fichier au format .xlsx ou CSV."
+            )
+        )
+    is_zip = data.startswith(XLSX_MAGIC)
+    if extension == "xlsx":
+        if not is_zip:
+            raise _Refused(_("Ce fichier n'est pas un classeur XLSX."))
+        return _xlsx_lines(data)
+    if is_zip or data.startswith(BINARY_MAGICS):
+        raise _Refused(_("Ce fichier n'est pas un fichier CSV."))
+    return _csv_lines(data)
+
+
+# --- checking the values -----------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A cell as text: numbers without ".0", dates as ISO, nothing as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_date(value: Any) -> dt.date:
+    """A birth date from a cell: JJ/MM/AAAA, ISO, or a real spreadsheet date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A date cell that lost its format shows its serial number (days since 1899-12-30).
+        if 1 <= value < 100_000:
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        raise ValueError(value)
+    text = str(value).strip()
+    # LibreOffice writes "1990-03-05 00:00:00" for a date cell of a converted sheet.
+    text = re.sub(r"[ T]00:00(:00)?$", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def birth_date_problem(value: dt.date, today: dt.date) -> str | None:
+    if value > today:
+        return _("La date de naissance est dans le futur.")
+    if value.year < 1900:
+        return _("La date de naissance est antérieure à 1900.")
+    return None
+
+
+def commune_code(value: Any) -> str:
+    """A commune code as stored; a 4-digit number had its leading zero eaten by the sheet."""
+    text = normalize_insee_code(_text(value))
+    if re.fullmatch(r"[0-9]{4}", text):
+        text = "0" + text
+    return text
+
+
+def _name_problem(value: str, maximum: int) -> str | None:
+    if len(value) > maximum:
+        return _("%(n)s caractères au plus.", n=maximum)
+    if not is_valid_person_name(value):
+        return _("Seuls les lettres, espaces, apostrophes, traits d'union et points sont acceptés.")
+    return None
+
+
+def _check_row(
+    values: dict[str, Any], headers: dict[str, str], line: int, today: dt.date
+) -> tuple[LearnerData | None, list[Problem]]:
+    """Check one row; `values` and `headers` are keyed by field name."""
+    problems: list[Problem] = []
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(line, headers[name], message))
+
+    email = _text(values.get("email")).lower()
+    if not email:
+        bad("email", _("L'adresse e-mail est obligatoire."))
+    elif not is_valid_email(email):
+        bad("email", _("Adresse e-mail invalide : « %(value)s ».", value=email))
+
+    names: dict[str, str] = {}
+    for name, maximum, required in (
+        ("first_names", FIRST_NAMES_MAX, True),
+        ("birth_name", NAME_MAX, True),
+        ("usage_name", NAME_MAX, False),
+    ):
+        text = " ".join(_text(values.get(name)).split())
+        names[name] = text
+        if not text:
+            if required:
+                bad(name, _("Valeur obligatoire."))
+            continue
+        message = _name_problem(text, maximum)
+        if message:
+            bad(name, message)
+
+    birth_date = None
+    raw_date = values.get("birth_date")
+    if _text(raw_date):
+        try:
+            birth_date = parse_date(raw_date)
+        except (ValueError, OverflowError):
+            bad(
+                "birth_date",
+                _("Date invalide : « %(value)s » (attendu : JJ/MM/AAAA).", value=_text(raw_date)),
+            )
+        else:
+            message = birth_date_problem(birth_date, today)
+            if message:
+                bad("birth_date", message)
+
+    sex = None
+    raw_sex = _text(values.get("sex")).upper()
+    if raw_sex:
+        try:
+            sex = Sex(raw_sex)
+        except ValueError:
+            bad("sex", _("Sexe : F ou M attendu, pas « %(value)s ».", value=_text(values["sex"])))
+
+    commune = commune_code(values.get("birth_commune_code")) or None
+    if commune and not is_valid_commune_code(commune):
+        bad(
+            "birth_commune_code",
+            _(
+                "Code commune INSEE invalide : « %(value)s » (5 caractères : 2 chiffres ou "
+                "2A/2B, puis 3 chiffres).",
+                value=commune,
+            ),
+        )
+    country = normalize_insee_code(_text(values.get("birth_country_code"))) or None
+    if country and not is_valid_country_code(country):
+        bad(
+            "birth_country_code",
+            _(
+                "Code pays INSEE invalide : « %(value)s » (99 suivi de 3 chiffres).",
+                value=country,
+            ),
+        )
+    if commune and country:
+        bad(
+            "birth_country_code",
+            _(
+                "Indiquez soit le code commune (naissance en France), soit le code pays "
+                "(naissance à l'étranger), pas les deux."
+            ),
+        )
+
+    if problems:
+        return None, problems
+    return (
+        LearnerData(
+            email=email,
+            first_names=names["first_names"],
+            birth_name=names["birth_name"],
+            usage_name=names["usage_name"] or None,
+            birth_date=birth_date,
+            sex=sex,
+            birth_commune_code=commune,
+            birth_country_code=country,
+        ),
+        [],
+    )
+
+
+def _blank(cells: Iterable[Any]) -> bool:
+    return all(_text(c) == "" for c in cells)
+
+
+def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> ParseResult:
+    """Read learners from a CSV or XLSX file: the valid rows, and every problem found."""
+    today = today or dt.date.today()
+    result = ParseResult()
+    if not data:
+        result.problems.append(Problem(None, None, _("Le fichier est vide.")))
+        return result
+    if len(data) > MAX_BYTES:
+        result.problems.append(
+            Problem(
+                None,
+                None,
+                _("Le fichier dépasse %(size)s Mo.", size=MAX_BYTES // (1024 * 1024)),
+            )
+        )
+        return result
+    try:
+        _read(_lines(data, filename), result, today)
+    except _Refused as refused:
+        result.rows.clear()
+        result.problems[:] = [Problem(None, None, str(refused))]
+    return result
+
+
+def _read(lines: Iterator[tuple[int, list[Any]]], result: ParseResult, today: dt.date) -> None:
+    headers: dict[str, str] = {}  # field name → header as written
+    positions: dict[str, int] = {}  # field name → column index
+    header_count = 0
+    seen: dict[str, int] = {}  # email → first line
+    count = 0
+    for line, cells in lines:
+        if line > MAX_LINES:
+            raise _Refused(_("Le fichier contient trop de lignes."))
+        if _blank(cells):
+            continue
+        if not headers and not header_count:
+            header_count = len(cells)
+            _read_headers(line, cells, headers, positions, result)
+            if result.problems:
+                return
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise _Refused(
+                _(
+                    "Le fichier contient plus de %(max)s apprenant·es : découpez-le en "
+                    "plusieurs fichiers.",
+                    max=MAX_ROWS,
+                )
+            )
+        if len(cells) > header_count and not _blank(cells[header_count:]):
+            result.problems.append(
+                Problem(
+                    line,
+                    None,
+                    _(
+                        "Plus de valeurs que de colonnes : une valeur contient-elle le "
+                        "séparateur sans guillemets ?"
+                    ),
+                )
+            )
+            continue
+        values = {
+            name: cells[index] if index < len(cells) else None for name, index in positions.items()
+        }
+        learner, problems = _check_row(values, headers, line, today)
+        result.problems.extend(problems)
+        if learner is None:
+            continue
+        if learner.email in seen:
+            result.problems.append(
+                Problem(
+                    line,
+                    headers["email"],
+                    _(
+                        "L'adresse %(email)s figure déjà ligne %(line)s.",
+                        email=learner.email,
+                        line=seen[learner.email],
+                    ),
+                )
+            )
+            continue
+        seen[learner.email] = line
+        result.rows.append(LearnerRow(line, learner))
+    if not header_count:
+        raise _Refused(_("Le fichier est vide."))
+    if count == 0:
+        result.problems.append(Problem(None, None, _("Le fichier ne contient aucun apprenant.")))
+
+
+def _read_headers(
+    line: int,
+    cells: list[Any],
+    headers: dict[str, str],
+    positions: dict[str, int],
+    result: ParseResult,
+) -> None:
+    for index, cell in enumerate(cells):
+        header = _text(cell)
+        name = _field_of(header) if header else None
+        if name is None:
+            if header:
+                result.ignored_columns.append(header)
+            continue
+        if name in positions:
+            result.problems.append(
+                Problem(
+                    line,
+                    header,
+                    _(
+                        "La colonne « %(label)s » apparaît deux fois.",
+                        label=FIELDS[name][0],
+                    ),
+                )
+            )
+            continue
+        headers[name] = header
+        positions[name] = index
+    for name in REQUIRED:
+        if name not in positions:
+            result.problems.append(
+                Problem(
+                    None,
+                    FIELDS[name][0],
+                    _("Colonne obligatoire absente : « %(label)s ».", label=FIELDS[name][0]),
+                )
+            )

@@ -1,0 +1,221 @@
+"""From the database to the plain data the exporters take (exports/), in a fixed number of
+queries whatever the size of the framework or of the cohorts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
+from app.db import db
+from app.frameworks.models import FrameworkVersion
+from app.insertion.models import Horizon
+from app.insertion.rates import InsertionRates, insertion_rates
+from app.insertion.services import latest_answers
+from app.people.models import User
+from exports.accrochage import AccrochageData, Holder, Passage
+from exports.fiche import (
+    Certifier,
+    Code,
+    FicheBloc,
+    FicheData,
+    JuryRoute,
+    PromotionStats,
+    Section,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# Voies d'accès → the fiche's SI_JURY_xx routes.
+JURY_ROUTE_OF = {
+    AccessRoute.INITIAL_TRAINING: "FI",
+    AccessRoute.APPRENTICESHIP: "CA",
+    AccessRoute.CONTINUING_TRAINING: "FC",
+    AccessRoute.PROFESSIONALISATION: "CQ",
+    AccessRoute.INDIVIDUAL_APPLICATION: "CL",
+    AccessRoute.VAE: "VAE",
+}
+
+
+def _certified() -> sa.ColumnElement[bool]:
+    """Only people certified, with the date of the jury that certified them."""
+    return sa.and_(
+        Enrolment.status == EnrolmentStatus.CERTIFIED, Enrolment.certified_on.is_not(None)
+    )
+
+
+def _percent(rate: Fraction | None) -> int | None:
+    """A rate as whole percents, halves rounded up; None stays unknown."""
+    return None if rate is None else math.floor(rate * 100 + Fraction(1, 2))
+
+
+def _promotion_stats(version: FrameworkVersion) -> list[PromotionStats]:
+    """Per year of certification (all versions of the certification): the certified people,
+    those certified through VAE, and the insertion rates from the survey's current answers."""
+    rows = db.session.execute(
+        sa.select(Enrolment.id, Enrolment.certified_on, Cohort.access_route)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(FrameworkVersion, FrameworkVersion.id == Cohort.version_id)
+        .where(FrameworkVersion.certification_id == version.certification_id, _certified())
+    ).all()
+    answers = latest_answers([enrolment_id for enrolment_id, _, _ in rows])
+    by_year: dict[int, list[int]] = defaultdict(list)
+    by_vae: Counter[int] = Counter()
+    for enrolment_id, certified_on, route in rows:
+        if certified_on is None:  # excluded by _certified(); for the type checker
+            continue
+        by_year[certified_on.year].append(enrolment_id)
+        if route is AccessRoute.VAE:
+            by_vae[certified_on.year] += 1
+
+    def rates(people: list[int], horizon: Horizon) -> InsertionRates:
+        situations = []
+        for enrolment_id in people:
+            answer = answers.get((enrolment_id, horizon))
+            situations.append(answer.situation if answer is not None else None)
+        return insertion_rates(situations)
+
+    stats = []
+    for year in sorted(by_year):
+        six_months = rates(by_year[year], Horizon.SIX_MONTHS)
+        two_years = rates(by_year[year], Horizon.TWO_YEARS)
+        stats.append(
+            PromotionStats(
+                year=year,
+                certified=len(by_year[year]),
+                certified_vae=by_vae[year],
+                global_insertion_6m=_percent(six_months.employment_rate),
+                job_insertion_6m=_percent(six_months.target_job_rate),
+                job_insertion_2y=_percent(two_years.target_job_rate),
+            )
+        )
+    return stats
+
+
+def _open_routes(version: FrameworkVersion) -> set[AccessRoute]:
+    """Access routes the certification's cohorts have used."""
+    return set(
+        db.session.scalars(
+            sa.select(Cohort.access_route)
+            .distinct()
+            .join(FrameworkVersion, FrameworkVersion.id == Cohort.version_id)
+            .where(FrameworkVersion.certification_id == version.certification_id)
+        )
+    )
+
+
+def _modality(title: str, description: str) -> str:
+    description = " ".join(description.split())
+    return f"{title} : {description}" if description else title
+
+
+def fiche_data(version: FrameworkVersion) -> FicheData:
+    """The fiche of a version loaded with its content (frameworks.services.load_version)."""
+    routes = _open_routes(version)
+    return FicheData(
+        number=version.certification.code,
+        title=version.title,
+        level=version.level,
+        level_label=f"Niveau {version.level}",
+        nsf=[Code(code) for code in version.nsf_codes],
+        rome=[Code(code) for code in version.rome_codes],
+        formacodes=[Code(code) for code in version.formacodes],
+        certifiers=[Certifier(version.certifier_name, version.certifier_siret)],
+        activities=[
+            Section(domain.title, [activity.title for activity in domain.activities])
+            for domain in version.domains
+        ],
+        capacities=[
+            Section(bloc.title, [comp.statement for comp in bloc.competencies])
+            for bloc in version.blocs
+        ],
+        blocs=[
+            FicheBloc(
+                code=bloc.code,
+                title=bloc.title,
+                competencies=[comp.statement for comp in bloc.competencies],
+                modalities=[_modality(m.title, m.description) for m in bloc.modalities],
+            )
+            for bloc in version.blocs
+        ],
+        # TODO(lead): the jury composition per access route, once the dossier's texts (written
+        # by the coordinator) exist; until then the fiche says which routes are open.
+        jury={key: JuryRoute(open=route in routes) for route, key in JURY_ROUTE_OF.items()},
+        statistics=_promotion_stats(version),
+    )
+
+
+def _paris_date(moment: dt.datetime | None) -> dt.date | None:
+    return moment.astimezone(PARIS).date() if moment is not None else None
+
+
+def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
+    """The certified people of these cohorts, with their civil identity (one query)."""
+    if not cohort_ids:
+        return []
+    rows = db.session.execute(
+        sa.select(
+            Enrolment.id,
+            Enrolment.certified_on,
+            Enrolment.enrolled_at,
+            Cohort.name,
+            Cohort.access_route,
+            User.full_name,
+            LearnerIdentity,
+        )
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(User, User.id == Enrolment.learner_id)
+        .outerjoin(LearnerIdentity, LearnerIdentity.user_id == Enrolment.learner_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), _certified())
+        .order_by(Enrolment.id)
+    ).all()
+    passages = []
+    for enrolment_id, certified_on, enrolled_at, cohort, route, name, identity in rows:
+        holder = None
+        if identity is not None:
+            holder = Holder(
+                birth_name=identity.birth_name,
+                usage_name=identity.usage_name,
+                first_names=identity.first_names,
+                birth_date=identity.birth_date,
+                sex=identity.sex.value if identity.sex is not None else None,
+                birth_commune_code=identity.birth_commune_code,
+                birth_country_code=identity.birth_country_code,
+            )
+        passages.append(
+            Passage(
+                enrolment_id=enrolment_id,
+                display_name=name,
+                cohort_name=cohort,
+                access_route=route.value,
+                certified_on=certified_on,
+                enrolled_on=_paris_date(enrolled_at),
+                holder=holder,
+            )
+        )
+    return passages
+
+
+def accrochage_data(
+    version: FrameworkVersion,
+    cohort_ids: Sequence[int],
+    *,
+    flux_id: str,
+    client_id: str,
+    contract_id: str,
+    generated_at: dt.datetime,
+) -> AccrochageData:
+    return AccrochageData(
+        flux_id=flux_id,
+        generated_at=generated_at.astimezone(PARIS),
+        client_id=client_id,
+        contract_id=contract_id,
+        certification_code=version.certification.code,
+        passages=certified_passages(cohort_ids),
+    )

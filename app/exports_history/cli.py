@@ -1,0 +1,109 @@
+"""`flask fiche export …` and `flask accrochage export …`: the same exports as the web pages,
+run at once and recorded in the exports history (author: the command line)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask.cli import AppGroup
+
+from app.db import commit, db
+from app.exports_history import services
+from app.exports_history.models import ExportKind, ExportRecord
+from exports.accrochage import LeftOut
+
+fiche_cli = AppGroup("fiche", help="Fiche au format des données ouvertes de France Compétences.")
+accrochage_cli = AppGroup("accrochage", help="Flux d'accrochage pour la Caisse des Dépôts.")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"erreur : {message}", err=True)
+    sys.exit(1)
+
+
+def _report_left_out(left_out: Sequence[LeftOut] | Sequence[dict[str, object]]) -> None:
+    for item in left_out:
+        if isinstance(item, LeftOut):
+            name, cohort, reasons = item.display_name, item.cohort_name, list(item.reasons)
+        else:
+            name, cohort = str(item["display_name"]), str(item["cohort_name"])
+            reasons = [str(r) for r in item["reasons"]]  # type: ignore[attr-defined]
+        click.echo(f"laissé·e de côté : {name} ({cohort}) : {' ; '.join(reasons)}", err=True)
+
+
+def _check_output(output: Path) -> None:
+    if output.exists() and output.is_dir():
+        _fail(f"{output} est un dossier")
+    if not output.parent.is_dir():
+        _fail(f"dossier inexistant : {output.parent}")
+
+
+def _export(
+    kind: ExportKind, cert_code: str, label: str, output: Path, cohort_names: Sequence[str] = ()
+) -> None:
+    _check_output(output)
+    try:
+        cohorts = []
+        if kind is ExportKind.ACCROCHAGE:
+            version = services.export_version(cert_code, label)
+            cohorts = services.resolve_cohorts(version, names=list(cohort_names) or None)
+        record = services.start_export(
+            kind, cert_code=cert_code, label=label, actor=None, cohorts=cohorts
+        )
+        db.session.flush()
+        record = services.perform_export(record.id, lambda percent: None)
+        commit()
+    except services.ExportError as exc:
+        db.session.rollback()
+        _report_left_out(exc.left_out)
+        _fail(str(exc))
+    _finish(record, output)
+
+
+def _finish(record: ExportRecord, output: Path) -> None:
+    _report_left_out(record.details.get("left_out", []))
+    content = services.read_verified(record)
+    if content is None:
+        _fail("le fichier enregistré ne correspond pas à son empreinte")
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        _fail(f"écriture impossible : {exc}")
+    if record.kind is ExportKind.ACCROCHAGE:
+        click.echo(f"{record.details.get('declared', 0)} personne(s) déclarée(s)")
+    click.echo(f"{output} (export n° {record.id})")
+    click.echo(f"SHA-256 : {record.sha256}")
+
+
+@fiche_cli.command("export")
+@click.argument("cert_code")
+@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier XML à écrire."
+)
+def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
+    """Write the fiche of a version (France Compétences flux v4.1 shape)."""
+    _export(ExportKind.FICHE, cert_code, label, output)
+
+
+@accrochage_cli.command("export")
+@click.argument("cert_code")
+@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
+@click.option(
+    "--cohort",
+    "cohort_names",
+    multiple=True,
+    help="Nom d'une promotion (répétable) ; toutes les promotions de la version sinon.",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier XML à écrire."
+)
+def accrochage_export_command(
+    cert_code: str, label: str, cohort_names: tuple[str, ...], output: Path
+) -> None:
+    """Write the accrochage flow of the certified people of the version's cohorts."""
+    _export(ExportKind.ACCROCHAGE, cert_code, label, output, cohort_names=cohort_names)

@@ -1,0 +1,213 @@
+"""The coordinator's exports: start one (queued as a job), follow it, download and verify."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.access import export_query, roles
+from app.cohorts.models import Cohort
+from app.db import commit, db
+from app.exports_history import labels, services
+from app.exports_history.forms import AccrochageExportForm, FicheExportForm
+from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
+from app.frameworks import services as frameworks
+from app.frameworks.models import FrameworkVersion
+from app.glossary import VERSION_STATUS
+from app.jobs import queue
+from app.people.models import Role, User
+
+bp = Blueprint("exports", __name__)
+
+PAGE_SIZE = 50
+
+
+@bp.context_processor
+def export_labels() -> dict[str, Any]:
+    return {
+        "EXPORT_KIND": labels.EXPORT_KIND,
+        "EXPORT_STATUS": labels.EXPORT_STATUS,
+        "INTEGRITY": labels.INTEGRITY,
+    }
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _record_or_404(export_id: int) -> ExportRecord:
+    record = db.session.scalar(
+        export_query(_me())
+        .where(ExportRecord.id == export_id)
+        .options(selectinload(ExportRecord.created_by), selectinload(ExportRecord.organisations))
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+def _version_label(version: FrameworkVersion) -> str:
+    status = VERSION_STATUS.get(version.status.value, version.status.value)
+    return f"{version.certification.code} — {version.label} ({status}) — {version.title}"
+
+
+def _start(kind: ExportKind, version: FrameworkVersion, cohorts: list[Cohort]) -> Response:
+    record = services.start_export(
+        kind,
+        cert_code=version.certification.code,
+        label=version.label,
+        actor=_me(),
+        cohorts=cohorts,
+    )
+    job = services.queue_export(record)
+    commit()
+    queue.dispatch(job)
+    return redirect(url_for("exports.show", export_id=record.id))
+
+
+# --- list and one export ---------------------------------------------------------------------
+
+
+@bp.get("/exports")
+@roles(Role.COORDINATOR)
+def index() -> str:
+    total = db.session.scalar(
+        export_query(_me()).with_only_columns(sa.func.count(ExportRecord.id)).order_by(None)
+    )
+    pages = max(1, math.ceil((total or 0) / PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    records = db.session.scalars(
+        export_query(_me())
+        .options(selectinload(ExportRecord.created_by))
+        .order_by(ExportRecord.created_at.desc(), ExportRecord.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    integrity = {r.id: services.verify(r).integrity.value for r in records}
+    return render_template(
+        "exports_history/index.html",
+        records=records,
+        integrity=integrity,
+        page=page,
+        pages=pages,
+        total=total or 0,
+    )
+
+
+@bp.get("/exports/<int:export_id>")
+@roles(Role.COORDINATOR)
+def show(export_id: int) -> str:
+    record = _record_or_404(export_id)
+    return render_template("exports_history/show.html", record=record, verification=None)
+
+
+@bp.get("/exports/<int:export_id>/statut")
+@roles(Role.COORDINATOR)
+def status(export_id: int) -> Response:
+    record = _record_or_404(export_id)
+    return jsonify(
+        status=record.status.value,
+        label=str(labels.EXPORT_STATUS[record.status.value]),
+        progress=record.progress,
+        over=record.is_over,
+    )
+
+
+@bp.get("/exports/<int:export_id>/verifier")
+@roles(Role.COORDINATOR)
+def verify(export_id: int) -> str:
+    record = _record_or_404(export_id)
+    verification = services.verify(record)
+    return render_template("exports_history/show.html", record=record, verification=verification)
+
+
+@bp.get("/exports/<int:export_id>/telecharger")
+@roles(Role.COORDINATOR)
+def download(export_id: int) -> Response | tuple[str, int]:
+    record = _record_or_404(export_id)
+    if record.status is not ExportStatus.DONE:
+        abort(404)
+    content = services.read_verified(record)
+    if content is None:
+        verification = services.verify(record)
+        page = render_template(
+            "exports_history/show.html", record=record, verification=verification, refused=True
+        )
+        return page, 409
+    response = send_file(
+        io.BytesIO(content),
+        mimetype="application/xml",
+        as_attachment=True,
+        download_name=record.filename,
+    )
+    digest = base64.b64encode(bytes.fromhex(record.sha256 or "")).decode()
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- starting an export ----------------------------------------------------------------------
+
+
+@bp.route("/exports/fiche", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_fiche() -> str | Response:
+    versions = {v.id: v for v in frameworks.list_versions()}
+    form = FicheExportForm()
+    form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
+    if form.validate_on_submit():
+        version = versions[form.version.data]
+        return _start(ExportKind.FICHE, version, [])
+    return render_template("exports_history/new_fiche.html", form=form)
+
+
+@bp.route("/exports/accrochage", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_accrochage() -> str | Response:
+    me = _me()
+    cohorts = db.session.scalars(
+        sa.select(Cohort)
+        .where(Cohort.organisation_id.in_([org.id for org in me.organisations]))
+        .options(
+            selectinload(Cohort.version).selectinload(FrameworkVersion.certification),
+            selectinload(Cohort.organisation),
+        )
+        .order_by(Cohort.version_id, Cohort.start_date, Cohort.name)
+    ).all()
+    versions = {c.version.id: c.version for c in cohorts}
+    form = AccrochageExportForm(cohort_versions={c.id: c.version_id for c in cohorts})
+    form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
+    form.cohorts.choices = [
+        (
+            c.id,
+            f"{c.name} — {c.organisation.name} ({c.version.certification.code} {c.version.label})",
+        )
+        for c in cohorts
+    ]
+    if form.validate_on_submit():
+        chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
+        try:
+            return _start(ExportKind.ACCROCHAGE, versions[form.version.data], chosen)
+        except services.ExportError as exc:
+            db.session.rollback()
+            form.cohorts.errors = [*form.cohorts.errors, str(exc)]
+    return render_template(
+        "exports_history/new_accrochage.html", form=form, has_cohorts=bool(cohorts)
+    )

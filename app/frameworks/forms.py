@@ -1,0 +1,430 @@
+"""Forms of the framework editor: one per kind of item, each carrying the draft's revision."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from app.frameworks import editing_services as editing
+from app.frameworks.models import CompetencyRule, FrameworkVersion
+from app.validators import is_valid_siret
+
+# Lazy strings (_l) count as safe HTML in templates: messages that quote what was typed use _().
+
+# The patterns of referentiel/schema.json.
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+NSF_RE = re.compile(r"[0-9]{3}[a-z]?")
+ROME_RE = re.compile(r"[A-N][0-9]{4}")
+FORMACODE_RE = re.compile(r"[0-9]{5}")
+
+REQUIRED = _l("Ce champ est obligatoire.")
+TEXT_MAX = 300
+LONGTEXT_MAX = 4000
+NOTES_MAX = 10_000
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_spaces(value: Any) -> Any:
+    return re.sub(r"\s+", "", value) if isinstance(value, str) else value
+
+
+class NumberField(IntegerField):
+    """A whole number, with a French message when the input is not one."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = int(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Saisissez un nombre entier.")) from None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class CodeListField(StringField):
+    """Codes typed on one line, separated by commas; its data is the list of codes."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            self.data = [code for code in re.split(r"[\s,;]+", str(valuelist[0])) if code]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def code_field(label: Any = None, description: Any = None) -> StringField:
+    return StringField(
+        label or _l("Code"),
+        validators=[DataRequired(REQUIRED)],
+        filters=[_strip],
+        description=description
+        or _l("Lettres, chiffres, point, tiret ou soulignement ; unique dans la version."),
+    )
+
+
+def text_field(label: Any, maximum: int = TEXT_MAX) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=maximum, message=_l("%(max)d caractères au plus.", max=maximum)),
+        ],
+        filters=[_strip],
+    )
+
+
+def long_text_field(
+    label: Any, required: bool = True, description: Any = None, maximum: int = LONGTEXT_MAX
+) -> TextAreaField:
+    validators: list[Any] = [
+        Length(max=maximum, message=_l("%(max)d caractères au plus.", max=maximum))
+    ]
+    if required:
+        validators.insert(0, DataRequired(REQUIRED))
+    return TextAreaField(label, validators=validators, filters=[_strip], description=description)
+
+
+def check_code(code: str) -> None:
+    if not CODE_RE.fullmatch(code):
+        raise ValidationError(
+            _l(
+                "Code invalide : 40 caractères au plus, lettres sans accent, chiffres, « . », "
+                "« - » ou « _ », commençant par une lettre ou un chiffre."
+            )
+        )
+
+
+def check_codes(codes: list[str], pattern: re.Pattern[str], maximum: int, what: Any) -> None:
+    bad = [code for code in codes if not pattern.fullmatch(code)]
+    if bad:
+        raise ValidationError(
+            _("Code invalide : %(codes)s. %(what)s", codes=", ".join(bad), what=what)
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError(_l("Un même code est répété."))
+    if len(codes) > maximum:
+        raise ValidationError(_l("%(max)d codes au plus.", max=maximum))
+
+
+# --- new drafts ----------------------------------------------------------------------------------
+
+
+class NewDraftForm(FlaskForm):
+    code = code_field(
+        _l("Code de la certification"),
+        _l("Un code existant ajoute une version à cette certification ; un nouveau la crée."),
+    )
+    label = code_field(_l("Libellé de la version"), _l("Par exemple v1, 2026-01."))
+    title = text_field(_l("Intitulé de la certification"))
+    level = NumberField(_l("Niveau (1 à 8)"), validators=[InputRequired(REQUIRED)])
+    certifier_name = text_field(_l("Nom du certificateur"))
+
+    def validate_code(self, field: Field) -> None:
+        check_code(field.data)
+
+    def validate_label(self, field: Field) -> None:
+        check_code(field.data)
+        from app.frameworks import services
+
+        try:
+            certification = services.get_certification(self.code.data or "")
+        except services.FrameworkError:
+            return
+        if editing.label_taken(certification.id, field.data):
+            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
+
+    def validate_level(self, field: Field) -> None:
+        if not 1 <= field.data <= 8:
+            raise ValidationError(_l("Le niveau va de 1 à 8."))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            name: self[name].data for name in ("code", "label", "title", "level", "certifier_name")
+        }
+
+
+class CopyForm(FlaskForm):
+    label = code_field(_l("Libellé de la nouvelle version"), _l("Par exemple v2."))
+
+    def __init__(self, *args: Any, source: FrameworkVersion, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.source = source
+
+    def validate_label(self, field: Field) -> None:
+        check_code(field.data)
+        if editing.label_taken(self.source.certification_id, field.data):
+            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
+
+
+# --- editing a draft -----------------------------------------------------------------------------
+
+
+class DraftForm(FlaskForm):
+    """A change to a draft, made from the page loaded at `revision`."""
+
+    revision = NumberField(_l("Révision"), widget=HiddenInput(), validators=[InputRequired()])
+
+    @property
+    def loaded_revision(self) -> int:
+        return self.revision.data or 0
+
+
+class ButtonForm(DraftForm):
+    """Delete or publish: nothing but the revision."""
+
+
+class MoveForm(DraftForm):
+    direction = SelectField(
+        choices=[SelectChoice("up", _l("Monter")), SelectChoice("down", _l("Descendre"))]
+    )
+
+    @property
+    def step(self) -> int:
+        return -1 if self.direction.data == "up" else 1
+
+
+class RetireForm(FlaskForm):
+    pass
+
+
+class MetadataForm(DraftForm):
+    label = code_field(
+        _l("Libellé de la version"),
+        _l("Lettres, chiffres, point, tiret ou soulignement ; unique pour la certification."),
+    )
+    title = text_field(_l("Intitulé de la certification"))
+    level = NumberField(
+        _l("Niveau"),
+        validators=[InputRequired(REQUIRED)],
+        description=_l("Cadre national des certifications, de 1 à 8."),
+    )
+    nsf_codes = CodeListField(
+        _l("Codes NSF"), description=_l("Trois au plus, séparés par des virgules, ex. 341, 332t.")
+    )
+    rome_codes = CodeListField(
+        _l("Codes ROME"), description=_l("Cinq au plus, séparés par des virgules, ex. K1802.")
+    )
+    formacodes = CodeListField(
+        _l("Formacodes"), description=_l("Cinq au plus, séparés par des virgules, ex. 42806.")
+    )
+    certifier_name = text_field(_l("Nom du certificateur"))
+    certifier_siret = StringField(
+        _l("SIRET du certificateur"),
+        filters=[_no_spaces],
+        description=_l("14 chiffres ; facultatif."),
+    )
+    notes = long_text_field(_l("Notes de version"), required=False, maximum=NOTES_MAX)
+    competency_rule = SelectField(
+        _l("Règle d'acquisition d'une compétence"),
+        choices=[
+            SelectChoice(CompetencyRule.ALL.value, _l("Tous ses critères acquis")),
+            SelectChoice(CompetencyRule.MINIMUM.value, _l("Un nombre minimum de critères acquis")),
+        ],
+    )
+    minimum_criteria = NumberField(
+        _l("Nombre minimum de critères acquis"),
+        description=_l("Seulement avec la règle « nombre minimum »."),
+    )
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.version = version
+
+    def validate_label(self, field: Field) -> None:
+        check_code(field.data)
+        if editing.label_taken(self.version.certification_id, field.data, exclude=self.version):
+            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
+
+    def validate_level(self, field: Field) -> None:
+        if not 1 <= field.data <= 8:
+            raise ValidationError(_l("Le niveau va de 1 à 8."))
+
+    def validate_nsf_codes(self, field: Field) -> None:
+        check_codes(
+            field.data,
+            NSF_RE,
+            3,
+            _l("Un code NSF compte 3 chiffres, parfois suivis d'une lettre minuscule."),
+        )
+
+    def validate_rome_codes(self, field: Field) -> None:
+        check_codes(
+            field.data, ROME_RE, 5, _l("Un code ROME est une lettre de A à N suivie de 4 chiffres.")
+        )
+
+    def validate_formacodes(self, field: Field) -> None:
+        check_codes(field.data, FORMACODE_RE, 5, _l("Un Formacode compte 5 chiffres."))
+
+    def validate_certifier_siret(self, field: Field) -> None:
+        if not field.data:
+            return
+        if not re.fullmatch(r"[0-9]{14}", field.data):
+            raise ValidationError(_l("Un SIRET compte exactement 14 chiffres."))
+        if not is_valid_siret(field.data):
+            raise ValidationError(_l("Ce SIRET n'existe pas : sa clé de contrôle est fausse."))
+
+    def validate_minimum_criteria(self, field: Field) -> None:
+        if self.competency_rule.data != CompetencyRule.MINIMUM.value:
+            return
+        if field.data is None:
+            raise ValidationError(_l("Indiquez le nombre minimum de critères."))
+        if field.data < 1:
+            raise ValidationError(_l("Au moins 1."))
+
+    def values(self) -> dict[str, Any]:
+        rule = CompetencyRule(self.competency_rule.data)
+        return {
+            "label": self.label.data,
+            "title": self.title.data,
+            "level": self.level.data,
+            "nsf_codes": self.nsf_codes.data,
+            "rome_codes": self.rome_codes.data,
+            "formacodes": self.formacodes.data,
+            "certifier_name": self.certifier_name.data,
+            "certifier_siret": self.certifier_siret.data or None,
+            "notes": self.notes.data or "",
+            "competency_rule": rule,
+            "minimum_criteria": self.minimum_criteria.data
+            if rule is CompetencyRule.MINIMUM
+            else None,
+        }
+
+
+class ItemForm(DraftForm):
+    """An item of a draft; `attributes` are the model attributes it sets."""
+
+    kind: str
+    attributes: tuple[str, ...]
+    code = code_field()
+
+    def __init__(self, *args: Any, version: FrameworkVersion, item: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.version = version
+        self.item = item
+
+    def validate_code(self, field: Field) -> None:
+        check_code(field.data)
+        owner = editing.code_owner(
+            self.version, editing.KINDS[self.kind].model, field.data, exclude=self.item
+        )
+        if owner is not None:
+            raise ValidationError(
+                _("Ce code est déjà utilisé par : %(item)s.", item=editing.item_name(owner))
+            )
+
+    def values(self) -> dict[str, Any]:
+        return {name: self[name].data for name in ("code", *self.attributes)}
+
+
+class ScaleLevelForm(ItemForm):
+    kind = "niveau"
+    attributes = ("label", "counts_as_acquired")
+    label = text_field(_l("Libellé"))
+    counts_as_acquired = BooleanField(_l("Ce niveau compte comme acquis"))
+
+
+class DomainForm(ItemForm):
+    kind = "domaine"
+    attributes = ("title",)
+    title = text_field(_l("Intitulé"))
+
+
+class ActivityForm(ItemForm):
+    kind = "activite"
+    attributes = ("title", "description", "domain_id")
+    title = text_field(_l("Intitulé"))
+    description = long_text_field(_l("Description"), required=False)
+    domain_id = SelectField(_l("Domaine d'activité"), coerce=int)
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any):
+        super().__init__(*args, version=version, **kwargs)
+        self.domain_id.choices = [
+            SelectChoice(d.id, f"{d.code} — {d.title}") for d in version.domains
+        ]
+
+
+class BlocForm(ItemForm):
+    kind = "bloc"
+    attributes = ("title", "description", "optional")
+    title = text_field(_l("Intitulé"))
+    description = long_text_field(_l("Description"), required=False)
+    optional = BooleanField(_l("Bloc facultatif"))
+
+
+class ModalityForm(ItemForm):
+    kind = "modalite"
+    attributes = ("title", "description")
+    title = text_field(_l("Intitulé"))
+    description = long_text_field(_l("Description"), required=False)
+
+
+class CompetencyForm(ItemForm):
+    kind = "competence"
+    attributes = ("statement", "activity_ids")
+    statement = long_text_field(
+        _l("Énoncé"),
+        description=_l("Verbe d'action à l'infinitif + objet + finalité (« pour », « afin de »)."),
+    )
+    activity_ids = CheckboxesField(_l("Activités liées"), coerce=int)
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any):
+        super().__init__(*args, version=version, **kwargs)
+        self.activity_ids.choices = [
+            SelectChoice(a.id, f"{a.code} — {a.title}")
+            for d in version.domains
+            for a in d.activities
+        ]
+
+
+class CriterionForm(ItemForm):
+    kind = "critere"
+    attributes = ("statement",)
+    statement = long_text_field(_l("Énoncé"))
+
+
+ITEM_FORMS: dict[str, type[ItemForm]] = {
+    form.kind: form
+    for form in (
+        ScaleLevelForm,
+        DomainForm,
+        ActivityForm,
+        BlocForm,
+        ModalityForm,
+        CompetencyForm,
+        CriterionForm,
+    )
+}

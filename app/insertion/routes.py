@@ -1,0 +1,157 @@
+"""Insertion survey pages (coordinators): promotions, answers, the two rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.access import can_manage_cohort, cohort_query, roles
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.db import commit, db
+from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION
+from app.insertion import services
+from app.insertion.forms import AnswerForm
+from app.insertion.models import Horizon
+from app.people.models import Role, User
+
+bp = Blueprint("insertion", __name__, url_prefix="/insertion")
+
+
+def _percent(rate: Any) -> str:
+    return "—" if rate is None else format_percent(float(rate), format="#,##0.0 %")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "horizon_labels": HORIZON,
+        "situation_labels": SITUATION,
+        "contract_type_labels": CONTRACT_TYPE,
+        "horizons": list(Horizon),
+        "percent": _percent,
+    }
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_manage_cohort(_me(), cohort):
+        abort(404)
+    return cohort
+
+
+@bp.get("/")
+@roles(Role.COORDINATOR)
+def index() -> str:
+    cohorts = db.session.scalars(
+        cohort_query(_me())
+        .options(selectinload(Cohort.organisation))
+        .order_by(Cohort.start_date.desc(), Cohort.name)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            sa.select(Enrolment.cohort_id, sa.func.count())
+            .where(
+                Enrolment.cohort_id.in_([c.id for c in cohorts]),
+                Enrolment.status == EnrolmentStatus.CERTIFIED,
+            )
+            .group_by(Enrolment.cohort_id)
+        ).all()
+    )
+    return render_template("insertion/index.html", cohorts=cohorts, counts=counts)
+
+
+@bp.get("/promotions/<int:cohort_id>")
+@roles(Role.COORDINATOR)
+def cohort(cohort_id: int) -> str:
+    survey = services.cohort_survey(_cohort_or_404(cohort_id))
+    return render_template("insertion/cohort.html", survey=survey)
+
+
+def _answer_page(
+    cohort: Cohort, enrolment: Enrolment, horizon: Horizon, form: AnswerForm, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "insertion/answer.html",
+        cohort=cohort,
+        enrolment=enrolment,
+        horizon=horizon,
+        form=form,
+        history=services.history(enrolment.id, horizon),
+    ), status
+
+
+def _certified_or_404(
+    cohort: Cohort, enrolment_id: int, horizon_value: str
+) -> tuple[Enrolment, Horizon]:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if (
+        enrolment is None
+        or enrolment.cohort_id != cohort.id
+        or enrolment.status is not EnrolmentStatus.CERTIFIED
+        or horizon_value not in {h.value for h in Horizon}
+    ):
+        abort(404)
+    return enrolment, Horizon(horizon_value)
+
+
+@bp.get("/promotions/<int:cohort_id>/reponses/<int:enrolment_id>/<horizon>")
+@roles(Role.COORDINATOR)
+def answer(cohort_id: int, enrolment_id: int, horizon: str) -> tuple[str, int]:
+    cohort = _cohort_or_404(cohort_id)
+    enrolment, when = _certified_or_404(cohort, enrolment_id, horizon)
+    current = services.current_answer(enrolment.id, when)
+    data: dict[str, Any] = {"based_on": current.id if current else ""}
+    if current is not None:
+        data |= {
+            "situation": current.situation.value,
+            "contract_type": current.contract_type.value if current.contract_type else "",
+            "answered_on": current.answered_on,
+        }
+    return _answer_page(cohort, enrolment, when, AnswerForm(enrolment, formdata=None, data=data))
+
+
+@bp.post("/promotions/<int:cohort_id>/reponses/<int:enrolment_id>/<horizon>")
+@roles(Role.COORDINATOR)
+def record(cohort_id: int, enrolment_id: int, horizon: str) -> Response | tuple[str, int]:
+    cohort = _cohort_or_404(cohort_id)
+    enrolment, when = _certified_or_404(cohort, enrolment_id, horizon)
+    form = AnswerForm(enrolment)
+    if not form.validate_on_submit():
+        return _answer_page(cohort, enrolment, when, form, 400)
+    try:
+        saved = services.record_answer(
+            enrolment,
+            when,
+            form.situation_value,
+            form.contract_value,
+            form.answered_on.data,
+            _me(),
+            based_on=form.based_on.data,
+        )
+    except services.StaleAnswerError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        current = services.current_answer(enrolment.id, when)
+        form.based_on.data = current.id if current else ""
+        return _answer_page(cohort, enrolment, when, form, 409)
+    except services.SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _answer_page(cohort, enrolment, when, form, 400)
+    commit()
+    if saved is None:
+        flash(_("Réponse inchangée : rien n'a été enregistré."), "info")
+    else:
+        flash(_("Réponse enregistrée pour %(name)s.", name=enrolment.learner.full_name), "success")
+    return redirect(url_for(".cohort", cohort_id=cohort.id))

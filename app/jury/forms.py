@@ -1,0 +1,137 @@
+"""Forms of the jury pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.frameworks.models import Bloc
+from app.glossary import DECISION
+from app.jury.models import Decision
+from app.jury.services import departs, missing_reason_message
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SessionForm(FlaskForm):
+    version = SelectField(
+        _l("Version du référentiel"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Choisissez la version du référentiel."))],
+    )
+    session_date = DateField(
+        _l("Date de la session"),
+        validators=[InputRequired(message=_l("Indiquez la date de la session."))],
+    )
+    location = StringField(
+        _l("Lieu"),
+        validators=[Length(max=200, message=_l("Le lieu tient en 200 caractères au plus."))],
+    )
+    members = MultiCheckboxField(_l("Membres du jury (comptes de l'application)"), coerce=int)
+    external_members = TextAreaField(
+        _l("Membres extérieurs"),
+        validators=[Length(max=5000, message=_l("5 000 caractères au plus."))],
+    )
+
+    def validate_members(self, field: Field) -> None:
+        if not field.data and not (self.external_members.data or "").strip():
+            raise ValidationError(_l("Indiquez au moins un membre du jury."))
+
+
+class PresentForm(FlaskForm):
+    enrolments = MultiCheckboxField(
+        _l("Apprenant·es à présenter"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choisissez au moins une personne."))],
+    )
+
+
+class CloseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Je confirme que les décisions sont définitives : la session sera close."),
+        validators=[DataRequired(message=_l("Cochez la case pour confirmer la clôture."))],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A POST-only button: CSRF and nothing else."""
+
+
+DECISION_CHOICES = [SelectChoice("", _l("— pas de décision —"))] + [
+    SelectChoice(d.value, DECISION[d.value]) for d in Decision
+]
+
+
+class DecisionForm(FlaskForm):
+    """One decision and one reason per bloc; see `decision_form()`."""
+
+    state = HiddenField()  # the decisions' fingerprint when the page was loaded
+
+    blocs: Sequence[Bloc] = ()
+    proposals: Mapping[int, bool] = {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for bloc in self.blocs:
+            value = self[f"decision_{bloc.id}"].data
+            reason = self[f"reason_{bloc.id}"]
+            proposed = self.proposals[bloc.id]
+            if value and departs(Decision(value), proposed) and not (reason.data or "").strip():
+                reason.errors.append(str(missing_reason_message(proposed)))
+                ok = False
+        return ok
+
+    def choices(self) -> dict[int, tuple[Decision | None, str]]:
+        return {
+            bloc.id: (
+                Decision(self[f"decision_{bloc.id}"].data)
+                if self[f"decision_{bloc.id}"].data
+                else None,
+                self[f"reason_{bloc.id}"].data or "",
+            )
+            for bloc in self.blocs
+        }
+
+
+def decision_form(blocs: Sequence[Bloc], proposals: Mapping[int, bool], **kwargs: Any) -> Any:
+    """A DecisionForm with a decision and a reason field for each bloc."""
+
+    class Form(DecisionForm):
+        pass
+
+    for bloc in blocs:
+        setattr(
+            Form,
+            f"decision_{bloc.id}",
+            SelectField(_l("Décision"), choices=DECISION_CHOICES, default=""),
+        )
+        setattr(
+            Form,
+            f"reason_{bloc.id}",
+            TextAreaField(
+                _l("Motif"),
+                validators=[Length(max=5000, message=_l("5 000 caractères au plus."))],
+            ),
+        )
+    Form.blocs = list(blocs)
+    Form.proposals = dict(proposals)
+    return Form(**kwargs)

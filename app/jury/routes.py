@@ -1,0 +1,325 @@
+"""Jury sessions: list, create, present learners, record decisions, close, minutes (PDF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from app.access import (
+    can_decide,
+    can_run_jury_session,
+    cohort_query,
+    jury_session_query,
+    roles,
+)
+from app.assessment.progress import progress
+from app.cohorts.models import Cohort
+from app.db import commit, db
+from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
+from app.jury import services
+from app.jury.forms import CloseForm, EmptyForm, PresentForm, SessionForm, decision_form
+from app.jury.models import JuryPresentation, JurySession
+from app.people.models import Role, User, UserRole
+from exports.minutes import render_minutes
+
+bp = Blueprint("jury", __name__, url_prefix="/jurys")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "decision_labels": DECISION,
+        "jury_bloc_status_labels": JURY_BLOC_STATUS,
+        "access_route_labels": ACCESS_ROUTE,
+    }
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _session_or_404(session_id: int) -> JurySession:
+    jury_session = services.load_session(jury_session_query(_me()), session_id)
+    if jury_session is None:
+        abort(404)
+    return jury_session
+
+
+def _presentation_or_404(jury_session: JurySession, presentation_id: int) -> JuryPresentation:
+    for presentation in jury_session.presentations:
+        if presentation.id == presentation_id:
+            return presentation
+    abort(404)
+
+
+def _versions_for(user: User) -> list[FrameworkVersion]:
+    """Published (or retired) versions followed by the coordinator's cohorts."""
+    cohorts = cohort_query(user).with_only_columns(Cohort.version_id)
+    return list(
+        db.session.scalars(
+            sa.select(FrameworkVersion)
+            .join(FrameworkVersion.certification)
+            .where(
+                FrameworkVersion.id.in_(cohorts),
+                FrameworkVersion.status != VersionStatus.DRAFT,
+            )
+            .options(selectinload(FrameworkVersion.certification))
+            .order_by(Certification.code, FrameworkVersion.id)
+        )
+    )
+
+
+def _jury_users() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole)
+            .where(UserRole.role == Role.JURY, User.active.is_(True))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+@bp.get("/")
+@roles(Role.COORDINATOR, Role.JURY)
+def index() -> str:
+    sessions = db.session.scalars(services.sessions_query(jury_session_query(_me()))).all()
+    return render_template(
+        "jury/index.html", sessions=sessions, can_create=_me().has_role(Role.COORDINATOR)
+    )
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new() -> Response | str:
+    versions = {v.id: v for v in _versions_for(_me())}
+    users = {u.id: u for u in _jury_users()}
+    form = SessionForm()
+    form.version.choices = [
+        SelectChoice(v.id, f"{v.certification.code} {v.label} — {v.title}")
+        for v in versions.values()
+    ]
+    form.members.choices = [SelectChoice(u.id, u.full_name) for u in users.values()]
+    if not form.validate_on_submit():
+        return render_template("jury/new.html", form=form)
+    try:
+        jury_session = services.create_session(
+            versions[form.version.data],
+            form.session_date.data,
+            form.location.data or "",
+            [users[i] for i in form.members.data],
+            form.external_members.data or "",
+            _me(),
+        )
+    except services.JuryError as error:
+        form.members.errors = [*form.members.errors, str(error)]
+        return render_template("jury/new.html", form=form)
+    commit()
+    flash(_("Session de jury créée."), "success")
+    return redirect(url_for(".show", session_id=jury_session.id))
+
+
+def _show(jury_session: JurySession, present_form: PresentForm | None = None) -> str:
+    version = services.load_version(jury_session)
+    presentations = services.sorted_presentations(jury_session)
+    runs = can_run_jury_session(_me(), jury_session)
+    if runs and not jury_session.is_closed and present_form is None:
+        present_form = PresentForm(formdata=None)
+    if present_form is not None:
+        eligible = services.eligible_enrolments(jury_session, cohort_query(_me()))
+        present_form.enrolments.choices = [
+            SelectChoice(e.id, f"{e.learner.full_name} ({e.cohort.name})") for e in eligible
+        ]
+    return render_template(
+        "jury/show.html",
+        jury_session=jury_session,
+        version=version,
+        presentations=presentations,
+        views=services.bloc_views(version, presentations),
+        would_certify=services.certification_outlook(jury_session, version, presentations),
+        runs=runs,
+        present_form=present_form,
+        close_form=CloseForm(formdata=None) if runs and not jury_session.is_closed else None,
+    )
+
+
+@bp.get("/<int:session_id>")
+@roles(Role.COORDINATOR, Role.JURY)
+def show(session_id: int) -> str:
+    return _show(_session_or_404(session_id))
+
+
+@bp.post("/<int:session_id>/presenter")
+@roles(Role.COORDINATOR)
+def present(session_id: int) -> Response | tuple[str, int]:
+    jury_session = _session_or_404(session_id)
+    if not can_run_jury_session(_me(), jury_session):
+        abort(403)
+    form = PresentForm()
+    eligible = {e.id: e for e in services.eligible_enrolments(jury_session, cohort_query(_me()))}
+    form.enrolments.choices = [SelectChoice(i, str(i)) for i in eligible]
+    if not form.validate_on_submit():
+        return _show(jury_session, form), 400
+    try:
+        services.present(jury_session, [eligible[i] for i in form.enrolments.data], _me())
+    except services.JuryError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".show", session_id=session_id))
+    commit()
+    flash(_("Apprenant·es présenté·es au jury."), "success")
+    return redirect(url_for(".show", session_id=session_id))
+
+
+def _presentation_page(
+    jury_session: JurySession, presentation: JuryPresentation, form: Any = None, status: int = 200
+) -> tuple[str, int]:
+    version = services.load_version(jury_session)
+    views = services.bloc_views(version, [presentation])[presentation.id]
+    state = progress(version, [presentation.enrolment_id])[presentation.enrolment_id]
+    may_decide = can_decide(_me(), jury_session) and not jury_session.is_closed
+    if form is None and may_decide:
+        form = decision_form(
+            version.blocs,
+            {v.bloc.id: v.proposed for v in views},
+            formdata=None,
+            data={
+                "state": services.decisions_state(presentation),
+                **{f"decision_{v.bloc.id}": v.decision.decision.value for v in views if v.decision},
+                **{f"reason_{v.bloc.id}": v.decision.reason for v in views if v.decision},
+            },
+        )
+    return render_template(
+        "jury/presentation.html",
+        jury_session=jury_session,
+        presentation=presentation,
+        enrolment=presentation.enrolment,
+        version=version,
+        views=views,
+        competencies=state.competencies,
+        form=form if may_decide else None,
+        withdraw_form=EmptyForm(formdata=None)
+        if can_run_jury_session(_me(), jury_session)
+        and not jury_session.is_closed
+        and not presentation.decisions
+        else None,
+    ), status
+
+
+@bp.get("/<int:session_id>/presentations/<int:presentation_id>")
+@roles(Role.COORDINATOR, Role.JURY)
+def presentation(session_id: int, presentation_id: int) -> tuple[str, int]:
+    jury_session = _session_or_404(session_id)
+    return _presentation_page(jury_session, _presentation_or_404(jury_session, presentation_id))
+
+
+@bp.post("/<int:session_id>/presentations/<int:presentation_id>")
+@roles(Role.COORDINATOR, Role.JURY)
+def decide(session_id: int, presentation_id: int) -> Response | tuple[str, int]:
+    jury_session = _session_or_404(session_id)
+    presentation = _presentation_or_404(jury_session, presentation_id)
+    if not can_decide(_me(), jury_session):
+        abort(403)
+    if jury_session.is_closed:
+        flash(_("La session de jury est close : ses décisions ne peuvent plus changer."), "error")
+        return redirect(
+            url_for(".presentation", session_id=session_id, presentation_id=presentation_id)
+        )
+    version = services.load_version(jury_session)
+    views = services.bloc_views(version, [presentation])[presentation.id]
+    form = decision_form(version.blocs, {v.bloc.id: v.proposed for v in views})
+    if not form.validate_on_submit():
+        return _presentation_page(jury_session, presentation, form, 400)
+    try:
+        services.record_decisions(
+            presentation, version, form.choices(), _me(), expected_state=form.state.data
+        )
+    except services.DecisionErrors as error:
+        for bloc_id, message in error.errors.items():
+            if f"reason_{bloc_id}" in form:
+                form[f"reason_{bloc_id}"].errors.append(str(message))
+        db.session.rollback()
+        return _presentation_page(jury_session, presentation, form, 400)
+    except services.StaleDecisionsError as error:
+        # Keep what was typed, show the decisions now recorded beside it, and take the new
+        # fingerprint: saving again is then a deliberate choice.
+        db.session.rollback()
+        flash(str(error), "error")
+        db.session.refresh(presentation, ["decisions"])
+        form.state.data = services.decisions_state(presentation)
+        return _presentation_page(jury_session, presentation, form, 409)
+    except services.ClosedSessionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(
+            url_for(".presentation", session_id=session_id, presentation_id=presentation_id)
+        )
+    commit()
+    flash(
+        _("Décisions enregistrées pour %(name)s.", name=presentation.enrolment.learner.full_name),
+        "success",
+    )
+    return redirect(url_for(".show", session_id=session_id))
+
+
+@bp.post("/<int:session_id>/presentations/<int:presentation_id>/retirer")
+@roles(Role.COORDINATOR)
+def withdraw(session_id: int, presentation_id: int) -> Response:
+    jury_session = _session_or_404(session_id)
+    presentation = _presentation_or_404(jury_session, presentation_id)
+    if not can_run_jury_session(_me(), jury_session):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.withdraw_presentation(presentation, _me())
+        except services.JuryError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for(".show", session_id=session_id))
+        commit()
+        flash(_("Présentation retirée."), "success")
+    return redirect(url_for(".show", session_id=session_id))
+
+
+@bp.post("/<int:session_id>/cloturer")
+@roles(Role.COORDINATOR)
+def close(session_id: int) -> Response | str:
+    jury_session = _session_or_404(session_id)
+    if not can_run_jury_session(_me(), jury_session):
+        abort(403)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        flash(_("Cochez la case pour confirmer la clôture."), "error")
+        return redirect(url_for(".show", session_id=session_id, _anchor="cloture"))
+    try:
+        certified = services.close_session(jury_session, services.load_version(jury_session), _me())
+    except services.JuryError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".show", session_id=session_id))
+    commit()
+    flash(
+        _("Session close. Certification obtenue : %(n)s personne(s).", n=len(certified)),
+        "success",
+    )
+    return redirect(url_for(".show", session_id=session_id))
+
+
+@bp.get("/<int:session_id>/proces-verbal.pdf")
+@roles(Role.COORDINATOR, Role.JURY)
+def minutes(session_id: int) -> Response:
+    jury_session = _session_or_404(session_id)
+    pdf = render_minutes(services.minutes(jury_session, services.load_version(jury_session)))
+    name = f"proces-verbal-jury-{jury_session.session_date.isoformat()}-{jury_session.id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

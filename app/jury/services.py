@@ -1,0 +1,507 @@
+"""Jury sessions: create, present learners, record decisions, close, minutes.
+
+Services change the session; the caller commits. A closed session is final: every write to
+its presentations or decisions is refused, here and again just before any flush.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, selectinload
+
+from app.assessment import progress as progress_mod
+from app.assessment.rules import BlocStatus, certification_obtained
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.db import db, utcnow
+from app.frameworks.models import Bloc, FrameworkVersion, VersionStatus
+from app.frameworks.services import version_query
+from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
+from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
+from app.people import audit
+from app.people.models import Role, User
+from exports.minutes import BlocLine, LearnerLine, Minutes
+
+
+class JuryError(Exception):
+    """A jury operation refused, with a message for the person who asked."""
+
+
+class ClosedSessionError(JuryError):
+    """A write to a closed session: its decisions are final."""
+
+
+class DecisionErrors(JuryError):
+    """Decisions refused, with a message per bloc id; nothing was recorded."""
+
+    def __init__(self, errors: dict[int, Any]) -> None:
+        super().__init__(errors)
+        self.errors = errors  # lazy French messages, evaluated when shown
+
+    def __str__(self) -> str:
+        return " ".join(str(message) for message in self.errors.values())
+
+
+class StaleDecisionsError(JuryError):
+    """The decisions changed since the form was loaded; nothing was recorded."""
+
+
+# --- closed sessions are final -------------------------------------------------------------------
+
+
+def _was_closed(jury_session: JurySession) -> bool:
+    """Whether the session was closed before the pending changes (as stored)."""
+    jury_session.closed_at  # noqa: B018  (loads the attribute if expired, so it has a history)
+    history: Any = inspect(jury_session).attrs.closed_at.history
+    before = [*history.unchanged, *history.deleted]
+    return bool(before) and before[0] is not None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_closed_sessions(
+    session: Session, flush_context: Any, instances: Any
+) -> None:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, BlocDecision):
+            presentation = obj.presentation
+        elif isinstance(obj, JuryPresentation):
+            presentation = obj
+        else:
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        jury_session = presentation.jury_session if presentation is not None else None
+        if jury_session is not None and _was_closed(jury_session):
+            raise ClosedSessionError(_closed_message())
+
+
+def _closed_message() -> str:
+    return _l("La session de jury est close : ses décisions ne peuvent plus changer.")
+
+
+def _lock(jury_session: JurySession) -> None:
+    """Lock the session row and reload it, so closing and deciding never interleave."""
+    db.session.execute(
+        sa.select(JurySession)
+        .where(JurySession.id == jury_session.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if jury_session.is_closed:
+        raise ClosedSessionError(_closed_message())
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def sessions_query(base: sa.Select[Any]) -> sa.Select[Any]:
+    """Sessions from `base` (see access.jury_session_query), newest first, with their version."""
+    return base.options(
+        selectinload(JurySession.version).selectinload(FrameworkVersion.certification),
+        selectinload(JurySession.members),
+    ).order_by(JurySession.session_date.desc(), JurySession.id.desc())
+
+
+def load_session(base: sa.Select[Any], session_id: int) -> JurySession | None:
+    """One visible session with its members, presented learners and decisions."""
+    return db.session.scalar(
+        base.where(JurySession.id == session_id).options(
+            selectinload(JurySession.members),
+            selectinload(JurySession.presentations).options(
+                selectinload(JuryPresentation.enrolment).options(
+                    selectinload(Enrolment.learner), selectinload(Enrolment.cohort)
+                ),
+                selectinload(JuryPresentation.decisions),
+            ),
+        )
+    )
+
+
+def load_version(jury_session: JurySession) -> FrameworkVersion:
+    """The session's version with its whole content (for progress)."""
+    version = db.session.scalar(
+        version_query().where(FrameworkVersion.id == jury_session.version_id)
+    )
+    assert version is not None
+    return version
+
+
+def name_key(name: str) -> str:
+    """Sort names as a French reader expects: Élodie next to Eliott, not after Zoé."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def sorted_presentations(jury_session: JurySession) -> list[JuryPresentation]:
+    return sorted(
+        jury_session.presentations,
+        key=lambda p: (name_key(p.enrolment.learner.full_name), p.id),
+    )
+
+
+@dataclass(frozen=True)
+class BlocView:
+    """A bloc as the jury sees it for one learner."""
+
+    bloc: Bloc
+    status: BlocStatus  # from the results and the closed sessions (progress.py)
+    proposed: bool  # the results propose it for validation: every competency acquired
+    decision: BlocDecision | None  # this session's decision, if any
+
+
+def bloc_views(
+    version: FrameworkVersion, presentations: Sequence[JuryPresentation]
+) -> dict[int, list[BlocView]]:
+    """Per presentation id, each bloc with its status, proposal and this session's decision."""
+    states = progress_mod.progress(version, [p.enrolment_id for p in presentations])
+    views: dict[int, list[BlocView]] = {}
+    for presentation in presentations:
+        state = states[presentation.enrolment_id]
+        decided = {d.bloc_id: d for d in presentation.decisions}
+        views[presentation.id] = [
+            BlocView(
+                bloc=bloc,
+                status=state.blocs[bloc.id],
+                proposed=_proposed(bloc, state),
+                decision=decided.get(bloc.id),
+            )
+            for bloc in version.blocs
+        ]
+    return views
+
+
+def _proposed(bloc: Bloc, state: progress_mod.LearnerProgress) -> bool:
+    """The results' proposal, whatever earlier juries decided."""
+    flags = [state.competencies[comp.id].is_acquired for comp in bloc.competencies]
+    return bool(flags) and all(flags)
+
+
+def departs(decision: Decision, proposed: bool) -> bool:
+    """Whether a decision departs from the proposal (and so needs a reason)."""
+    return (decision is Decision.VALIDATED) != proposed
+
+
+def decisions_state(presentation: JuryPresentation) -> str:
+    """A fingerprint of a learner's decisions, carried by the form to detect a concurrent save."""
+    rows = sorted(
+        (d.bloc_id, d.decision.value, d.reason, d.decided_by_id) for d in presentation.decisions
+    )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def create_session(
+    version: FrameworkVersion,
+    session_date: dt.date,
+    location: str,
+    members: Iterable[User],
+    external_members: str,
+    by: User,
+) -> JurySession:
+    """Open a jury session on a published (or retired) version."""
+    if version.status is VersionStatus.DRAFT:
+        raise JuryError(_l("Un jury ne peut porter que sur une version publiée du référentiel."))
+    members = list(members)
+    if any(not m.has_role(Role.JURY) for m in members):
+        raise JuryError(_l("Seules les personnes ayant le rôle « membre du jury » peuvent siéger."))
+    external = "\n".join(line.strip() for line in external_members.splitlines() if line.strip())
+    if not members and not external:
+        raise JuryError(_l("Indiquez au moins un membre du jury."))
+    jury_session = JurySession(
+        version=version,
+        session_date=session_date,
+        location=location.strip(),
+        external_members=external,
+        members=members,
+    )
+    db.session.add(jury_session)
+    audit.record(
+        "jury.create",
+        jury_session,
+        f"Session de jury du {session_date.isoformat()} créée",
+        actor=by,
+        version_id=version.id,
+        members=[m.id for m in members],
+    )
+    return jury_session
+
+
+def eligible_enrolments(jury_session: JurySession, cohorts: sa.Select[Any]) -> list[Enrolment]:
+    """Enrolments that may be presented: in `cohorts` (those the coordinator manages), on the
+    session's version, not withdrawn, not presented yet."""
+    presented = sa.select(JuryPresentation.enrolment_id).where(
+        JuryPresentation.jury_session_id == jury_session.id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .join(Enrolment.cohort)
+            .join(Enrolment.learner)
+            .where(
+                Cohort.id.in_(cohorts.with_only_columns(Cohort.id).scalar_subquery()),
+                Cohort.version_id == jury_session.version_id,
+                Enrolment.status != EnrolmentStatus.WITHDRAWN,
+                Enrolment.id.not_in(presented),
+            )
+            .options(selectinload(Enrolment.learner), selectinload(Enrolment.cohort))
+            .order_by(Cohort.name, User.full_name, Enrolment.id)
+        )
+    )
+
+
+def present(jury_session: JurySession, enrolments: Iterable[Enrolment], by: User) -> None:
+    """Present learners to the session."""
+    _lock(jury_session)
+    enrolments = list(enrolments)
+    already = {p.enrolment_id for p in jury_session.presentations}
+    for enrolment in enrolments:
+        if enrolment.cohort.version_id != jury_session.version_id:
+            raise JuryError(_l("Cette personne suit une autre version du référentiel."))
+        if enrolment.status is EnrolmentStatus.WITHDRAWN:
+            raise JuryError(_l("Une personne ayant abandonné ne peut être présentée."))
+        if enrolment.id in already:
+            raise JuryError(_l("Cette personne est déjà présentée à cette session."))
+        jury_session.presentations.append(JuryPresentation(enrolment=enrolment))
+        already.add(enrolment.id)
+    audit.record(
+        "jury.present",
+        jury_session,
+        f"{len(enrolments)} apprenant·e(s) présenté·e(s) au jury",
+        actor=by,
+        enrolment_ids=[e.id for e in enrolments],
+    )
+
+
+def withdraw_presentation(presentation: JuryPresentation, by: User) -> None:
+    """Take back a learner presented by mistake, while the session is open and undecided."""
+    jury_session = presentation.jury_session
+    _lock(jury_session)
+    if presentation.decisions:
+        raise JuryError(_l("Des décisions sont déjà enregistrées pour cette personne."))
+    audit.record(
+        "jury.unpresent",
+        jury_session,
+        "Présentation au jury retirée",
+        actor=by,
+        enrolment_id=presentation.enrolment_id,
+    )
+    jury_session.presentations.remove(presentation)
+
+
+def record_decisions(
+    presentation: JuryPresentation,
+    version: FrameworkVersion,
+    choices: Mapping[int, tuple[Decision | None, str]],
+    by: User,
+    expected_state: str | None = None,
+) -> None:
+    """Record a learner's decisions, one per bloc id (None: no decision), all or nothing.
+
+    A reason is required for every decision that departs from the results' proposal; a
+    decision already recorded in this open session is replaced.
+    """
+    jury_session = presentation.jury_session
+    _lock(jury_session)
+    db.session.execute(
+        sa.select(JuryPresentation.id)
+        .where(JuryPresentation.id == presentation.id)
+        .with_for_update()
+    )
+    db.session.refresh(presentation, ["decisions"])
+    if expected_state is not None and expected_state != decisions_state(presentation):
+        raise StaleDecisionsError(
+            _l(
+                "Les décisions de cette personne ont été modifiées par quelqu'un d'autre depuis "
+                "l'ouverture de la page : rien n'a été enregistré. Voici les décisions actuelles."
+            )
+        )
+    views = {v.bloc.id: v for v in bloc_views(version, [presentation])[presentation.id]}
+    errors: dict[int, str] = {}
+    for bloc_id, (decision, reason) in choices.items():
+        if bloc_id not in views:
+            errors[bloc_id] = _l("Ce bloc n'appartient pas au référentiel de la session.")
+        elif (
+            decision is not None
+            and departs(decision, views[bloc_id].proposed)
+            and not (reason.strip())
+        ):
+            errors[bloc_id] = missing_reason_message(views[bloc_id].proposed)
+    if errors:
+        raise DecisionErrors(errors)
+    now = utcnow()
+    changes: list[dict[str, Any]] = []
+    existing = {d.bloc_id: d for d in presentation.decisions}
+    for bloc_id, (decision, reason) in choices.items():
+        current = existing.get(bloc_id)
+        proposed = views[bloc_id].proposed
+        reason = reason.strip()
+        if decision is None:
+            if current is not None:
+                presentation.decisions.remove(current)
+                changes.append({"bloc_id": bloc_id, "decision": None})
+            continue
+        if current is not None and (current.decision, current.reason) == (decision, reason):
+            continue
+        if current is None:
+            current = BlocDecision(bloc_id=bloc_id)
+            presentation.decisions.append(current)
+        current.decision = decision
+        current.reason = reason
+        current.proposed_validation = proposed
+        current.decided_by = by
+        current.decided_at = now
+        changes.append({"bloc_id": bloc_id, "decision": decision.value, "reason": reason})
+    if changes:
+        audit.record(
+            "jury.decide",
+            presentation,
+            f"Décisions du jury enregistrées ({len(changes)} bloc(s))",
+            actor=by,
+            jury_session_id=jury_session.id,
+            enrolment_id=presentation.enrolment_id,
+            changes=changes,
+        )
+
+
+def missing_reason_message(proposed: bool) -> str:
+    if proposed:
+        return _l(
+            "Motif obligatoire : ce bloc est proposé à la validation, la décision s'écarte "
+            "de la proposition."
+        )
+    return _l(
+        "Motif obligatoire : ce bloc n'est pas proposé à la validation, la décision s'écarte "
+        "de la proposition."
+    )
+
+
+def validated_after(
+    jury_session: JurySession, presentations: Sequence[JuryPresentation]
+) -> dict[int, set[int]]:
+    """Blocs validated per enrolment once this session's decisions count (as if closed)."""
+    validated = progress_mod.validated_blocs(p.enrolment_id for p in presentations)
+    if not jury_session.is_closed:
+        for presentation in presentations:
+            blocs = validated[presentation.enrolment_id]
+            for decision in presentation.decisions:
+                if decision.decision is Decision.VALIDATED:
+                    blocs.add(decision.bloc_id)
+                else:
+                    blocs.discard(decision.bloc_id)
+    return validated
+
+
+def certification_outlook(
+    jury_session: JurySession, version: FrameworkVersion, presentations: Sequence[JuryPresentation]
+) -> dict[int, bool]:
+    """Per presentation id, whether every mandatory bloc is validated once this session's
+    decisions count."""
+    validated = validated_after(jury_session, presentations)
+    mandatory = [b.id for b in version.blocs if not b.optional]
+    return {
+        p.id: certification_obtained(mandatory, validated[p.enrolment_id]) for p in presentations
+    }
+
+
+def close_session(jury_session: JurySession, version: FrameworkVersion, by: User) -> list[int]:
+    """Close the session for good and award the certification, dated by the jury, to each
+    presented learner whose mandatory blocs are now all validated. Returns their enrolment ids."""
+    _lock(jury_session)
+    closed_by_id = by.id  # read first: loading it may flush, and both columns go together
+    jury_session.closed_at = utcnow()
+    jury_session.closed_by_id = closed_by_id
+    db.session.flush()
+    presentations = list(jury_session.presentations)
+    validated = validated_after(jury_session, presentations)
+    mandatory = [b.id for b in version.blocs if not b.optional]
+    certified = []
+    for presentation in presentations:
+        enrolment = presentation.enrolment
+        if enrolment.status is not EnrolmentStatus.ENROLLED:
+            continue  # already certified (by an earlier jury) or withdrawn
+        if certification_obtained(mandatory, validated[enrolment.id]):
+            enrolment.status = EnrolmentStatus.CERTIFIED
+            enrolment.certified_on = jury_session.session_date
+            enrolment.status_changed_at = utcnow()
+            certified.append(enrolment.id)
+            audit.record(
+                "enrolment.certify",
+                enrolment,
+                f"Certification obtenue (jury du {jury_session.session_date.isoformat()})",
+                actor=by,
+                jury_session_id=jury_session.id,
+            )
+    audit.record(
+        "jury.close",
+        jury_session,
+        f"Session de jury close ; {len(certified)} certification(s) obtenue(s)",
+        actor=by,
+        certified_enrolment_ids=certified,
+    )
+    return certified
+
+
+# --- minutes -------------------------------------------------------------------------------------
+
+
+def minutes(jury_session: JurySession, version: FrameworkVersion) -> Minutes:
+    """The plain data of the session's procès-verbal."""
+    presentations = sorted_presentations(jury_session)
+    views = bloc_views(version, presentations)
+    validated = validated_after(jury_session, presentations)
+    mandatory = [b.id for b in version.blocs if not b.optional]
+    codes = {b.id: b.code for b in version.blocs}
+    learners = []
+    for presentation in presentations:
+        enrolment = presentation.enrolment
+        blocs = validated[enrolment.id]
+        learners.append(
+            LearnerLine(
+                name=enrolment.learner.full_name,
+                cohort=enrolment.cohort.name,
+                access_route=str(ACCESS_ROUTE[enrolment.cohort.access_route.value]),
+                blocs=[
+                    BlocLine(
+                        code=view.bloc.code,
+                        title=view.bloc.title,
+                        optional=view.bloc.optional,
+                        proposal=str(
+                            JURY_BLOC_STATUS["proposed" if view.proposed else "in_progress"]
+                        ),
+                        decision=str(DECISION[view.decision.decision.value])
+                        if view.decision
+                        else None,
+                        reason=view.decision.reason if view.decision else "",
+                    )
+                    for view in views[presentation.id]
+                ],
+                certified=enrolment.status is EnrolmentStatus.CERTIFIED
+                or certification_obtained(mandatory, blocs),
+                validated_codes=[code for bloc_id, code in codes.items() if bloc_id in blocs],
+            )
+        )
+    return Minutes(
+        certification_code=version.certification.code,
+        certification_title=version.title,
+        level=version.level,
+        version_label=version.label,
+        certifier=version.certifier_name,
+        session_date=jury_session.session_date,
+        location=jury_session.location,
+        members=sorted((m.full_name for m in jury_session.members), key=name_key),
+        external_members=jury_session.external_members.splitlines(),
+        learners=learners,
+        closed_on=jury_session.closed_at.date() if jury_session.closed_at else None,
+        generated_on=dt.date.today(),
+    )

@@ -1,0 +1,494 @@
+"""The fiche in the France Compétences open-data shape (flux RNCP v4.1), written and read.
+
+Element names follow the daily open-data export `export-fiches-rncp-v4-1-*.xml`: a root `FICHES`
+holding `VERSION_FLUX` then `FICHE` elements. In that flux the long texts (`ACTIVITES_VISEES`,
+`CAPACITES_ATTESTEES`, `LISTE_COMPETENCES`, `MODALITES_EVALUATION`, jury `COMPOSITION`) are
+HTML fragments carried as text, each access route `SI_JURY_xx` is a container with `ACTIF`
+(Oui/Non) and, when open, `COMPOSITION`, and labels are `LIBELLE` (older flows said `INTITULE`;
+the reader accepts both).
+
+Pure functions: plain dataclasses in, bytes out, and back. `parse_fiches` reads real national
+files too (streamed, element by element) and refuses hostile XML (any DOCTYPE, entities).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from lxml import etree
+
+from exports.xmltext import has_doctype, one_line, safe_parser_options, xml_text
+
+FLUX_VERSION = "4.1"
+
+# The access routes of a fiche, in the flux's order: formation initiale (élève / étudiant),
+# contrat d'apprentissage, formation continue, contrat de professionnalisation, candidature
+# individuelle, VAE.
+JURY_ROUTES = ("FI", "CA", "FC", "CQ", "CL", "VAE")
+
+
+class FicheXMLError(ValueError):
+    """The document is not a fiche flux we accept."""
+
+
+@dataclass
+class Code:
+    """A NSF, ROME or Formacode code with its label (empty when unknown)."""
+
+    code: str
+    label: str = ""
+
+
+@dataclass
+class Certifier:
+    name: str
+    siret: str | None = None
+
+
+@dataclass
+class Section:
+    """A titled list: how ACTIVITES_VISEES and CAPACITES_ATTESTEES are laid out."""
+
+    title: str
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FicheBloc:
+    code: str
+    title: str
+    competencies: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JuryRoute:
+    """One access route: open or not, and the jury's composition when it is."""
+
+    open: bool
+    composition: str = ""
+
+
+@dataclass
+class PromotionStats:
+    """STATISTIQUES_PROMOTION: counts, and insertion rates in whole percents."""
+
+    year: int
+    certified: int | None = None
+    certified_vae: int | None = None
+    global_insertion_6m: int | None = None
+    job_insertion_6m: int | None = None
+    job_insertion_2y: int | None = None
+
+
+@dataclass
+class FicheData:
+    number: str  # NUMERO_FICHE (RNCPnnnnn once registered, a provisional code before)
+    title: str
+    level: int | None = None  # 1–8, written NIVn
+    level_label: str = ""  # "Niveau n" when empty
+    nsf: list[Code] = field(default_factory=list)
+    rome: list[Code] = field(default_factory=list)
+    formacodes: list[Code] = field(default_factory=list)
+    certifiers: list[Certifier] = field(default_factory=list)
+    activities: list[Section] = field(default_factory=list)
+    capacities: list[Section] = field(default_factory=list)
+    blocs: list[FicheBloc] = field(default_factory=list)
+    jury: dict[str, JuryRoute] = field(default_factory=dict)  # keys from JURY_ROUTES
+    statistics: list[PromotionStats] = field(default_factory=list)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    return xml_text(value).strip()
+
+
+def _item(value: str) -> str:
+    return html.escape(one_line(xml_text(value)), quote=False)
+
+
+def _html_list(items: Iterable[str]) -> str:
+    lines = [f"<li>{_item(i)}</li>" for i in items if one_line(i)]
+    return f"<ul>{''.join(lines)}</ul>" if lines else ""
+
+
+def _html_sections(sections: Iterable[Section]) -> str:
+    parts = []
+    for section in sections:
+        if one_line(section.title):
+            parts.append(f"<p>{_item(section.title)}</p>")
+        parts.append(_html_list(section.items))
+    return "".join(parts)
+
+
+def _html_paragraphs(text: str) -> str:
+    return "".join(f"<p>{_item(line)}</p>" for line in text.splitlines() if one_line(line))
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _codes(parent: etree._Element, container: str, item: str, codes: list[Code]) -> None:
+    if not codes:
+        return
+    holder = _sub(parent, container)
+    for code in codes:
+        entry = _sub(holder, item)
+        _sub(entry, "CODE", _text(code.code))
+        if code.label.strip():
+            _sub(entry, "LIBELLE", _text(code.label))
+
+
+def _fiche_element(data: FicheData) -> etree._Element:
+    fiche = etree.Element("FICHE")
+    _sub(fiche, "NUMERO_FICHE", _text(data.number))
+    _sub(fiche, "INTITULE", _text(data.title))
+    if data.level is not None:
+        level = _sub(fiche, "NOMENCLATURE_EUROPE")
+        _sub(level, "NIVEAU", f"NIV{data.level}")
+        _sub(level, "LIBELLE", _text(data.level_label) or f"Niveau {data.level}")
+    if data.activities:
+        _sub(fiche, "ACTIVITES_VISEES", _html_sections(data.activities))
+    if data.capacities:
+        _sub(fiche, "CAPACITES_ATTESTEES", _html_sections(data.capacities))
+    _codes(fiche, "CODES_ROME", "ROME", data.rome)
+    _codes(fiche, "CODES_NSF", "NSF", data.nsf)
+    _codes(fiche, "FORMACODES", "FORMACODE", data.formacodes)
+    if data.certifiers:
+        holder = _sub(fiche, "CERTIFICATEURS")
+        for certifier in data.certifiers:
+            entry = _sub(holder, "CERTIFICATEUR")
+            if certifier.siret:
+                _sub(entry, "SIRET_CERTIFICATEUR", _text(certifier.siret))
+            _sub(entry, "NOM_CERTIFICATEUR", _text(certifier.name))
+    for key in JURY_ROUTES:
+        route = data.jury.get(key, JuryRoute(open=False))
+        element = _sub(fiche, f"SI_JURY_{key}")
+        _sub(element, "ACTIF", "Oui" if route.open else "Non")
+        if route.open and route.composition.strip():
+            _sub(element, "COMPOSITION", _html_paragraphs(route.composition))
+    if data.blocs:
+        holder = _sub(fiche, "BLOCS_COMPETENCES")
+        for bloc in data.blocs:
+            entry = _sub(holder, "BLOC_COMPETENCES")
+            _sub(entry, "CODE", _text(bloc.code))
+            _sub(entry, "LIBELLE", _text(bloc.title))
+            _sub(entry, "LISTE_COMPETENCES", _html_list(bloc.competencies))
+            _sub(entry, "MODALITES_EVALUATION", _html_list(bloc.modalities))
+    if data.statistics:
+        holder = _sub(fiche, "STATISTIQUES_PROMOTIONS")
+        for stats in sorted(data.statistics, key=lambda s: s.year):
+            entry = _sub(holder, "STATISTIQUES_PROMOTION")
+            _sub(entry, "ANNEE", str(stats.year))
+            for tag, value in (
+                ("NOMBRE_CERTIFIES", stats.certified),
+                ("NOMBRE_CERTIFIES_VAE", stats.certified_vae),
+                ("TAUX_INSERTION_GLOBAL_6MOIS", stats.global_insertion_6m),
+                ("TAUX_INSERTION_METIER_6MOIS", stats.job_insertion_6m),
+                ("TAUX_INSERTION_METIER_2ANS", stats.job_insertion_2y),
+            ):
+                if value is not None:
+                    _sub(entry, tag, str(value))
+    return fiche
+
+
+def build_fiche(data: FicheData) -> bytes:
+    """One fiche as a complete `FICHES` document, UTF-8 with an XML declaration."""
+    root = etree.Element("FICHES")
+    _sub(root, "VERSION_FLUX", FLUX_VERSION)
+    root.append(_fiche_element(data))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+class _Blocks(HTMLParser):
+    """Split an HTML-ish text into paragraphs ("p"), list items ("li") and bare lines."""
+
+    PARAGRAPHS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self._buffer: list[str] = []
+        self._kind = "line"
+
+    def _flush(self) -> None:
+        text = "".join(self._buffer)
+        self._buffer = []
+        if self._kind == "line":
+            self.blocks.extend(("line", line) for line in text.splitlines() if one_line(line))
+        elif one_line(text):
+            self.blocks.append((self._kind, text))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "li":
+            self._flush()
+            self._kind = "li"
+        elif tag in self.PARAGRAPHS:
+            self._flush()
+            self._kind = "p"
+        elif tag == "br":
+            self._flush()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li" or tag in self.PARAGRAPHS or tag in {"ul", "ol"}:
+            self._flush()
+            self._kind = "line"
+
+    def handle_data(self, data: str) -> None:
+        self._buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•–—·▪]|\d{1,2}[.)])\s+")
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    parser = _Blocks()
+    parser.feed(text)
+    parser.close()
+    return [(kind, one_line(value)) for kind, value in parser.blocks]
+
+
+def html_items(text: str | None) -> list[str]:
+    """The items of a list in an HTML-ish text: its <li>, else bulleted lines, else lines."""
+    if not text or not text.strip():
+        return []
+    blocks = _blocks(text)
+    items = [value for kind, value in blocks if kind == "li"]
+    if items:
+        return items
+    lines = [value for _, value in blocks]
+    bulleted = [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
+    return bulleted or lines
+
+
+def html_sections(text: str | None) -> list[Section]:
+    """Titled lists from an HTML-ish text: a paragraph opens a section, items fill it."""
+    sections: list[Section] = []
+    for kind, value in _blocks(text or ""):
+        is_item = kind == "li" or (kind == "line" and _BULLET.match(value) is not None)
+        if is_item:
+            if not sections:
+                sections.append(Section(title=""))
+            sections[-1].items.append(_BULLET.sub("", value) if kind == "line" else value)
+        else:
+            sections.append(Section(title=value))
+    return sections
+
+
+def html_text(text: str | None) -> str:
+    """Plain text of an HTML-ish fragment, one line per paragraph or item."""
+    return "\n".join(value for _, value in _blocks(text or ""))
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _child(element: etree._Element, *names: str) -> etree._Element | None:
+    for child in element:
+        if _local(child) in names:
+            return child
+    return None
+
+
+def _children(element: etree._Element, container: str, *names: str) -> list[etree._Element]:
+    holder = _child(element, container)
+    if holder is None:
+        return []
+    return [child for child in holder if _local(child) in names]
+
+
+def _value(element: etree._Element | None, *path: str) -> str:
+    """Text of the element at `path` (alternatives separated by '|'), '' when absent."""
+    node = element
+    for step in path:
+        if node is None:
+            return ""
+        node = _child(node, *step.split("|"))
+    if node is None:
+        return ""
+    return "".join(node.itertext()).strip()
+
+
+def _markup(element: etree._Element | None, *path: str) -> str:
+    """The content of an HTML-ish field, whether carried as escaped text or as elements."""
+    node = element
+    for step in path:
+        if node is None:
+            return ""
+        node = _child(node, *step.split("|"))
+    if node is None:
+        return ""
+    parts = [node.text or ""]
+    for child in node:
+        if isinstance(child.tag, str):
+            parts.append(etree.tostring(child, encoding="unicode", method="html", with_tail=False))
+        parts.append(child.tail or "")
+    return "".join(parts).strip()
+
+
+def _number(text: str) -> int | None:
+    cleaned = text.strip().replace("%", "").replace(",", ".").strip()
+    if not cleaned:
+        return None
+    try:
+        return round(float(cleaned))
+    except ValueError:
+        return None
+
+
+def _level(fiche: etree._Element) -> tuple[int | None, str]:
+    label = _value(fiche, "NOMENCLATURE_EUROPE", "LIBELLE|INTITULE")
+    for text in (_value(fiche, "NOMENCLATURE_EUROPE", "NIVEAU"), label):
+        match = re.search(r"([1-8])", text)
+        if match:
+            return int(match.group(1)), label
+    return None, label
+
+
+def _codes_of(fiche: etree._Element, container: str, item: str) -> list[Code]:
+    return [
+        Code(code=_value(node, "CODE"), label=_value(node, "LIBELLE|INTITULE"))
+        for node in _children(fiche, container, item)
+        if _value(node, "CODE")
+    ]
+
+
+def _jury(fiche: etree._Element) -> dict[str, JuryRoute]:
+    routes = {}
+    for key in JURY_ROUTES:
+        element = _child(fiche, f"SI_JURY_{key}")
+        if element is None:
+            continue
+        if len(element):  # flux v4: <ACTIF> and <COMPOSITION>
+            active = _value(element, "ACTIF")
+            composition = _markup(element, "COMPOSITION")
+        else:  # older flows: SI_JURY_xx is Oui/Non, JURY_xx the composition
+            active = "".join(element.itertext())
+            composition = _markup(fiche, f"JURY_{key}")
+        routes[key] = JuryRoute(
+            open=active.strip().lower() in {"oui", "true", "1"},
+            composition=html_text(composition),
+        )
+    return routes
+
+
+def _statistics(fiche: etree._Element) -> list[PromotionStats]:
+    stats = []
+    for node in _children(
+        fiche, "STATISTIQUES_PROMOTIONS", "STATISTIQUES_PROMOTION", "STATISTIQUE_PROMOTION"
+    ):
+        year = _number(_value(node, "ANNEE"))
+        if year is None:
+            continue
+        stats.append(
+            PromotionStats(
+                year=year,
+                certified=_number(_value(node, "NOMBRE_CERTIFIES")),
+                certified_vae=_number(
+                    _value(node, "NOMBRE_CERTIFIES_VAE|NOMBRE_CERTIFIES_A_LA_SUITE_VAE")
+                ),
+                global_insertion_6m=_number(_value(node, "TAUX_INSERTION_GLOBAL_6MOIS")),
+                job_insertion_6m=_number(
+                    _value(node, "TAUX_INSERTION_METIER_6MOIS|TAUX_INSERTION_TRAVAIL_6MOIS")
+                ),
+                job_insertion_2y=_number(_value(node, "TAUX_INSERTION_METIER_2ANS")),
+            )
+        )
+    return stats
+
+
+def _fiche_data(fiche: etree._Element) -> FicheData:
+    level, level_label = _level(fiche)
+    return FicheData(
+        number=_value(fiche, "NUMERO_FICHE"),
+        title=one_line(_value(fiche, "INTITULE")),
+        level=level,
+        level_label=level_label,
+        nsf=_codes_of(fiche, "CODES_NSF", "NSF"),
+        rome=_codes_of(fiche, "CODES_ROME", "ROME"),
+        formacodes=_codes_of(fiche, "FORMACODES", "FORMACODE"),
+        certifiers=[
+            Certifier(
+                name=_value(node, "NOM_CERTIFICATEUR"),
+                siret=_value(node, "SIRET_CERTIFICATEUR") or None,
+            )
+            for node in _children(fiche, "CERTIFICATEURS", "CERTIFICATEUR")
+        ],
+        activities=html_sections(_markup(fiche, "ACTIVITES_VISEES")),
+        capacities=html_sections(_markup(fiche, "CAPACITES_ATTESTEES")),
+        blocs=[
+            FicheBloc(
+                code=_value(node, "CODE"),
+                title=one_line(_value(node, "LIBELLE|INTITULE")),
+                competencies=html_items(_markup(node, "LISTE_COMPETENCES")),
+                modalities=html_items(_markup(node, "MODALITES_EVALUATION")),
+            )
+            for node in _children(fiche, "BLOCS_COMPETENCES", "BLOC_COMPETENCES")
+        ],
+        jury=_jury(fiche),
+        statistics=_statistics(fiche),
+    )
+
+
+def parse_fiches(xml: bytes, *, numbers: Collection[str] | None = None) -> list[FicheData]:
+    """Read the fiches of a flux (only those whose NUMERO_FICHE is in `numbers`, if given).
+
+    Streams the document, so a national file of several hundred megabytes is read one fiche at
+    a time. Refuses any DOCTYPE (entity expansion, external entities), and relies on lxml's
+    limits (no huge trees, no network).
+    """
+    wanted = set(numbers) if numbers is not None else None
+    fiches: list[FicheData] = []
+    events = etree.iterparse(io.BytesIO(xml), events=("start", "end"), **safe_parser_options())
+    depth = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    if has_doctype(element):
+                        raise FicheXMLError("déclaration DOCTYPE refusée")
+                    if _local(element) not in {"FICHES", "FICHE"}:
+                        raise FicheXMLError(
+                            f"élément racine inattendu : {_local(element)} (FICHES attendu)"
+                        )
+                continue
+            depth -= 1
+            if _local(element) != "FICHE":
+                continue
+            if any(isinstance(node, etree._Entity) for node in element.iter()):
+                raise FicheXMLError("références d'entités refusées")
+            if wanted is None or _value(element, "NUMERO_FICHE") in wanted:
+                fiches.append(_fiche_data(element))
+            # Free what has been read: the element and the siblings before it.
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise FicheXMLError(f"XML mal formé : {exc}") from exc
+    return fiches

@@ -1,0 +1,367 @@
+"""Enrolling one learner, changing a status, and the identity page (coordinators only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity, Sex
+from app.people.models import AuditEvent, OneTimeToken, Role, TokenPurpose, User
+from tests.cohorts.conftest import read_mails
+
+
+@pytest.fixture
+def cohort(create_cohort: Any, org: Any) -> Any:
+    return create_cohort(org, name="Promotion Lyon")
+
+
+def learner_form(**values: str) -> dict[str, str]:
+    data = {
+        "email": "Helene.NDiaye@Exemple.fr",
+        "first_names": "Hélène Marie",
+        "birth_name": "N'Diaye",
+        "usage_name": "",
+        "birth_date": "",
+        "sex": "",
+        "birth_commune_code": "",
+        "birth_country_code": "",
+    }
+    data.update(values)
+    return data
+
+
+def post_learner(client: Any, cohort: Any, **values: str) -> Any:
+    return client.post(f"/promotions/{cohort.id}/apprenants/nouveau", data=learner_form(**values))
+
+
+def text(response: Any) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def count(db_session: Any, model: Any) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_new_learner_gets_an_account_an_identity_and_an_invitation(
+    client: Any, login: Any, coordinator: Any, cohort: Any, db_session: Any, outbox: Path
+) -> None:
+    login(coordinator)
+    response = post_learner(
+        client,
+        cohort,
+        usage_name="Dupré-Lefèvre",
+        birth_date="1990-07-14",
+        sex="F",
+        birth_commune_code="2a004",
+    )
+    assert response.status_code == 302
+    user = db_session.scalar(sa.select(User).where(User.email == "helene.ndiaye@exemple.fr"))
+    assert user.full_name == "Hélène Marie Dupré-Lefèvre"
+    assert user.roles == {Role.LEARNER} and user.password_hash is None
+    identity = db_session.get(LearnerIdentity, user.id)
+    assert (identity.first_names, identity.birth_name, identity.usage_name) == (
+        "Hélène Marie",
+        "N'Diaye",
+        "Dupré-Lefèvre",
+    )
+    assert identity.birth_date == dt.date(1990, 7, 14) and identity.sex is Sex.FEMALE
+    assert identity.birth_commune_code == "2A004" and identity.birth_country_code is None
+    enrolment = db_session.scalar(sa.select(Enrolment).where(Enrolment.learner_id == user.id))
+    assert enrolment.cohort_id == cohort.id and enrolment.status is EnrolmentStatus.ENROLLED
+    token = db_session.scalar(sa.select(OneTimeToken).where(OneTimeToken.user_id == user.id))
+    assert token.purpose is TokenPurpose.INVITATION
+    mails = read_mails(outbox)
+    assert [m["To"] for m in mails] == ["helene.ndiaye@exemple.fr"]
+    actions = set(db_session.scalars(sa.select(AuditEvent.action)))
+    assert {"enrolment.create", "user.invite"} <= actions
+    page = text(client.get(f"/promotions/{cohort.id}"))
+    assert "Hélène Marie Dupré-Lefèvre" in page and "inscrit·e" in page
+
+
+def test_existing_account_is_reused_and_its_identity_kept(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    cohort: Any,
+    create_learner: Any,
+    create_user: Any,
+    db_session: Any,
+    outbox: Path,
+) -> None:
+    learner = create_learner(email="helene.ndiaye@exemple.fr")
+    trainer = create_user(Role.TRAINER, email="theo@exemple.fr")
+    login(coordinator)
+    response = post_learner(client, cohort, birth_name="Autre-Nom")
+    assert response.status_code == 302
+    assert count(db_session, User) == 3  # coordinator, learner, trainer: no new account
+    identity = db_session.get(LearnerIdentity, learner.id)
+    assert identity.birth_name == "N'Diaye"  # not overwritten by the form
+    assert "identité enregistrée est conservée" in text(client.get(f"/promotions/{cohort.id}"))
+    # Someone without the learner role gets it, and an identity.
+    assert post_learner(client, cohort, email="theo@exemple.fr").status_code == 302
+    db_session.refresh(trainer)
+    assert trainer.roles == {Role.TRAINER, Role.LEARNER}
+    assert db_session.get(LearnerIdentity, trainer.id).first_names == "Hélène Marie"
+    assert read_mails(outbox) == []
+
+
+def test_duplicate_enrolment_refused(
+    client: Any, login: Any, coordinator: Any, cohort: Any, db_session: Any
+) -> None:
+    login(coordinator)
+    assert post_learner(client, cohort).status_code == 302
+    response = post_learner(client, cohort, email="helene.ndiaye@exemple.fr")
+    assert response.status_code == 200
+    assert "helene.ndiaye@exemple.fr est déjà inscrit·e dans cette promotion." in text(response)
+    assert count(db_session, Enrolment) == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"email": "helene"}, "Adresse e-mail invalide."),
+        ({"email": ""}, "Ce champ est requis."),
+        ({"first_names": ""}, "Ce champ est requis."),
+        ({"birth_name": "N'Diaye <b>"}, "Seuls les lettres, espaces, apostrophes"),
+        ({"usage_name": "Dupont2"}, "Seuls les lettres, espaces, apostrophes"),
+        ({"birth_name": "x" * 101}, "100"),
+        ({"birth_date": "2999-01-01"}, "La date de naissance est dans le futur."),
+        ({"birth_date": "14/07/1990x"}, "date"),
+        ({"sex": "X"}, "pas un choix valide"),
+        ({"birth_commune_code": "7505"}, "Code commune INSEE invalide"),
+        ({"birth_commune_code": "2C004"}, "Code commune INSEE invalide"),
+        ({"birth_commune_code": "99350"}, "Code commune INSEE invalide"),
+        ({"birth_country_code": "98350"}, "Code pays INSEE invalide"),
+        ({"birth_country_code": "9935"}, "Code pays INSEE invalide"),
+        (
+            {"birth_commune_code": "69123", "birth_country_code": "99350"},
+            "soit la commune de naissance (en France), soit le pays de naissance",
+        ),
+    ],
+)
+def test_bad_learner_input_refused_in_french(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    cohort: Any,
+    db_session: Any,
+    values: dict[str, str],
+    message: str,
+) -> None:
+    login(coordinator)
+    response = post_learner(client, cohort, **values)
+    assert response.status_code == 200
+    page = text(response)
+    assert message in page
+    assert "Le formulaire contient des erreurs" in page
+    assert count(db_session, Enrolment) == 0 and count(db_session, LearnerIdentity) == 0
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "usage"),
+    [
+        ("Jean-Éric", "N'Diaye", "Lefèvre"),
+        ("Zoë", "d’Aubigné", ""),
+        ("Marie Ange", "Le Goff", "Ørsted"),
+    ],
+)
+def test_names_with_accents_apostrophes_hyphens_accepted(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    cohort: Any,
+    db_session: Any,
+    first: str,
+    last: str,
+    usage: str,
+) -> None:
+    login(coordinator)
+    response = post_learner(client, cohort, first_names=first, birth_name=last, usage_name=usage)
+    assert response.status_code == 302
+    identity = db_session.scalar(sa.select(LearnerIdentity))
+    assert (identity.first_names, identity.birth_name) == (first, last)
+
+
+def test_typed_input_kept_and_escaped(
+    client: Any, login: Any, coordinator: Any, cohort: Any
+) -> None:
+    login(coordinator)
+    html = post_learner(client, cohort, birth_name='"><script>x</script>').get_data(as_text=True)
+    assert "<script>x</script>" not in html
+    assert "&#34;&gt;&lt;script&gt;x&lt;/script&gt;" in html or "&quot;&gt;&lt;script&gt;" in html
+
+
+def test_change_status(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    cohort = create_cohort(org, learners=[learner])
+    enrolment = db_session.scalar(sa.select(Enrolment))
+    login(coordinator)
+    url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}/statut"
+    assert client.post(url, data={f"e{enrolment.id}-status": "withdrawn"}).status_code == 302
+    db_session.refresh(enrolment)
+    assert enrolment.status is EnrolmentStatus.WITHDRAWN and enrolment.status_changed_at
+    event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "enrolment.status"))
+    assert event.details == {"previous": "enrolled", "status": "withdrawn"}
+    client.post(url, data={f"e{enrolment.id}-status": "graduated"})
+    db_session.refresh(enrolment)
+    assert enrolment.status is EnrolmentStatus.WITHDRAWN
+    # An enrolment of another cohort is not reachable through this one.
+    other = create_cohort(org)
+    assert (
+        client.post(
+            f"/promotions/{other.id}/apprenants/{enrolment.id}/statut",
+            data={f"e{enrolment.id}-status": "certified"},
+        ).status_code
+        == 404
+    )
+
+
+def test_status_labels_in_french(
+    client: Any,
+    login: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    create_user: Any,
+    db_session: Any,
+) -> None:
+    trainer = create_user(Role.TRAINER, organisations=[org])
+    learners = [create_learner(email=f"{s}@exemple.fr") for s in ("a", "b", "c")]
+    cohort = create_cohort(org, trainers=[trainer], learners=learners)
+    enrolments = db_session.scalars(sa.select(Enrolment).order_by(Enrolment.id)).all()
+    enrolments[1].status = EnrolmentStatus.WITHDRAWN
+    enrolments[2].status = EnrolmentStatus.CERTIFIED
+    db_session.commit()
+    login(trainer)
+    page = text(client.get(f"/promotions/{cohort.id}"))
+    for label in ("inscrit·e", "abandon", "certifié·e"):
+        assert f">{label}</span>" in page
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+
+def identity_form(identity: Any, **values: Any) -> dict[str, Any]:
+    data = {
+        "first_names": identity.first_names,
+        "birth_name": identity.birth_name,
+        "usage_name": identity.usage_name or "",
+        "birth_date": identity.birth_date.isoformat() if identity.birth_date else "",
+        "sex": identity.sex.value if identity.sex else "",
+        "birth_commune_code": identity.birth_commune_code or "",
+        "birth_country_code": identity.birth_country_code or "",
+        "revision": identity.revision,
+    }
+    data.update(values)
+    return data
+
+
+def test_identity_shown_and_edited_by_coordinators(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    create_cohort(org, learners=[learner])
+    login(coordinator)
+    page = text(client.get(f"/apprenants/{learner.id}/identite"))
+    assert 'value="1990-07-14"' in page and 'value="69123"' in page
+    identity = db_session.get(LearnerIdentity, learner.id)
+    data = identity_form(
+        identity, usage_name="Martin", birth_commune_code="", birth_country_code="99350"
+    )
+    response = client.post(f"/apprenants/{learner.id}/identite", data=data)
+    assert response.status_code == 302
+    db_session.refresh(identity)
+    assert identity.birth_country_code == "99350" and identity.birth_commune_code is None
+    assert identity.revision == 2
+    db_session.refresh(learner)
+    assert learner.full_name == "Hélène Martin"
+    event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "identity.update"))
+    assert event.details == {"fields": ["birth_commune_code", "birth_country_code", "usage_name"]}
+    # Birth data itself stays out of the audit log.
+    assert "99350" not in str(event.details) and "1990" not in event.summary
+
+
+def test_identity_created_when_missing(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_user: Any,
+    db_session: Any,
+) -> None:
+    learner = create_user(Role.LEARNER)
+    create_cohort(org, learners=[learner])
+    login(coordinator)
+    assert 'name="revision" type="hidden" value="0"' in text(
+        client.get(f"/apprenants/{learner.id}/identite")
+    )
+    data = {"first_names": "Anne", "birth_name": "Durand", "revision": "0", "sex": "M"}
+    assert client.post(f"/apprenants/{learner.id}/identite", data=data).status_code == 302
+    assert db_session.get(LearnerIdentity, learner.id).sex is Sex.MALE
+
+
+def test_identity_stale_edit_refused(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    create_cohort(org, learners=[learner])
+    identity = db_session.get(LearnerIdentity, learner.id)
+    first = identity_form(identity, usage_name="Martin")
+    second = identity_form(identity, birth_date="1991-01-01")
+    login(coordinator)
+    assert client.post(f"/apprenants/{learner.id}/identite", data=first).status_code == 302
+    response = client.post(f"/apprenants/{learner.id}/identite", data=second)
+    assert "Quelqu'un d'autre a modifié ces informations" in text(response)
+    db_session.refresh(identity)
+    assert identity.birth_date == dt.date(1990, 7, 14) and identity.usage_name == "Martin"
+
+
+def test_identity_bad_codes_refused(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    create_cohort(org, learners=[learner])
+    identity = db_session.get(LearnerIdentity, learner.id)
+    login(coordinator)
+    for values, message in (
+        ({"birth_commune_code": "1234"}, "Code commune INSEE invalide"),
+        ({"birth_country_code": "99350"}, "pas les deux"),
+    ):
+        response = client.post(
+            f"/apprenants/{learner.id}/identite", data=identity_form(identity, **values)
+        )
+        assert message in text(response)
+    db_session.refresh(identity)
+    assert identity.revision == 1 and identity.birth_commune_code == "69123"

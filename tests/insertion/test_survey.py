@@ -1,0 +1,305 @@
+"""Insertion survey: recording answers, corrections, concurrent edits, the cohort page, access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.cohorts.models import EnrolmentStatus
+from app.insertion import services
+from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
+from app.people.models import AuditEvent
+from tests.jury.factories import Pilot
+
+CERTIFIED_ON = dt.date(2025, 12, 18)
+
+
+@pytest.fixture
+def certified(pilot: Pilot, db_session: Any) -> Pilot:
+    """The first two learners are certified (the third is not)."""
+    for enrolment in pilot.enrolments[:2]:
+        enrolment.status = EnrolmentStatus.CERTIFIED
+        enrolment.certified_on = CERTIFIED_ON
+    pilot.outsider_enrolment.status = EnrolmentStatus.CERTIFIED
+    pilot.outsider_enrolment.certified_on = CERTIFIED_ON
+    db_session.commit()
+    return pilot
+
+
+def _url(pilot: Pilot, index: int = 0, horizon: str = "6m") -> str:
+    return (
+        f"/insertion/promotions/{pilot.cohort.id}/reponses/{pilot.enrolments[index].id}/{horizon}"
+    )
+
+
+def _answers(db_session: Any) -> list[SurveyAnswer]:
+    return list(db_session.scalars(sa.select(SurveyAnswer).order_by(SurveyAnswer.id)))
+
+
+def _post(client: Any, url: str, based_on: Any = "", **fields: str) -> Any:
+    return client.post(url, data={"based_on": based_on, **fields})
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def test_only_coordinators_of_the_cohort(certified: Pilot, client: Any, login: Any) -> None:
+    pilot = certified
+    cohort_url = f"/insertion/promotions/{pilot.cohort.id}"
+    for user in (pilot.learners[0], pilot.trainer, pilot.jury_member):
+        login(user)
+        for url in ("/insertion/", cohort_url, _url(pilot)):
+            assert client.get(url).status_code == 403, (user.full_name, url)
+    login(pilot.other_coordinator)
+    assert client.get(cohort_url).status_code == 404
+    assert client.get(_url(pilot)).status_code == 404
+    assert (
+        _post(client, _url(pilot), situation="target_job", answered_on="2026-06-20").status_code
+        == 404
+    )
+    login(pilot.coordinator)
+    assert client.get(cohort_url).status_code == 200
+    assert client.get(_url(pilot)).status_code == 200
+
+
+def test_only_certified_people_are_surveyed(certified: Pilot, client: Any, login: Any) -> None:
+    login(certified.coordinator)
+    assert client.get(_url(certified, 2)).status_code == 404  # not certified
+    assert client.get(_url(certified, 0, "3y")).status_code == 404  # no such horizon
+    outsider = (
+        f"/insertion/promotions/{certified.cohort.id}/reponses/{certified.outsider_enrolment.id}/6m"
+    )
+    assert client.get(outsider).status_code == 404  # another cohort's enrolment
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def test_record_then_correct(certified: Pilot, db_session: Any, client: Any, login: Any) -> None:
+    login(certified.coordinator)
+    response = _post(
+        client,
+        _url(certified),
+        situation="other_job",
+        contract_type="cdd",
+        answered_on="2026-06-20",
+    )
+    assert response.status_code == 302
+    (first,) = _answers(db_session)
+    assert (first.horizon, first.situation, first.contract_type, first.answered_on) == (
+        Horizon.SIX_MONTHS,
+        Situation.OTHER_JOB,
+        ContractType.CDD,
+        dt.date(2026, 6, 20),
+    )
+    # A correction appends; the latest row is the answer.
+    response = _post(
+        client,
+        _url(certified),
+        based_on=first.id,
+        situation="target_job",
+        contract_type="cdi",
+        answered_on="2026-06-22",
+    )
+    assert response.status_code == 302
+    rows = _answers(db_session)
+    assert len(rows) == 2 and rows[0].situation is Situation.OTHER_JOB
+    current = services.current_answer(certified.enrolments[0].id, Horizon.SIX_MONTHS)
+    assert current is not None and current.situation is Situation.TARGET_JOB
+    actions = db_session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.action.like("survey.%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["survey.answer", "survey.correct"]
+    page = client.get(_url(certified)).get_data(as_text=True)
+    assert "Historique des réponses" in page and "en emploi dans un autre métier" in page
+
+
+def test_unchanged_answer_not_recorded_again(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    login(certified.coordinator)
+    _post(client, _url(certified), situation="job_seeking", answered_on="2026-06-20")
+    (first,) = _answers(db_session)
+    _post(
+        client,
+        _url(certified),
+        based_on=first.id,
+        situation="job_seeking",
+        answered_on="2026-06-20",
+    )
+    assert len(_answers(db_session)) == 1
+
+
+def test_concurrent_answer_refused(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    login(certified.coordinator)
+    # Two coordinators opened the empty form; the first one saves.
+    _post(client, _url(certified), situation="target_job", answered_on="2026-06-20")
+    response = _post(client, _url(certified), situation="abroad", answered_on="2026-06-21")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Une autre réponse a été enregistrée entre-temps" in html
+    assert 'value="abroad" selected' in html or 'value="abroad"' in html  # typed input kept
+    assert [a.situation for a in _answers(db_session)] == [Situation.TARGET_JOB]
+    # The form now carries the current answer: saving again is deliberate, and accepted.
+    (first,) = _answers(db_session)
+    assert f'value="{first.id}"' in html
+    assert (
+        _post(
+            client, _url(certified), based_on=first.id, situation="abroad", answered_on="2026-06-21"
+        ).status_code
+        == 302
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"situation": "job_seeking", "contract_type": "cdi", "answered_on": "2026-06-20"},
+            "contract_type",
+            "ne s&#39;indique que pour une personne en emploi",
+        ),
+        (
+            {"situation": "target_job", "answered_on": ""},
+            "answered_on",
+            "Indiquez la date de la réponse.",
+        ),
+        (
+            {"situation": "target_job", "answered_on": "2025-01-01"},
+            "answered_on",
+            "précède la certification",
+        ),
+        ({"situation": "target_job", "answered_on": "2999-01-01"}, "answered_on", "dans le futur"),
+        ({"situation": "", "answered_on": "2026-06-20"}, "situation", "Choisissez la situation"),
+        ({"situation": "retired", "answered_on": "2026-06-20"}, "situation", ""),
+        (
+            {"situation": "target_job", "contract_type": "stage", "answered_on": "2026-06-20"},
+            "contract_type",
+            "",
+        ),
+        ({"situation": "target_job", "answered_on": "20/06/2026x"}, "answered_on", ""),
+    ],
+)
+def test_bad_answers_refused(
+    certified: Pilot,
+    db_session: Any,
+    client: Any,
+    login: Any,
+    fields: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    login(certified.coordinator)
+    response = _post(client, _url(certified), **fields)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-errors"' in html
+    assert message in html
+    assert _answers(db_session) == []
+
+
+def test_no_answer_needs_no_date(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    login(certified.coordinator)
+    assert _post(client, _url(certified, 1, "2y"), situation="no_answer").status_code == 302
+    (row,) = _answers(db_session)
+    assert (row.horizon, row.situation, row.answered_on) == (
+        Horizon.TWO_YEARS,
+        Situation.NO_ANSWER,
+        None,
+    )
+
+
+def test_service_refuses_what_the_form_refuses(certified: Pilot, db_session: Any) -> None:
+    enrolment = certified.enrolments[0]
+    with pytest.raises(services.SurveyError):
+        services.record_answer(
+            enrolment,
+            Horizon.SIX_MONTHS,
+            Situation.STUDYING,
+            ContractType.CDI,
+            dt.date(2026, 6, 1),
+            certified.coordinator,
+            based_on=None,
+        )
+    with pytest.raises(services.SurveyError):  # not certified
+        services.record_answer(
+            certified.enrolments[2],
+            Horizon.SIX_MONTHS,
+            Situation.TARGET_JOB,
+            None,
+            dt.date(2026, 6, 1),
+            certified.coordinator,
+            based_on=None,
+        )
+    assert _answers(db_session) == []
+
+
+# --- the cohort page -----------------------------------------------------------------------------
+
+
+def test_cohort_page_lists_certified_people_and_rates(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    first, second = certified.enrolments[:2]
+    record = services.record_answer
+    # 6 months: first in the target job (after a correction), second studying (removed)
+    # → 1 respondent, 1/1 = 100 % for both rates.
+    record(
+        first,
+        Horizon.SIX_MONTHS,
+        Situation.OTHER_JOB,
+        None,
+        dt.date(2026, 6, 1),
+        certified.coordinator,
+        None,
+    )
+    db_session.commit()
+    corrected = services.current_answer(first.id, Horizon.SIX_MONTHS)
+    record(
+        first,
+        Horizon.SIX_MONTHS,
+        Situation.TARGET_JOB,
+        ContractType.CDI,
+        dt.date(2026, 6, 2),
+        certified.coordinator,
+        corrected.id if corrected else None,
+    )
+    record(
+        second,
+        Horizon.SIX_MONTHS,
+        Situation.STUDYING,
+        None,
+        dt.date(2026, 6, 3),
+        certified.coordinator,
+        None,
+    )
+    # 2 years: nothing recorded yet → no respondent, no rate.
+    db_session.commit()
+
+    survey = services.cohort_survey(certified.cohort)
+    assert [row.enrolment.id for row in survey.rows] == [first.id, second.id]  # Élodie, Zoé
+    six = survey.rates[Horizon.SIX_MONTHS]
+    assert (six.people, six.respondents, six.excluded, six.in_target_job) == (2, 1, 1, 1)
+    assert six.target_job_rate == 1 and six.employment_rate == 1
+    two = survey.rates[Horizon.TWO_YEARS]
+    assert (two.people, two.respondents, two.target_job_rate) == (2, 0, None)
+
+    login(certified.coordinator)
+    html = client.get(f"/insertion/promotions/{certified.cohort.id}").get_data(as_text=True)
+    assert "Élodie Brûlé-L&#39;Hôte" in html and "Zoé N&#39;Diaye" in html
+    assert "Jean-Marc Œuvray" not in html  # not certified
+    assert "Octave Dehors" not in html  # another cohort
+    assert "en emploi dans le métier visé" in html and "(CDI)" in html
+    assert "100,0" in html  # the rates, French style
+    assert "—" in html  # no respondent yet at 2 years: no rate, not 0 %
+    index = client.get("/insertion/").get_data(as_text=True)
+    assert certified.cohort.name in index

@@ -1,0 +1,66 @@
+"""Fixtures of the accounts tests: organisations, an outbox folder, logging in through the form."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+PASSWORD = "motdepasse-solide-42"  # the create_user fixture's password
+NEW_PASSWORD = "trois-pommes-sur-la-table"
+
+
+@pytest.fixture
+def create_org(db_session: Any):  # type: ignore[no-untyped-def]
+    from app.people.models import Organisation, OrganisationKind
+
+    def create(name: str, kind: str = "training") -> Organisation:
+        org = Organisation(name=name, kind=OrganisationKind(kind))
+        db_session.add(org)
+        db_session.commit()
+        return org
+
+    return create
+
+
+@pytest.fixture
+def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Mails are written here (no MAIL_SERVER)."""
+    folder = tmp_path / "outbox"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
+    return folder
+
+
+def read_mails(folder: Path) -> list[EmailMessage]:
+    if not folder.exists():
+        return []
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the one link in a mail's text."""
+    body = message.get_content()
+    links = re.findall(r"https?://[^/\s]+(/\S+)", body)
+    assert len(links) == 1, body
+    return links[0]
+
+
+@pytest.fixture
+def form_login(client: Any):  # type: ignore[no-untyped-def]
+    """Log in through the login form; returns the response."""
+
+    def log_in(email: str, password: str = PASSWORD, *, target: Any = None, **kwargs: Any) -> Any:
+        return (target or client).post(
+            "/connexion", data={"email": email, "password": password}, **kwargs
+        )
+
+    return log_in
