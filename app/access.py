@@ -141,26 +141,32 @@ def can_view_identity(user: User) -> bool:
 
 
 def managed_users_query(user: User) -> sa.Select[Any]:
-    """Accounts a coordinator may manage: those sharing one of their organisations, and those
-    with no organisation yet."""
+    """Accounts a coordinator may manage: those sharing one of their organisations, learners
+    enrolled in a cohort of one of them, and accounts attached to nothing yet."""
     if not user.has_role(Role.COORDINATOR):
         return sa.select(User).where(sa.false())
     mine = sa.select(memberships.c.organisation_id).where(memberships.c.user_id == user.id)
     theirs = memberships.c.user_id == User.id
+    enrolled = Enrolment.learner_id == User.id
     return sa.select(User).where(
         sa.or_(
             sa.exists().where(theirs, memberships.c.organisation_id.in_(mine)),
-            ~sa.exists().where(theirs),
+            sa.exists().where(
+                enrolled,
+                Enrolment.cohort_id == Cohort.id,
+                Cohort.organisation_id.in_(mine),
+            ),
+            sa.and_(~sa.exists().where(theirs), ~sa.exists().where(enrolled)),
         )
     )
 
 
 def can_manage_user(user: User, target: User) -> bool:
     """Whether `user` may disable, re-enable or re-invite `target` (see managed_users_query)."""
-    if not user.has_role(Role.COORDINATOR):
-        return False
-    mine = {org.id for org in user.organisations}
-    return not target.organisations or any(org.id in mine for org in target.organisations)
+    from app.db import db
+
+    query = managed_users_query(user).where(User.id == target.id).with_only_columns(User.id)
+    return db.session.scalar(query) is not None
 
 
 def staff_cohort_query(user: User) -> sa.Select[Any]:
@@ -292,7 +298,6 @@ def can_decide(user: User, jury_session: JurySession) -> bool:
     return can_run_jury_session(user, jury_session)
 
 
-
 # --- exports history (app/exports_history) ---------------------------------------------------
 
 
@@ -319,3 +324,14 @@ def can_view_export(user: User, export_id: int) -> bool:
 
     query = export_query(user).with_only_columns(ExportRecord.id)
     return db.session.scalar(query.where(ExportRecord.id == export_id).limit(1)) is not None
+
+
+def managed_cohort_query(user: User) -> sa.Select[Any]:
+    """Cohorts `user` may run (as `can_manage_cohort`): coordinators' organisations' cohorts."""
+    if not user.has_role(Role.COORDINATOR):
+        return sa.select(Cohort).where(sa.false())
+    return sa.select(Cohort).where(
+        Cohort.organisation_id.in_(
+            sa.select(memberships.c.organisation_id).where(memberships.c.user_id == user.id)
+        )
+    )

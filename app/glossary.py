@@ -88,6 +88,7 @@ CONTRACT_TYPE = {
 
 # --- end jury, insertion survey, evidence ---
 
+
 def template_globals() -> dict[str, object]:
     return {
         "status_labels": VERSION_STATUS,

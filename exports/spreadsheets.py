@@ -69,7 +69,7 @@ class Sheet:
     """One worksheet: rows of plain values, the first `header_rows` in bold."""
 
     title: str
-    rows: list[Sequence[Cell]]
+    rows: Sequence[Sequence[Cell]]
     header_rows: int = 0
     # The first cell that scrolls (panes above and left of it stay), e.g. "C3".
     freeze: str | None = None
@@ -98,10 +98,10 @@ def _write(ws: Worksheet, row: int, column: int, value: Cell) -> Any:
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """An XLSX workbook of `sheets`; no cell is ever a formula."""
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    pending = []
+    pending: list[tuple[Worksheet, ListValidation]] = []
     for spec in sheets:
         ws = workbook.create_sheet(spec.title)
         ws.sheet_state = spec.state

@@ -95,9 +95,7 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
     assessor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if assessor is None or not assessor.is_active:
         _fail(f"aucun compte actif pour {email}")
-    cohort = db.session.scalar(
-        staff_cohort_query(assessor).where(Cohort.id == grid_file.cohort_id)
-    )
+    cohort = db.session.scalar(staff_cohort_query(assessor).where(Cohort.id == grid_file.cohort_id))
     if cohort is None:
         _fail(f"{email} n'évalue pas la promotion de ce fichier (ou elle n'existe plus)")
     grid = _grid(cohort, grid_file.bloc_code)

@@ -48,7 +48,14 @@ class EvidenceForm(FlaskForm):
         coerce=int,
         validators=[InputRequired(message=_l("Choisissez une compétence."))],
     )
-    file = FileField(_l("Fichier"), validators=[FileRequired(message=_l("Choisissez un fichier."))])
+    file = FileField(
+        _l("Fichier"),
+        validators=[FileRequired(message=_l("Choisissez un fichier."))],
+        # A hint for the file picker only: the content decides (evidence.check_upload).
+        render_kw={
+            "accept": ",".join(ext for k in evidence.KINDS.values() for ext in k.extensions)
+        },
+    )
 
     checked: evidence.CheckedFile | None = None
 

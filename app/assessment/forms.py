@@ -55,7 +55,7 @@ class SessionForm(FlaskForm):
         super().__init__(**kwargs)
         self._version = version
         self.bloc_id.choices = [(b.id, f"{b.code} — {b.title}") for b in version.blocs]
-        self.modality_id.choices = {  # type: ignore[assignment]
+        self.modality_id.choices = {
             bloc.code: [(m.id, f"{m.code} — {m.title}") for m in bloc.modalities]
             for bloc in version.blocs
         }
@@ -114,7 +114,9 @@ def read_grid(
     loaded with (0 if none), ``r-E-C`` the choice on a conflict ("theirs" keeps the other
     person's value); ``m-E-K``, ``mh-E-K`` and ``rm-E-K`` the same for comments.
     """
-    values: dict[str, dict[tuple[int, int], str]] = {k: {} for k in ("c", "h", "r", "m", "mh", "rm")}
+    values: dict[str, dict[tuple[int, int], str]] = {
+        k: {} for k in ("c", "h", "r", "m", "mh", "rm")
+    }
     problems: list[str] = []
     for name in formdata:
         match = _CELL.match(name)

@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from app.access import staff_cohort_query, roles
+from app.access import roles, staff_cohort_query
 from app.assessment import services, xlsx
 from app.assessment.forms import (
     ConfirmCellForm,
@@ -40,6 +40,7 @@ from app.assessment.forms import (
 from app.assessment.grid import (
     BLOC_STATUS_LABELS,
     SOURCE_LABELS,
+    CellRenderer,
     Entered,
     Grid,
     bloc_sessions,
@@ -106,7 +107,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
-# --- evaluation sessions ---------------------------------------------------------------------------
+# --- evaluation sessions -------------------------------------------------------------------------
 
 
 @bp.route("/promotions/<int:cohort_id>/evaluations", methods=["GET", "POST"])
@@ -157,7 +158,7 @@ def sessions(cohort_id: int) -> Response | tuple[str, int]:
     return html, 400 if form.errors else 200
 
 
-# --- the grid --------------------------------------------------------------------------------------
+# --- the grid ------------------------------------------------------------------------------------
 
 
 def _render_grid(
@@ -180,6 +181,18 @@ def _render_grid(
         "assessment/grid.html",
         grid=grid,
         rows=page.rows,
+        render_cells=CellRenderer(
+            grid,
+            history_base=url_for(
+                ".cell_history",
+                cohort_id=grid.cohort.id,
+                bloc_code=grid.bloc.code,
+                enrolment_id=0,
+                criterion_id=0,
+            )[: -len("0/0")],
+            history=_("Historique"),
+            disagreement=_("Désaccord entre évaluateur·rices"),
+        ),
         session=session,
         sessions=bloc_sessions(grid),
         form=form,
@@ -189,13 +202,6 @@ def _render_grid(
         withdrawn=withdrawn,
         bloc_status_labels=BLOC_STATUS_LABELS,
         grid_url=_grid_url(grid, session),
-        history_base=url_for(
-            ".cell_history",
-            cohort_id=grid.cohort.id,
-            bloc_code=grid.bloc.code,
-            enrolment_id=0,
-            criterion_id=0,
-        )[: -len("0/0")],
     )
     if errors or conflicts:
         db.session.rollback()  # nothing was written; release the locks taken to check
@@ -239,8 +245,8 @@ def grid(cohort_id: int, bloc_code: str) -> Response | tuple[str, int]:
             status=400,
         )
     cells, comments, problems = read_grid(request.form, grid)
-    entered = _entered(cells, comments, [])
     if problems:
+        entered = _entered(cells, comments, [])
         return _render_grid(grid, session, form, entered=entered, errors=problems, status=400)
     return _save(grid, session, form, cells, comments, source=form.origin.data or "web")
 
@@ -335,7 +341,7 @@ def export_results(cohort_id: int) -> Response:
     return _download(csv_bytes(rows), CSV, f"{name}-{table}.csv")
 
 
-# --- a cell's history ------------------------------------------------------------------------------
+# --- a cell's history ----------------------------------------------------------------------------
 
 
 def _cell_or_404(grid: Grid, enrolment_id: int, criterion_id: int) -> Enrolment:

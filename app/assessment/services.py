@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from app.assessment.grid import Grid, Key, latest_comment_ids_query, person
+from app.assessment.grid import Grid, Head, Key, latest_comment_ids_query, person
 from app.assessment.models import (
     CompetencyComment,
     EvaluationSession,
@@ -178,38 +178,42 @@ def _check_inputs(
     problems = []
     seen: set[Key] = set()
     for cell in cells:
+        key = (cell.enrolment_id, cell.criterion_id)
+        if cell.enrolment_id not in grid.enrolment_by_id:
+            problem = _("apprenant·e absent·e de cette grille")
+        elif cell.criterion_id not in grid.criterion_by_id:
+            problem = _("critère absent de ce bloc")
+        elif cell.level_id is not None and cell.level_id not in grid.level_by_id:
+            problem = _("valeur hors de l'échelle")
+        elif cell.loaded_head_id < 0 or key in seen:
+            problem = _("envoi invalide")
+        else:
+            seen.add(key)
+            continue
         where = cell.ref or _(
             "apprenant·e %(e)s, critère %(c)s", e=cell.enrolment_id, c=cell.criterion_id
         )
-        if cell.enrolment_id not in grid.enrolment_by_id:
-            problems.append(_("%(where)s : apprenant·e absent·e de cette grille.", where=where))
-        elif cell.criterion_id not in grid.criterion_by_id:
-            problems.append(_("%(where)s : critère absent de ce bloc.", where=where))
-        elif cell.level_id is not None and cell.level_id not in grid.level_by_id:
-            problems.append(_("%(where)s : valeur hors de l'échelle.", where=where))
-        elif cell.loaded_head_id < 0:
-            problems.append(_("%(where)s : identifiant de version invalide.", where=where))
-        elif cell.key in seen:
-            problems.append(_("%(where)s : cellule en double.", where=where))
-        seen.add(cell.key)
+        problems.append(f"{where} : {problem}.")
     seen = set()
     for comment in comments:
+        key = (comment.enrolment_id, comment.competency_id)
+        if comment.enrolment_id not in grid.enrolment_by_id:
+            problem = _("apprenant·e absent·e de cette grille")
+        elif comment.competency_id not in grid.competency_by_id:
+            problem = _("compétence absente de ce bloc")
+        elif len(comment.text) > COMMENT_MAX_LENGTH:
+            problem = _("%(n)s caractères au plus", n=COMMENT_MAX_LENGTH)
+        elif comment.loaded_comment_id < 0 or key in seen:
+            problem = _("envoi invalide")
+        else:
+            seen.add(key)
+            continue
         where = _(
             "commentaire (apprenant·e %(e)s, compétence %(c)s)",
             e=comment.enrolment_id,
             c=comment.competency_id,
         )
-        if comment.enrolment_id not in grid.enrolment_by_id:
-            problems.append(_("%(where)s : apprenant·e absent·e de cette grille.", where=where))
-        elif comment.competency_id not in grid.competency_by_id:
-            problems.append(_("%(where)s : compétence absente de ce bloc.", where=where))
-        elif len(comment.text) > COMMENT_MAX_LENGTH:
-            problems.append(
-                _("%(where)s : %(n)s caractères au plus.", where=where, n=COMMENT_MAX_LENGTH)
-            )
-        elif comment.loaded_comment_id < 0 or comment.key in seen:
-            problems.append(_("%(where)s : envoi invalide.", where=where))
-        seen.add(comment.key)
+        problems.append(f"{where} : {problem}.")
     return problems
 
 
@@ -268,6 +272,11 @@ def _loaded_texts(comments: Sequence[CommentInput], problems: list[str]) -> dict
     return texts
 
 
+def _table(model: type[Any]) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
 def _lock(enrolment_ids: Iterable[int]) -> None:
     """Serialise saves on the same learners (PostgreSQL row locks, in a fixed order so two
     saves cannot deadlock; SQLite already serialises writers)."""
@@ -315,23 +324,26 @@ def save_grid(
         return SaveOutcome()
 
     _lock(key[0] for key in chain((c.key for c in changed), (c.key for c in changed_comments)))
-    heads: dict[Key, ResultHead] = {}
+    heads: dict[Key, Head] = {}
     if changed:
-        heads = {
-            (h.enrolment_id, h.criterion_id): h
-            for h in db.session.scalars(
-                sa.select(ResultHead)
-                .where(
-                    sa.tuple_(ResultHead.enrolment_id, ResultHead.criterion_id).in_(
-                        [cell.key for cell in changed]
-                    )
-                )
-                .with_for_update()
+        rows = db.session.execute(
+            sa.select(
+                ResultHead.enrolment_id,
+                ResultHead.criterion_id,
+                ResultHead.result_id,
+                ResultHead.level_id,
             )
-        }
+            .where(
+                sa.tuple_(ResultHead.enrolment_id, ResultHead.criterion_id).in_(
+                    [cell.key for cell in changed]
+                )
+            )
+            .with_for_update()
+        )
+        heads = {(e, c): Head(r, lvl) for e, c, r, lvl in rows}
     latest: dict[Key, tuple[int, str]] = {}
     if changed_comments:
-        rows = db.session.execute(
+        comment_rows = db.session.execute(
             sa.select(
                 CompetencyComment.enrolment_id,
                 CompetencyComment.competency_id,
@@ -346,7 +358,7 @@ def save_grid(
                 )
             )
         )
-        latest = {(e, k): (cid, text) for e, k, cid, text in rows}
+        latest = {(e, k): (cid, text) for e, k, cid, text in comment_rows}
 
     def moved_away(cell: CellInput) -> bool:
         head = heads.get(cell.key)
@@ -367,17 +379,20 @@ def save_grid(
 
     now = utcnow()
     session_id = session.id if session is not None else None
+    assessor_id = assessor.id
+    # Core statements: one each for the whole grid, without per-row ORM bookkeeping.
     if changed:
+        results, result_heads = _table(Result), _table(ResultHead)
         inserted = db.session.execute(
-            sa.insert(Result)
-            .returning(Result.id, Result.enrolment_id, Result.criterion_id)
+            results.insert()
+            .returning(results.c.id, results.c.enrolment_id, results.c.criterion_id)
             .execution_options(insertmanyvalues_page_size=PAGE_SIZE),
             [
                 {
                     "enrolment_id": cell.enrolment_id,
                     "criterion_id": cell.criterion_id,
                     "level_id": cell.level_id,
-                    "assessor_id": assessor.id,
+                    "assessor_id": assessor_id,
                     "session_id": session_id,
                     "recorded_at": now,
                     "source": source,
@@ -387,28 +402,40 @@ def save_grid(
         )
         new_ids = {(e, c): rid for rid, e, c in inserted}
         moved = [
-            {
-                "enrolment_id": cell.enrolment_id,
-                "criterion_id": cell.criterion_id,
-                "result_id": new_ids[cell.key],
-                "level_id": cell.level_id,
-            }
+            {"e": e, "c": c, "r": new_ids[e, c], "l": cell.level_id}
             for cell in changed
+            for e, c in [cell.key]
         ]
-        existing = [row for row in moved if (row["enrolment_id"], row["criterion_id"]) in heads]
-        fresh = [row for row in moved if (row["enrolment_id"], row["criterion_id"]) not in heads]
+        existing = [row for row in moved if (row["e"], row["c"]) in heads]
+        fresh = [row for row in moved if (row["e"], row["c"]) not in heads]
         if existing:
-            db.session.execute(sa.update(ResultHead), existing)
+            db.session.execute(
+                result_heads.update()
+                .where(
+                    result_heads.c.enrolment_id == sa.bindparam("e"),
+                    result_heads.c.criterion_id == sa.bindparam("c"),
+                )
+                .values(result_id=sa.bindparam("r"), level_id=sa.bindparam("l")),
+                existing,
+            )
         if fresh:
-            db.session.execute(sa.insert(ResultHead), fresh)
+            db.session.execute(
+                result_heads.insert().values(
+                    enrolment_id=sa.bindparam("e"),
+                    criterion_id=sa.bindparam("c"),
+                    result_id=sa.bindparam("r"),
+                    level_id=sa.bindparam("l"),
+                ),
+                fresh,
+            )
     if changed_comments:
         db.session.execute(
-            sa.insert(CompetencyComment),
+            _table(CompetencyComment).insert(),
             [
                 {
                     "enrolment_id": c.enrolment_id,
                     "competency_id": c.competency_id,
-                    "author_id": assessor.id,
+                    "author_id": assessor_id,
                     "session_id": session_id,
                     "text": normalise_comment(c.text),
                     "recorded_at": now,
@@ -433,7 +460,7 @@ def save_grid(
 
 def _conflicts(
     cells: Sequence[CellInput],
-    heads: dict[Key, ResultHead],
+    heads: dict[Key, Head],
     comments: Sequence[CommentInput],
     latest: dict[Key, tuple[int, str]],
 ) -> list[Conflict]:

@@ -114,9 +114,7 @@ def grid_workbook(grid: Grid, heads: dict[Key, Head]) -> bytes:
                 ),
             ]
         )
-    widths = {1: 32.0, 2: 10.0} | {
-        FIRST_COLUMN + i: 16.0 for i in range(len(grid.criteria))
-    }
+    widths = {1: 32.0, 2: 10.0} | {FIRST_COLUMN + i: 16.0 for i in range(len(grid.criteria))}
     return xlsx_bytes(
         [
             Sheet(
@@ -134,7 +132,7 @@ def grid_workbook(grid: Grid, heads: dict[Key, Head]) -> bytes:
     )
 
 
-# --- reading it back -------------------------------------------------------------------------------
+# --- reading it back -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -249,9 +247,7 @@ def cell_inputs(grid_file: GridFile, grid: Grid) -> list[CellInput]:
         or grid_file.bloc_code != grid.bloc.code
         or grid_file.version_id != grid.version.id
     ):
-        raise GridError(
-            [_("Ce fichier est la grille d'une autre promotion ou d'un autre bloc.")]
-        )
+        raise GridError([_("Ce fichier est la grille d'une autre promotion ou d'un autre bloc.")])
     if grid_file.criterion_ids != grid.criterion_ids:
         raise GridError([_("Les critères de ce fichier ne sont plus ceux du bloc.")])
     problems = []
@@ -319,7 +315,7 @@ def cell_inputs(grid_file: GridFile, grid: Grid) -> list[CellInput]:
     return cells
 
 
-# --- the cohort's results ----------------------------------------------------------------------------
+# --- the cohort's results ------------------------------------------------------------------------
 
 
 @dataclass

@@ -249,6 +249,8 @@ def unassign_trainer(cohort_id: int, user_id: int) -> Response:
         services.unassign_trainer(cohort, trainer)
         commit()
         flash(_("%(name)s est retiré·e de la promotion.", name=trainer.full_name), "success")
+    else:
+        flash(_("La demande n'a pas pu être vérifiée : rien n'a été changé."), "error")
     return redirect(url_for(".show", cohort_id=cohort.id))
 
 

@@ -30,9 +30,17 @@ from app.cohorts.models import (
 )
 from app.db import db, utcnow
 from app.frameworks.models import FrameworkVersion, VersionStatus
-from app.people import audit
+from app.people import audit, mail
 from app.people import services as people_services
-from app.people.models import Organisation, OrganisationKind, Role, User, UserRole, memberships
+from app.people.models import (
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    User,
+    UserRole,
+    memberships,
+)
 
 # People listed on a page: their roles and organisations are not needed there.
 _PLAIN_USER = (lazyload(User.role_rows), lazyload(User.organisations))
@@ -192,7 +200,8 @@ def trainer_choices(coordinator: User) -> list[User]:
             .join(memberships, memberships.c.user_id == User.id)
             .where(
                 UserRole.role == Role.TRAINER,
-                User.active.is_(True),
+                # Invited people are inactive until they set a password: they count.
+                sa.or_(User.active.is_(True), User.password_hash.is_(None)),
                 memberships.c.organisation_id.in_(organisation_ids),
             )
             .distinct()
@@ -218,22 +227,35 @@ def _identity_from(user: User, data: LearnerData) -> LearnerIdentity:
     )
 
 
-def _new_learner(data: LearnerData, actor: User) -> tuple[User, EmailMessage]:
-    """Create and invite a learner's account (no password until they follow the link)."""
-    try:
-        invitation = people_services.invite(
-            actor,
-            email=data.email,
-            full_name=data.full_name,
-            roles=[Role.LEARNER],
-            organisations=[],
-        )
-    except people_services.AccountError as error:
-        raise CohortError(f"{data.email} : {error}") from None
-    user = people_services.user_by_email(data.email)
-    assert user is not None
+def _new_learner(data: LearnerData) -> User:
+    """A learner's account, inactive and without password until they accept the invitation."""
+    user = User(
+        email=data.email,
+        full_name=data.full_name,
+        active=False,
+        role_rows=[UserRole(role=Role.LEARNER)],
+    )
+    db.session.add(user)
     db.session.add(_identity_from(user, data))
-    return user, invitation
+    return user
+
+
+def _invite(users: list[User], actor: User) -> list[EmailMessage]:
+    """Invitation links for new accounts (flushed); the mails are sent after commit."""
+    messages = []
+    # No autoflush: each link would otherwise flush the one before it.
+    with db.session.no_autoflush:
+        for user in users:
+            raw, token = people_services.issue_token(user, TokenPurpose.INVITATION)
+            audit.record(
+                "user.invite",
+                user,
+                _("Invitation de %(name)s (%(email)s)", name=user.full_name, email=user.email),
+                roles=[Role.LEARNER.value],
+                organisations=[],
+            )
+            messages.append(mail.invitation(user, raw, token.expires_at, inviter=actor))
+    return messages
 
 
 def _make_learner(user: User, identity: LearnerIdentity | None, data: LearnerData) -> None:
@@ -258,7 +280,9 @@ def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolRes
     invitation = None
     identity_kept = False
     if user is None:
-        user, invitation = _new_learner(data, actor)
+        user = _new_learner(data)
+        db.session.flush()
+        (invitation,) = _invite([user], actor)
     else:
         already = db.session.scalar(
             sa.select(Enrolment.id).where(
@@ -370,11 +394,13 @@ def import_learners(
         user = users[row.learner.email]
         _make_learner(user, identities.get(user.id), row.learner)
         db.session.add(Enrolment(cohort=cohort, learner=user))
-    invitations = []
+    new_users = []
     for row in plan.new:
-        user, invitation = _new_learner(row.learner, actor)
+        user = _new_learner(row.learner)
         db.session.add(Enrolment(cohort=cohort, learner=user))
-        invitations.append(invitation)
+        new_users.append(user)
+    db.session.flush()
+    invitations = _invite(new_users, actor)
     audit.record(
         "learner.import",
         cohort,

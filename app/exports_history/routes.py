@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import mimetypes
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -153,7 +154,7 @@ def download(export_id: int) -> Response | tuple[str, int]:
         return page, 409
     response = send_file(
         io.BytesIO(content),
-        mimetype="application/xml",
+        mimetype=mimetypes.guess_type(record.filename)[0] or "application/octet-stream",
         as_attachment=True,
         download_name=record.filename,
     )

@@ -30,7 +30,7 @@ from app.frameworks.models import FrameworkVersion
 from app.jobs import queue
 from app.jobs.models import Job
 from app.people import audit
-from app.people.models import User
+from app.people.models import Organisation, User
 from exports.accrochage import AccrochageError, LeftOut, build_accrochage
 from exports.fiche import build_fiche
 
@@ -225,6 +225,48 @@ def start_export(
         version=version.label,
         cohorts=[c.name for c in cohorts],
     )
+    return record
+
+
+def keep_file(
+    kind: ExportKind,
+    *,
+    filename: str,
+    content: bytes,
+    parameters: dict[str, Any],
+    actor: User | None,
+    organisations: Sequence[Organisation] = (),
+) -> ExportRecord:
+    """Record a file produced elsewhere (e.g. the dossier PDF) as a finished export."""
+    stem, dot, extension = filename.rpartition(".")
+    record = ExportRecord(
+        kind=kind,
+        created_by=actor,
+        status=ExportStatus.RUNNING,
+        filename=f"{_slug(stem)}.{_slug(extension)}" if dot else _slug(filename),
+        parameters=parameters,
+        organisations=list(organisations),
+    )
+    db.session.add(record)
+    db.session.flush()
+    path = store_file(record, content)
+    try:
+        record.status = ExportStatus.DONE
+        record.progress = 100
+        record.finished_at = utcnow()
+        audit.record(
+            "export.done",
+            record,
+            f"Export {kind.value} enregistré : {record.filename}",
+            actor=actor,
+            sha256=record.sha256,
+            size=record.size,
+            **{k: v for k, v in parameters.items() if k in {"certification", "version"}},
+        )
+        db.session.flush()
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
     return record
 
 

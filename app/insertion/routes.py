@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_manage_cohort, cohort_query, roles
+from app.access import can_manage_cohort, managed_cohort_query, roles
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import commit, db
 from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION
@@ -54,7 +54,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 @roles(Role.COORDINATOR)
 def index() -> str:
     cohorts = db.session.scalars(
-        cohort_query(_me())
+        managed_cohort_query(_me())
         .options(selectinload(Cohort.organisation))
         .order_by(Cohort.start_date.desc(), Cohort.name)
     ).all()

@@ -58,11 +58,11 @@ class SessionForm(FlaskForm):
 
 
 class PresentForm(FlaskForm):
-    enrolments = MultiCheckboxField(
-        _l("Apprenant·es à présenter"),
-        coerce=int,
-        validators=[DataRequired(message=_l("Choisissez au moins une personne."))],
-    )
+    enrolments = MultiCheckboxField(_l("Apprenant·es à présenter"), coerce=int)
+
+    def validate_enrolments(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choisissez au moins une personne."))
 
 
 class CloseForm(FlaskForm):

@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from app.access import (
     can_decide,
     can_run_jury_session,
-    cohort_query,
     jury_session_query,
+    managed_cohort_query,
     roles,
 )
 from app.assessment.progress import progress
@@ -62,7 +62,7 @@ def _presentation_or_404(jury_session: JurySession, presentation_id: int) -> Jur
 
 def _versions_for(user: User) -> list[FrameworkVersion]:
     """Published (or retired) versions followed by the coordinator's cohorts."""
-    cohorts = cohort_query(user).with_only_columns(Cohort.version_id)
+    cohorts = managed_cohort_query(user).with_only_columns(Cohort.version_id)
     return list(
         db.session.scalars(
             sa.select(FrameworkVersion)
@@ -134,7 +134,7 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
     if runs and not jury_session.is_closed and present_form is None:
         present_form = PresentForm(formdata=None)
     if present_form is not None:
-        eligible = services.eligible_enrolments(jury_session, cohort_query(_me()))
+        eligible = services.eligible_enrolments(jury_session, managed_cohort_query(_me()))
         present_form.enrolments.choices = [
             SelectChoice(e.id, f"{e.learner.full_name} ({e.cohort.name})") for e in eligible
         ]
@@ -164,7 +164,9 @@ def present(session_id: int) -> Response | tuple[str, int]:
     if not can_run_jury_session(_me(), jury_session):
         abort(403)
     form = PresentForm()
-    eligible = {e.id: e for e in services.eligible_enrolments(jury_session, cohort_query(_me()))}
+    eligible = {
+        e.id: e for e in services.eligible_enrolments(jury_session, managed_cohort_query(_me()))
+    }
     form.enrolments.choices = [SelectChoice(i, str(i)) for i in eligible]
     if not form.validate_on_submit():
         return _show(jury_session, form), 400

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from markupsafe import escape
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from app.assessment.models import (
     CompetencyComment,
@@ -92,9 +92,7 @@ def test_history_is_kept_and_the_latest_wins(
         world.levels["A"].id,
     ]
     assert load_grid_form(world.grid_url)[name] == str(world.levels["A"].id)
-    html = client.get(f"{world.grid_url}/historique/{learner.id}/{crit.id}").get_data(
-        as_text=True
-    )
+    html = client.get(f"{world.grid_url}/historique/{learner.id}/{crit.id}").get_data(as_text=True)
     rows = html[html.index("<tbody>") :]
     # Newest first: Acquis (B), vidée (B), Acquis (B), Non acquis (A).
     positions = [rows.index(escape(world.trainer_b.full_name)), rows.index("(vidée)")]
@@ -311,8 +309,13 @@ def test_comments_are_appended_and_checked_for_conflicts(
     response = client.post(world.grid_url, data=loaded_by_a)
     assert response.status_code == 409
     assert "Ordre du jour envoyé trop tard." in response.get_data(as_text=True)
-    texts = list(db_session.scalars(sa.select(CompetencyComment.text).order_by(CompetencyComment.id)))
-    assert texts == ["Prépare bien l'ordre du jour ; <b>à suivre</b>", "Ordre du jour envoyé trop tard."]
+    texts = list(
+        db_session.scalars(sa.select(CompetencyComment.text).order_by(CompetencyComment.id))
+    )
+    assert texts == [
+        "Prépare bien l'ordre du jour ; <b>à suivre</b>",
+        "Ordre du jour envoyé trop tard.",
+    ]
 
 
 def test_disagreement_is_flagged_and_can_be_settled(
@@ -341,10 +344,14 @@ def test_disagreement_is_flagged_and_can_be_settled(
     history_url = f"{world.grid_url}/historique/{learner.id}/{crit.id}"
     history = client.get(history_url).get_data(as_text=True)
     assert "Désaccord entre évaluateur·rices." in history
-    confirm = read_form(history.replace("<form method=\"post\"", "<form id=\"confirm\" method=\"post\""), "confirm")
+    confirm = read_form(
+        history.replace('<form method="post"', '<form id="confirm" method="post"'), "confirm"
+    )
     response = client.post(history_url + "/confirmer", data=confirm)
     assert response.status_code == 302
-    assert "disagreement" not in client.get(world.grid_url).get_data(as_text=True).split("<tbody>")[1]
+    assert (
+        "disagreement" not in client.get(world.grid_url).get_data(as_text=True).split("<tbody>")[1]
+    )
     assert len(results(db_session)) == 3
     # A confirmation against a value that changed meanwhile records nothing.
     response = client.post(history_url + "/confirmer", data=confirm, follow_redirects=True)
@@ -383,9 +390,7 @@ def test_results_are_never_updated_nor_deleted(
     assert results(db_session)[0].level_id == world.levels["A"].id
 
 
-def test_statuses_are_shown(
-    client: Any, world: World, login: Any, load_grid_form: Any
-) -> None:
+def test_statuses_are_shown(client: Any, world: World, login: Any, load_grid_form: Any) -> None:
     learner = world.enrolments[0]
     login(world.trainer_a)
     data = load_grid_form(world.grid_url)
@@ -414,8 +419,12 @@ def test_withdrawn_learners_are_left_out(client: Any, world: World, login: Any) 
 
 
 def test_results_carry_the_evaluation_session(
-    client: Any, make_world: Any, two_blocs_doc: dict[str, Any], login: Any,
-    load_grid_form: Any, db_session: Any
+    client: Any,
+    make_world: Any,
+    two_blocs_doc: dict[str, Any],
+    login: Any,
+    load_grid_form: Any,
+    db_session: Any,
 ) -> None:
     world = make_world(two_blocs_doc)
     bloc2 = next(b for b in world.version.blocs if b.code == "BC02")
@@ -443,8 +452,13 @@ def test_results_carry_the_evaluation_session(
 
 
 def test_csrf_is_required(
-    client: Any, app: Any, world: World, login: Any, load_grid_form: Any, db_session: Any,
-    monkeypatch: pytest.MonkeyPatch
+    client: Any,
+    app: Any,
+    world: World,
+    login: Any,
+    load_grid_form: Any,
+    db_session: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     login(world.trainer_a)

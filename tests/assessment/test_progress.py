@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app.assessment.grid import load_grid
 from app.assessment.progress import progress
 from app.assessment.rules import BlocStatus
 from app.assessment.services import CellInput, save_grid
-from app.assessment.grid import load_grid
 from app.db import utcnow
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from tests.assessment.conftest import World, french
@@ -70,8 +70,9 @@ def test_clearing_a_cell_undoes_acquisition(world: World, db_session: Any) -> No
     assert result[learner.id].current[world.criteria[0].id] is None
 
 
-def _decide(world: World, enrolment_id: int, decision: Decision, day: int, closed: bool,
-            db_session: Any) -> JurySession:
+def _decide(
+    world: World, enrolment_id: int, decision: Decision, day: int, closed: bool, db_session: Any
+) -> JurySession:
     jury = JurySession(version_id=world.version.id, session_date=dt.date(2025, 12, day))
     presentation = JuryPresentation(jury_session=jury, enrolment_id=enrolment_id)
     presentation.decisions.append(

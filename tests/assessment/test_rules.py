@@ -15,8 +15,12 @@ NOT_ACQUIRED, IN_PROGRESS, ACQUIRED, MASTERED = 1, 2, 3, 4
 ACQUIRED_LEVELS = frozenset({ACQUIRED, MASTERED})
 
 
-def progress_of(current: dict[int, int | None], rule: CompetencyRule = CompetencyRule.ALL,
-                minimum: int | None = None, criteria: tuple[int, ...] = (10, 11, 12)) -> CompetencyProgress:
+def progress_of(
+    current: dict[int, int | None],
+    rule: CompetencyRule = CompetencyRule.ALL,
+    minimum: int | None = None,
+    criteria: tuple[int, ...] = (10, 11, 12),
+) -> CompetencyProgress:
     return competency_progress(criteria, current, ACQUIRED_LEVELS, rule, minimum)
 
 

@@ -353,7 +353,7 @@ def test_row_limit() -> None:
 
 def test_row_limit_in_xlsx() -> None:
     rows: list[list[object]] = [
-        ["p%d@exemple.fr" % i, "Anne", "Durand"] for i in range(importer.MAX_ROWS + 1)
+        [f"p{i}@exemple.fr", "Anne", "Durand"] for i in range(importer.MAX_ROWS + 1)
     ]
     data = xlsx_bytes(rows, header=["email", "prénom", "nom"])
     assert "2000" in only_problem(parse(data, "promo.xlsx"))

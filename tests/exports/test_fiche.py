@@ -246,14 +246,31 @@ PARAMETER_ENTITY = b"""<?xml version="1.0"?>
 
 UNDECLARED_ENTITY = b"""<FICHES><FICHE><NUMERO_FICHE>&nope;</NUMERO_FICHE></FICHE></FICHES>"""
 
+ATTRIBUTE_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE FICHES [<!ENTITY a0 "'
+    + b"x" * 100
+    + b'">'
+    + b"".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">'.encode() for i in range(1, 10))
+    + b']><FICHES x="&a9;"><FICHE/></FICHES>'
+)
+
 TOO_DEEP = b"<FICHES><FICHE>" + b"<A>" * 5000 + b"x" + b"</A>" * 5000 + b"</FICHE></FICHES>"
 
 
 @pytest.mark.parametrize(
     "document",
-    [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD, PARAMETER_ENTITY, UNDECLARED_ENTITY, TOO_DEEP],
+    [
+        BILLION_LAUGHS,
+        ATTRIBUTE_BOMB,
+        EXTERNAL_ENTITY,
+        EXTERNAL_DTD,
+        PARAMETER_ENTITY,
+        UNDECLARED_ENTITY,
+        TOO_DEEP,
+    ],
     ids=[
         "billion-laughs",
+        "attribute-bomb",
         "external-entity",
         "external-dtd",
         "parameter-entity",

@@ -178,13 +178,21 @@ def test_concurrent_answer_refused(
         ),
         ({"situation": "target_job", "answered_on": "2999-01-01"}, "answered_on", "dans le futur"),
         ({"situation": "", "answered_on": "2026-06-20"}, "situation", "Choisissez la situation"),
-        ({"situation": "retired", "answered_on": "2026-06-20"}, "situation", ""),
+        (
+            {"situation": "retired", "answered_on": "2026-06-20"},
+            "situation",
+            "N&#39;est pas un choix valide",
+        ),
         (
             {"situation": "target_job", "contract_type": "stage", "answered_on": "2026-06-20"},
             "contract_type",
-            "",
+            "N&#39;est pas un choix valide",
         ),
-        ({"situation": "target_job", "answered_on": "20/06/2026x"}, "answered_on", ""),
+        (
+            {"situation": "target_job", "answered_on": "20/06/2026x"},
+            "answered_on",
+            "N&#39;est pas une date valide",
+        ),
     ],
 )
 def test_bad_answers_refused(

@@ -148,6 +148,9 @@ def test_present_learners(pilot: Pilot, db_session: Any, client: Any, login: Any
     )
     assert response.status_code == 400  # the outsider is not a valid choice: nothing presented
     assert session.presentations == []
+    response = client.post(_url(session, "/presenter"), data={})
+    assert response.status_code == 400
+    assert "Choisissez au moins une personne." in response.get_data(as_text=True)
     response = client.post(
         _url(session, "/presenter"),
         data={"enrolments": [pilot.enrolments[0].id, pilot.enrolments[1].id]},
@@ -269,6 +272,17 @@ def test_close_then_decisions_are_final(
     assert {d.decision for d in db_session.scalars(sa.select(BlocDecision))} == {Decision.VALIDATED}
 
 
+def test_close_needs_the_csrf_token(
+    pilot: Pilot, db_session: Any, client: Any, login: Any, app: Any, monkeypatch: Any
+) -> None:
+    session = open_session(db_session, pilot)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    login(pilot.coordinator)
+    assert client.post(_url(session, "/cloturer"), data={"confirm": "y"}).status_code == 400
+    db_session.expire_all()
+    assert not session.is_closed
+
+
 def test_withdraw_presentation(pilot: Pilot, db_session: Any, client: Any, login: Any) -> None:
     session = open_session(db_session, pilot, enrolments=pilot.enrolments[:2])
     decide(pilot, session, pilot.enrolments[1], BC01=Decision.NOT_VALIDATED)
@@ -333,3 +347,40 @@ def test_minutes_pdf(pilot: Pilot, db_session: Any, client: Any, login: Any, clo
         assert expected in text, expected
     assert pilot.learners[2].full_name not in text  # not presented
     assert ("Projet" in text) is not close
+
+
+def test_every_view_declares_its_access_rule(app: Any) -> None:
+    from app.access import RULE_ATTRIBUTE
+
+    mine = [
+        (name, view)
+        for name, view in app.view_functions.items()
+        if name.split(".")[0] in {"jury", "insertion", "evidence"}
+    ]
+    assert len(mine) >= 15
+    for name, view in mine:
+        assert getattr(view, RULE_ATTRIBUTE, None), name
+
+
+def test_session_page_queries_do_not_grow_with_learners(
+    pilot: Pilot, db_session: Any, client: Any, login: Any, count_queries: Any
+) -> None:
+    small = open_session(db_session, pilot, enrolments=pilot.enrolments[:1])
+    decide(pilot, small, pilot.enrolments[0], BC01=Decision.NOT_VALIDATED)
+    large = open_session(db_session, pilot)
+    decide(pilot, large, pilot.enrolments[0], BC01=Decision.NOT_VALIDATED)
+    decide(pilot, large, pilot.enrolments[1], BC02=Decision.DEFERRED)
+    decide(pilot, large, pilot.enrolments[2], BC01=Decision.NOT_VALIDATED)
+    db_session.commit()
+    urls = [_url(small), _url(large), _decision_url(small, pilot), _decision_url(large, pilot)]
+    login(pilot.coordinator)
+    client.get(urls[0])  # warm up
+    counts = []
+    for url in urls:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    # Three learners with their decisions cost no more than one (the small session's page
+    # also lists the learners left to present, hence "at most").
+    assert counts[1] <= counts[0], counts
+    assert counts[3] == counts[2], counts
