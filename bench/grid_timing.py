@@ -237,6 +237,7 @@ def main() -> None:
         with app.app_context():
             results = db.session.scalar(sa.select(sa.func.count(Result.id)))
             engine = db.engine.dialect.name
+            db.session.remove()
             db.drop_all()
             db.engine.dispose()
     cells = LEARNERS * COMPETENCIES * CRITERIA_EACH

@@ -197,8 +197,12 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
     @contextmanager
     def counting() -> Iterator[QueryCounter]:
         counter = QueryCounter()
-        with app.app_context():
+        if has_app_context():
             engine = db.engine
+        else:
+            # Popping a context we pushed ends the session, so push one only when needed.
+            with app.app_context():
+                engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", counter)
         try:
             yield counter

@@ -191,7 +191,6 @@ def _render_grid(
                 criterion_id=0,
             )[: -len("0/0")],
             history=_("Historique"),
-            disagreement=_("Désaccord entre évaluateur·rices"),
         ),
         session=session,
         sessions=bloc_sessions(grid),

@@ -35,9 +35,6 @@ from app.people.models import User
 
 SOURCES = ("web", "xlsx", "bench")
 COMMENT_MAX_LENGTH = 5000
-# One INSERT … RETURNING for the whole grid: a save costs the same number of statements
-# whatever its size (SQLite still splits it below its own parameter limit).
-PAGE_SIZE = 100_000
 
 
 class AppendOnlyError(Exception):
@@ -277,6 +274,60 @@ def _table(model: type[Any]) -> sa.Table:
     return table
 
 
+def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool) -> None:
+    """Point each cell's head at its latest result, for the cells of these learners and
+    criteria (locked: the latest results are the ones this save has just added)."""
+    results, result_heads = _table(Result), _table(ResultHead)
+    r = results.alias("r")
+    latest_id = (
+        sa.select(sa.func.max(r.c.id))
+        .where(
+            r.c.enrolment_id == result_heads.c.enrolment_id,
+            r.c.criterion_id == result_heads.c.criterion_id,
+        )
+        .scalar_subquery()
+    )
+    latest = results.alias("latest")
+    db.session.execute(
+        result_heads.update()
+        .where(
+            result_heads.c.enrolment_id.in_(enrolment_ids),
+            result_heads.c.criterion_id.in_(criterion_ids),
+            result_heads.c.result_id < latest_id,
+        )
+        .values(
+            result_id=latest_id,
+            level_id=sa.select(latest.c.level_id).where(latest.c.id == latest_id).scalar_subquery(),
+        )
+    )
+    if not fresh:
+        return
+    cell = sa.and_(
+        results.c.enrolment_id == result_heads.c.enrolment_id,
+        results.c.criterion_id == result_heads.c.criterion_id,
+    )
+    newest = (
+        sa.select(sa.func.max(r.c.id))
+        .where(
+            r.c.enrolment_id == results.c.enrolment_id, r.c.criterion_id == results.c.criterion_id
+        )
+        .scalar_subquery()
+    )
+    db.session.execute(
+        result_heads.insert().from_select(
+            ["enrolment_id", "criterion_id", "result_id", "level_id"],
+            sa.select(
+                results.c.enrolment_id, results.c.criterion_id, results.c.id, results.c.level_id
+            ).where(
+                results.c.enrolment_id.in_(enrolment_ids),
+                results.c.criterion_id.in_(criterion_ids),
+                results.c.id == newest,
+                ~sa.exists().where(cell),
+            ),
+        )
+    )
+
+
 def _lock(enrolment_ids: Iterable[int]) -> None:
     """Serialise saves on the same learners (PostgreSQL row locks, in a fixed order so two
     saves cannot deadlock; SQLite already serialises writers)."""
@@ -326,6 +377,9 @@ def save_grid(
     _lock(key[0] for key in chain((c.key for c in changed), (c.key for c in changed_comments)))
     heads: dict[Key, Head] = {}
     if changed:
+        # The grid's rectangle around the changed cells: an index range, cheaper to plan
+        # than thousands of (learner, criterion) pairs; the extra rows are dropped below.
+        wanted = {cell.key for cell in changed}
         rows = db.session.execute(
             sa.select(
                 ResultHead.enrolment_id,
@@ -334,13 +388,12 @@ def save_grid(
                 ResultHead.level_id,
             )
             .where(
-                sa.tuple_(ResultHead.enrolment_id, ResultHead.criterion_id).in_(
-                    [cell.key for cell in changed]
-                )
+                ResultHead.enrolment_id.in_({e for e, _c in wanted}),
+                ResultHead.criterion_id.in_({c for _e, c in wanted}),
             )
             .with_for_update()
         )
-        heads = {(e, c): Head(r, lvl) for e, c, r, lvl in rows}
+        heads = {(e, c): Head(r, lvl) for e, c, r, lvl in rows if (e, c) in wanted}
     latest: dict[Key, tuple[int, str]] = {}
     if changed_comments:
         comment_rows = db.session.execute(
@@ -380,13 +433,10 @@ def save_grid(
     now = utcnow()
     session_id = session.id if session is not None else None
     assessor_id = assessor.id
-    # Core statements: one each for the whole grid, without per-row ORM bookkeeping.
+    # Core statements, each one for the whole grid, without per-row ORM bookkeeping.
     if changed:
-        results, result_heads = _table(Result), _table(ResultHead)
-        inserted = db.session.execute(
-            results.insert()
-            .returning(results.c.id, results.c.enrolment_id, results.c.criterion_id)
-            .execution_options(insertmanyvalues_page_size=PAGE_SIZE),
+        db.session.execute(
+            _table(Result).insert(),
             [
                 {
                     "enrolment_id": cell.enrolment_id,
@@ -400,34 +450,11 @@ def save_grid(
                 for cell in changed
             ],
         )
-        new_ids = {(e, c): rid for rid, e, c in inserted}
-        moved = [
-            {"e": e, "c": c, "r": new_ids[e, c], "l": cell.level_id}
-            for cell in changed
-            for e, c in [cell.key]
-        ]
-        existing = [row for row in moved if (row["e"], row["c"]) in heads]
-        fresh = [row for row in moved if (row["e"], row["c"]) not in heads]
-        if existing:
-            db.session.execute(
-                result_heads.update()
-                .where(
-                    result_heads.c.enrolment_id == sa.bindparam("e"),
-                    result_heads.c.criterion_id == sa.bindparam("c"),
-                )
-                .values(result_id=sa.bindparam("r"), level_id=sa.bindparam("l")),
-                existing,
-            )
-        if fresh:
-            db.session.execute(
-                result_heads.insert().values(
-                    enrolment_id=sa.bindparam("e"),
-                    criterion_id=sa.bindparam("c"),
-                    result_id=sa.bindparam("r"),
-                    level_id=sa.bindparam("l"),
-                ),
-                fresh,
-            )
+        _move_heads(
+            {cell.enrolment_id for cell in changed},
+            {cell.criterion_id for cell in changed},
+            fresh=any(cell.key not in heads for cell in changed),
+        )
     if changed_comments:
         db.session.execute(
             _table(CompetencyComment).insert(),

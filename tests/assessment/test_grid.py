@@ -328,7 +328,7 @@ def test_disagreement_is_flagged_and_can_be_settled(
     data[x] = str(world.levels["A"].id)
     client.post(world.grid_url, data=data)
     html = client.get(world.grid_url).get_data(as_text=True)
-    assert "Désaccord entre évaluateur·rices" not in html
+    assert "disagreement" not in html.split("<tbody>")[-1]
 
     login(world.trainer_b)
     data = load_grid_form(world.grid_url)
@@ -336,8 +336,11 @@ def test_disagreement_is_flagged_and_can_be_settled(
     client.post(world.grid_url, data=data)
     html = client.get(world.grid_url).get_data(as_text=True)
     assert html.count('class="cell disagreement"') == 1
-    assert f'aria-describedby="d{learner.id}-{crit.id}"' in html
-    assert '<span class="visually-hidden">Désaccord entre évaluateur·rices</span>' in html
+    flagged = html[html.index('class="cell disagreement"') :].split("</td>")[0]
+    assert f'name="c-{learner.id}-{crit.id}"' in flagged
+    assert 'aria-describedby="disagreement-note"' in flagged and "≠" in flagged
+    note = '<span id="disagreement-note" class="visually-hidden">Désaccord entre évaluateur·rices'
+    assert note in html
 
     # A agrees with B's value from the cell's history: the flag goes.
     login(world.trainer_a)

@@ -207,10 +207,16 @@ def test_assign_and_unassign_trainer(
     trainer = create_user(Role.TRAINER, name="Théo Formateur", organisations=[org])
     outsider = create_user(Role.TRAINER, organisations=[create_organisation()])
     not_trainer = create_user(Role.LEARNER, organisations=[org])
+    invited = create_user(Role.TRAINER, name="Iris Invitée", organisations=[org])
+    invited.active, invited.password_hash = False, None
+    disabled = create_user(Role.TRAINER, name="Denis Désactivé", organisations=[org])
+    disabled.active = False
+    db_session.commit()
     cohort = create_cohort(org)
     login(coordinator)
     page = client.get(f"/promotions/{cohort.id}").get_data(as_text=True)
     assert "Théo Formateur" in page and outsider.full_name not in page
+    assert "Iris Invitée" in page and "Denis Désactivé" not in page
     for refused in (outsider, not_trainer):
         client.post(f"/promotions/{cohort.id}/formateurs", data={"user_id": refused.id})
     db_session.refresh(cohort)

@@ -63,6 +63,7 @@ def test_new_learner_gets_an_account_an_identity_and_an_invitation(
     user = db_session.scalar(sa.select(User).where(User.email == "helene.ndiaye@exemple.fr"))
     assert user.full_name == "Hélène Marie Dupré-Lefèvre"
     assert user.roles == {Role.LEARNER} and user.password_hash is None
+    assert not user.active  # until the invitation is accepted
     identity = db_session.get(LearnerIdentity, user.id)
     assert (identity.first_names, identity.birth_name, identity.usage_name) == (
         "Hélène Marie",

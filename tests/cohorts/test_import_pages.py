@@ -169,6 +169,7 @@ def test_bad_rows_reported_with_line_and_column_and_no_confirm(
     assert re.search(
         r"<td>5</td><td>Email</td><td>L'adresse helene.ndiaye@exemple.fr figure déjà ligne 2", page
     )
+    assert "2 ligne(s) valide(s) : rien ne sera importé" in page
     assert 'name="upload"' not in page and uploads(app) == []
     assert count(db_session, Enrolment) == 0
 
