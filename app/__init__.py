@@ -61,6 +61,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.assessment.cli import grid_cli
     from app.assessment.routes import bp as assessment_bp
     from app.cohorts.routes import bp as cohorts_bp
+    from app.bench_data import bench_cli
     from app.demo import demo_command
     from app.frameworks.cli import referentiel_cli
     from app.frameworks.editing import bp as editing_bp
@@ -83,6 +84,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     app.register_blueprint(evidence_bp)
     app.cli.add_command(referentiel_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(bench_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(grid_cli)
 

@@ -173,6 +173,7 @@ def present(session_id: int) -> Response | tuple[str, int]:
     try:
         services.present(jury_session, [eligible[i] for i in form.enrolments.data], _me())
     except services.JuryError as error:
+        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
     commit()

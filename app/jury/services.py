@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -454,6 +455,14 @@ def close_session(jury_session: JurySession, version: FrameworkVersion, by: User
 
 # --- minutes -------------------------------------------------------------------------------------
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _paris_date(moment: dt.datetime) -> dt.date:
+    """The calendar date in France of a UTC timestamp (documents are dated in French time)."""
+    return moment.astimezone(PARIS).date()
+
+
 
 def minutes(jury_session: JurySession, version: FrameworkVersion) -> Minutes:
     """The plain data of the session's procès-verbal."""
@@ -502,6 +511,6 @@ def minutes(jury_session: JurySession, version: FrameworkVersion) -> Minutes:
         members=sorted((m.full_name for m in jury_session.members), key=name_key),
         external_members=jury_session.external_members.splitlines(),
         learners=learners,
-        closed_on=jury_session.closed_at.date() if jury_session.closed_at else None,
-        generated_on=dt.date.today(),
+        closed_on=_paris_date(jury_session.closed_at) if jury_session.closed_at else None,
+        generated_on=_paris_date(utcnow()),
     )

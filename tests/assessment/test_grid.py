@@ -478,3 +478,32 @@ def test_csrf_is_required(
 def test_unknown_bloc_is_404(client: Any, world: World, login: Any) -> None:
     login(world.trainer_a)
     assert client.get(f"/promotions/{world.cohort.id}/grille/BC99").status_code == 404
+
+
+def test_every_head_is_the_latest_result_of_its_cell(
+    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+) -> None:
+    """Saves that move many heads at once, to different levels, and fill new cells."""
+    login(world.trainer_a)
+    codes = ["NA", "A"]
+    for round_ in range(3):
+        data = load_grid_form(world.grid_url)
+        for i, learner in enumerate(world.enrolments):
+            for k, crit in enumerate(world.criteria):
+                if round_ == 0 and (i + k) % 2:
+                    continue  # left empty: filled (new heads) in the next round
+                data["c-" + key(learner, crit)] = str(world.levels[codes[(i + k + round_) % 2]].id)
+        assert client.post(world.grid_url, data=data).status_code == 302
+    latest = {
+        (e, c): rid
+        for e, c, rid in db_session.execute(
+            sa.select(Result.enrolment_id, Result.criterion_id, sa.func.max(Result.id)).group_by(
+                Result.enrolment_id, Result.criterion_id
+            )
+        )
+    }
+    heads = list(db_session.scalars(sa.select(ResultHead)))
+    assert len(heads) == len(world.enrolments) * len(world.criteria) == len(latest)
+    for head in heads:
+        assert head.result_id == latest[(head.enrolment_id, head.criterion_id)]
+        assert head.level_id == db_session.get(Result, head.result_id).level_id
