@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean
+.PHONY: install run demo test test-postgres lint format clean bench
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: install
 ## The same suite against the local PostgreSQL server
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+## Measure the heavy pages (SQLite unless DATABASE_URL is set); writes bench/results.json
+bench: install
+	$(BIN)/python bench/run.py --size $${BENCH_SIZE:-demo}
 
 lint: install
 	$(BIN)/ruff check .

@@ -42,7 +42,7 @@ bench_cli = AppGroup("bench", help="Données de mesure (volumes réalistes).")
 
 CHUNK = 10_000
 BENCH_DOMAIN = "bench.cooperation.test"
-BENCH_PASSWORD = "bench-mot-de-passe-2026"
+BENCH_PASSWORD = "bench-mot-de-passe-2026"  # noqa: S105  (benchmark accounts only)
 
 
 @dataclass
@@ -254,7 +254,7 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
             validated_blocs = set()
             acquired_all: dict[int, bool] = {}
             for bloc, crit in criteria:
-                if withdrawn and rng.random() < 0.7 or rng.random() > progress_share:
+                if (withdrawn and rng.random() < 0.7) or rng.random() > progress_share:
                     continue
                 steps = 1 + (rng.random() < 0.7) + (rng.random() < 0.5) + (rng.random() < 0.3)
                 history = sorted(rng.choices(range(len(levels)), k=steps))

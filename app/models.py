@@ -31,3 +31,4 @@ from app.people.models import (  # noqa: F401
     User,
     UserRole,
 )
+from app.progress.models import Attestation  # noqa: F401

@@ -285,6 +285,7 @@ def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool
             r.c.enrolment_id == result_heads.c.enrolment_id,
             r.c.criterion_id == result_heads.c.criterion_id,
         )
+        .correlate(result_heads)  # also where it is nested in the level's subquery
         .scalar_subquery()
     )
     latest = results.alias("latest")
@@ -311,6 +312,7 @@ def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool
         .where(
             r.c.enrolment_id == results.c.enrolment_id, r.c.criterion_id == results.c.criterion_id
         )
+        .correlate(results)
         .scalar_subquery()
     )
     db.session.execute(

@@ -1,0 +1,1 @@
+"""The learner's own record: their page, attestations of validated blocs, personal data."""

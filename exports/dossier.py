@@ -1,0 +1,255 @@
+"""The certification dossier as a PDF: plain data in, bytes out.
+
+The builder (app/dossier/builder.py) turns the database into `DossierData`; this module only
+lays it out, with templates/dossier/dossier.html and WeasyPrint (through exports/pdf.py: only
+the application's static files may be fetched).
+
+Layout work grows with pages, not faster: the référentiel table is one table per bloc and each
+pilot cohort has tables of its own, so no table spans the whole document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from weasyprint import HTML
+
+from exports.pdf import BASE_URL, StaticOnlyFetcher, environment
+from exports.typography import NARROW_NBSP, french_spacing_filter
+
+Progress = Callable[[int], None]
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    code: str
+    title: str
+    level: int
+    nsf: list[str]
+    rome: list[str]
+    formacodes: list[str]
+    certifier_name: str
+    certifier_siret: str | None
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    code: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    code: str
+    title: str
+    activities: list[ActivityLine]
+
+
+@dataclass(frozen=True)
+class ModalityLine:
+    code: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    code: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class CompetencyRow:
+    """One row of the four-column table: a competency with its activities and criteria."""
+
+    code: str
+    statement: str
+    activities: list[ActivityLine]
+    criteria: list[CriterionLine]
+
+
+@dataclass(frozen=True)
+class BlocSection:
+    code: str
+    title: str
+    description: str
+    optional: bool
+    modalities: list[ModalityLine]
+    competencies: list[CompetencyRow]
+
+
+@dataclass(frozen=True)
+class JuryRouteText:
+    route: str  # the voie d'accès, in French
+    open: bool
+    composition: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` out of `total`; no percentage when nobody is counted."""
+
+    count: int
+    total: int
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return (200 * self.count + self.total) // (2 * self.total)  # halves rounded up
+
+
+@dataclass(frozen=True)
+class BlocRate:
+    code: str
+    title: str
+    optional: bool
+    validated: Rate
+
+
+@dataclass(frozen=True)
+class CompetencyRate:
+    bloc_code: str
+    code: str
+    statement: str
+    acquired: Rate
+
+
+@dataclass(frozen=True)
+class CohortSection:
+    """A pilot cohort: who was enrolled and what they reached."""
+
+    name: str
+    organisation: str
+    start: dt.date
+    end: dt.date
+    access_route: str
+    enrolled: int  # every enrolment
+    withdrawn: int
+    certified: int
+    counted: int  # the learners rates are computed on: everyone but those who withdrew
+    blocs: list[BlocRate]
+    competencies: list[CompetencyRate]
+
+
+@dataclass(frozen=True)
+class InsertionLine:
+    """One promotion's insertion survey at one horizon."""
+
+    cohort: str
+    certified: int
+    respondents: int
+    no_answer: int
+    excluded: int
+    target_job: Rate  # taux d'insertion dans le métier visé
+    employment: Rate  # taux d'insertion global
+
+
+@dataclass(frozen=True)
+class InsertionTable:
+    horizon: str  # « à 6 mois », « à 2 ans »
+    lines: list[InsertionLine]
+
+
+@dataclass(frozen=True)
+class VersionLine:
+    label: str
+    status: str
+    created_on: dt.date
+    published_on: dt.date | None
+    retired_on: dt.date | None
+    added: int | None  # None for the first version (nothing to compare with)
+    removed: int | None
+    reworded: int | None
+    notes: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class DossierData:
+    identity: Identity
+    version_label: str
+    version_status: str
+    version_published_on: dt.date | None
+    generated_on: dt.date
+    context_and_opportunity: str
+    vae_access: str
+    scale: list[str]  # the scale's levels, lowest first
+    acquired_levels: list[str]
+    competency_rule: str  # how criteria make a competency acquired, in French
+    domains: list[DomainSection]
+    blocs: list[BlocSection]
+    jury: list[JuryRouteText]
+    cohorts: list[CohortSection] = field(default_factory=list)
+    insertion: list[InsertionTable] = field(default_factory=list)
+    versions: list[VersionLine] = field(default_factory=list)
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def percent(value: int | None) -> str:
+    """A whole percentage as French writes it: « 75 % » (narrow no-break space)."""
+    return "—" if value is None else f"{value}{NARROW_NBSP}%"
+
+
+def paragraphs(text: str) -> Markup:
+    """Text typed in a textarea as HTML paragraphs: blank lines separate paragraphs, single
+    line breaks are kept; the text is escaped and French-spaced."""
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    html = []
+    for block in blocks:
+        lines = [str(escape(french_spacing_filter(line.strip()))) for line in block.split("\n")]
+        html.append("<p>" + "<br>".join(lines) + "</p>")
+    return Markup("\n".join(html))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The PDF environment of exports/pdf.py, with the dossier's typography filters."""
+    env = environment().overlay(cache_size=20)
+    env.filters = {
+        **env.filters,
+        "fr": french_spacing_filter,
+        "percent": percent,
+        "paragraphs": paragraphs,
+    }
+    return env
+
+
+def render_html(data: DossierData) -> str:
+    return _environment().get_template("dossier/dossier.html").render(d=data)
+
+
+@dataclass(frozen=True)
+class RenderedDossier:
+    pdf: bytes
+    pages: int
+
+
+def render(data: DossierData, progress: Progress | None = None) -> RenderedDossier:
+    """Lay the dossier out and write its PDF, reporting coarse progress in percent:
+    HTML ready, pages laid out, PDF written (WeasyPrint has no finer callback)."""
+    report: Progress = progress or (lambda percent: None)
+    html = render_html(data)
+    report(20)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    report(85)
+    pdf: Any = document.write_pdf()
+    report(100)
+    return RenderedDossier(pdf=pdf, pages=len(document.pages))
+
+
+def render_dossier(data: DossierData, progress: Progress | None = None) -> bytes:
+    """The dossier as PDF bytes."""
+    return render(data, progress).pdf
