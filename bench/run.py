@@ -35,14 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from app import create_app  # noqa: E402
-from app.assessment.models import Result, ResultHead  # noqa: E402
-from app.bench_data import seed  # noqa: E402
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus  # noqa: E402
-from app.db import db, utcnow  # noqa: E402
-from app.frameworks import services  # noqa: E402
-from app.frameworks.models import FrameworkVersion  # noqa: E402
-from app.people.models import Organisation, OrganisationKind, Role, User, UserRole  # noqa: E402
+from app import create_app
+from app.assessment.models import Result, ResultHead
+from app.bench_data import seed
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.db import db, utcnow
+from app.frameworks import services
+from app.frameworks.models import FrameworkVersion
+from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
 
 SIZES = {"demo": (300, 15), "large": (10_000, 400)}
 TARGETS_MS = {  # median, p95 (issue #7); None: no target
@@ -252,7 +252,7 @@ def floor_version(version_id: int) -> None:
 def floor_heads(enrolment_ids: list[int]) -> None:
     marks = ",".join(str(int(i)) for i in enrolment_ids)
     raw(
-        f"SELECT enrolment_id, criterion_id, level_id, result_id FROM result_heads "  # noqa: S608
+        f"SELECT enrolment_id, criterion_id, level_id, result_id FROM result_heads "
         f"WHERE enrolment_id IN ({marks})",
         {},
     )
