@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,14 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(supported) or supported[0]
 
 
+def _log_to_stdout(app: Flask) -> None:
+    """In production, logs go to stdout, one line each, for the process manager to collect."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application for a configuration name or class, plus explicit overrides."""
     app = Flask(
@@ -50,6 +60,8 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     if insecure_key and not app.config["DEBUG"] and not app.config["TESTING"]:
         raise RuntimeError("SECRET_KEY must be set in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.debug and not app.testing:
+        _log_to_stdout(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -66,12 +78,13 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.frameworks.cli import referentiel_cli
     from app.frameworks.editing import bp as editing_bp
     from app.frameworks.routes import bp as frameworks_bp
+    from app.health import bp as health_bp
     from app.people.auth import load_user
     from app.people.cli import users_cli
     from app.people.routes import bp as people_bp
 
     login_manager.user_loader(load_user)
-    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp, assessment_bp):
+    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp, assessment_bp, health_bp):
         app.register_blueprint(blueprint)
     from app.jury.routes import bp as jury_bp
 

@@ -1,0 +1,23 @@
+"""A health check for load balancers and process managers: it touches the database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from app.access import public
+from app.db import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/sante")
+@public
+def health() -> ResponseReturnValue:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="indisponible", database=False), 503
+    return jsonify(status="ok", database=True)
