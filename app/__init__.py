@@ -70,6 +70,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     login_manager.init_app(app)
 
     from app import models  # noqa: F401  (every model registered before migrations run)
+    from app.analytics.routes import bp as analytics_bp
     from app.assessment.cli import grid_cli
     from app.assessment.routes import bp as assessment_bp
     from app.cohorts.routes import bp as cohorts_bp
@@ -86,6 +87,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     login_manager.user_loader(load_user)
     for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp, assessment_bp, health_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(analytics_bp)
     from app.jury.routes import bp as jury_bp
 
     app.register_blueprint(jury_bp)
@@ -95,6 +97,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.assessment.evidence_routes import bp as evidence_bp
 
     app.register_blueprint(evidence_bp)
+    from app.progress.routes import bp as progress_bp
+
+    app.register_blueprint(progress_bp)
     app.cli.add_command(referentiel_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(bench_cli)

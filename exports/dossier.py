@@ -194,8 +194,26 @@ class DossierData:
     insertion: list[InsertionTable] = field(default_factory=list)
     versions: list[VersionLine] = field(default_factory=list)
 
+    @property
+    def competency_count(self) -> int:
+        return sum(len(bloc.competencies) for bloc in self.blocs)
+
+    @property
+    def criterion_count(self) -> int:
+        return sum(len(c.criteria) for bloc in self.blocs for c in bloc.competencies)
+
 
 # --- rendering -----------------------------------------------------------------------------------
+
+
+def upper_first(text: str) -> str:
+    """« formation continue » → « Formation continue » (the rest kept as is, unlike capitalize)."""
+    return text[:1].upper() + text[1:]
+
+
+def date_short(value: dt.date | None) -> str:
+    """A date for tables: 01/04/2025."""
+    return value.strftime("%d/%m/%Y") if value else "—"
 
 
 def percent(value: int | None) -> str:
@@ -217,12 +235,14 @@ def paragraphs(text: str) -> Markup:
 @cache
 def _environment() -> jinja2.Environment:
     """The PDF environment of exports/pdf.py, with the dossier's typography filters."""
-    env = environment().overlay(cache_size=20)
+    env = environment().overlay(cache_size=20, extensions=["jinja2.ext.do"])
     env.filters = {
         **env.filters,
         "fr": french_spacing_filter,
         "percent": percent,
         "paragraphs": paragraphs,
+        "upper_first": upper_first,
+        "date_short": date_short,
     }
     return env
 

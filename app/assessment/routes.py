@@ -208,15 +208,21 @@ def _render_grid(
 
 
 def _entered(
-    cells: Sequence[CellInput], comments: Sequence[CommentInput], conflicts: Sequence[Conflict]
+    cells: Sequence[CellInput],
+    comments: Sequence[CommentInput],
+    outcome: services.SaveOutcome | None = None,
 ) -> Entered:
-    """What was sent, to show again; conflicting cells now carry the current ids, so that
-    confirming compares with the value the person has just seen."""
+    """What was sent, to show again. After conflicts, only the changed cells are: the others
+    show their current value; conflicting cells carry the current ids, so that confirming
+    compares with the value the person has just seen."""
+    if outcome is not None:
+        cells = [c for c in cells if c.key in outcome.changed]
+        comments = [c for c in comments if c.key in outcome.changed_comments]
     entered = Entered(
         cells={c.key: (c.level_id, c.loaded_head_id) for c in cells},
         comments={c.key: (c.text, c.loaded_comment_id) for c in comments},
     )
-    for conflict in conflicts:
+    for conflict in outcome.conflicts if outcome else []:
         if conflict.kind == "result":
             entered.cells[conflict.key] = (conflict.mine, conflict.current_id)
             entered.conflicts.add(conflict.key)
@@ -245,7 +251,7 @@ def grid(cohort_id: int, bloc_code: str) -> Response | tuple[str, int]:
         )
     cells, comments, problems = read_grid(request.form, grid)
     if problems:
-        entered = _entered(cells, comments, [])
+        entered = _entered(cells, comments)
         return _render_grid(grid, session, form, entered=entered, errors=problems, status=400)
     return _save(grid, session, form, cells, comments, source=form.origin.data or "web")
 
@@ -264,11 +270,11 @@ def _save(
             grid, current_user, cells, comments, session=session, source=source
         )
     except services.GridError as exc:
-        entered = _entered(cells, comments, [])
+        entered = _entered(cells, comments)
         return _render_grid(grid, session, form, entered=entered, errors=exc.problems, status=400)
     if outcome.conflicts:
         form.origin.data = source
-        entered = _entered(cells, comments, outcome.conflicts)
+        entered = _entered(cells, comments, outcome)
         return _render_grid(
             grid, session, form, entered=entered, conflicts=outcome.conflicts, status=409
         )

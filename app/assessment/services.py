@@ -163,6 +163,9 @@ class SaveOutcome:
     results: int = 0
     comments: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    # What differed from the loaded values (recorded, or not because of the conflicts).
+    changed: set[Key] = field(default_factory=set)
+    changed_comments: set[Key] = field(default_factory=set)
 
     @property
     def saved(self) -> bool:
@@ -430,7 +433,11 @@ def save_grid(
         and latest[c.key][1] != normalise_comment(c.text)
     ]
     if conflicting or conflicting_comments:
-        return SaveOutcome(conflicts=_conflicts(conflicting, heads, conflicting_comments, latest))
+        return SaveOutcome(
+            conflicts=_conflicts(conflicting, heads, conflicting_comments, latest),
+            changed={cell.key for cell in changed},
+            changed_comments={c.key for c in changed_comments},
+        )
 
     now = utcnow()
     session_id = session.id if session is not None else None

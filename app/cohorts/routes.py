@@ -98,7 +98,7 @@ def new_organisation() -> str | Response:
 def index() -> str | Response:
     me = _me()
     if not me.has_role(Role.COORDINATOR, Role.TRAINER):
-        return redirect(url_for(".me"))
+        return redirect(url_for("progress.me"))
     cohorts = db.session.scalars(
         staff_cohort_query(me)
         .options(
@@ -464,13 +464,3 @@ def confirm_import(cohort_id: int) -> str | Response:
         "success",
     )
     return redirect(url_for(".show", cohort_id=cohort.id))
-
-
-# --- the learner's own page --------------------------------------------------------------------
-
-
-@bp.get("/me")
-@roles(Role.LEARNER)
-def me() -> str:
-    enrolments = services.enrolments_of(_me())
-    return render_template("cohorts/me.html", enrolments=enrolments)

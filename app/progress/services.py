@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.assessment.grid import person
@@ -44,6 +45,7 @@ from app.progress.models import (
     CODE_GROUPS,
     Attestation,
 )
+from exports.attestation import AttestationData, ValidatedBloc
 
 # A bloc's status as the learner reads it (BlocStatus values).
 BLOC_STATUS = {
@@ -685,35 +687,13 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-@dataclass(frozen=True)
-class StatedBloc:
-    code: str
-    title: str
-    jury_date: dt.date | None
-
-
-@dataclass(frozen=True)
-class Stated:
-    """What an attestation states, as issued: shown on the PDF and the verification page."""
-
-    code: str
-    issued_at: datetime
-    learner_name: str
-    certification_code: str
-    certification_title: str
-    level: int
-    version_label: str
-    certifier: str
-    blocs: list[StatedBloc]
-    certified_on: dt.date | None
-
-
-def stated(attestation: Attestation) -> Stated:
+def stated(attestation: Attestation) -> AttestationData:
+    """What `attestation` states, from its snapshot (never from today's records)."""
     content = attestation.content
     cert = content["certification"]
-    return Stated(
+    return AttestationData(
         code=attestation.code,
-        issued_at=attestation.issued_at,
+        issued_on=to_user_timezone(attestation.issued_at).date(),
         learner_name=content["learner_name"],
         certification_code=cert["code"],
         certification_title=cert["title"],
@@ -721,7 +701,8 @@ def stated(attestation: Attestation) -> Stated:
         version_label=cert["version"],
         certifier=cert["certifier"],
         blocs=[
-            StatedBloc(b["code"], b["title"], _date(b.get("jury_date"))) for b in content["blocs"]
+            ValidatedBloc(b["code"], b["title"], _date(b.get("jury_date")))
+            for b in content["blocs"]
         ],
         certified_on=_date(content.get("certified_on")),
     )

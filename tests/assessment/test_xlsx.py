@@ -326,12 +326,13 @@ def test_upload_conflicts_are_shown_to_decide(
     client: Any, login: Any, pw: Plain, db_session: Any
 ) -> None:
     exported = export(client, login, pw)
+    d4 = f"c-{pw.enrolment_ids[1]}-{pw.criterion_ids[1]}"  # left as exported in the file
     web_set(
         client,
         login,
         pw.login_b,
         pw.url,
-        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["A"]},
+        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["A"], d4: pw.levels["NA"]},
     )
     login(pw.login_a)
     response = client.post(
@@ -345,6 +346,7 @@ def test_upload_conflicts_are_shown_to_decide(
     assert xlsx_results(db_session) == []
     resolution = read_form(html)
     assert resolution["origin"] == "xlsx"
+    assert resolution[d4] == str(pw.levels["NA"])  # the current value, not the file's
     resolution[f"r-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}"] = "mine"
     assert client.post(pw.url, data=resolution).status_code == 302
     saved = xlsx_results(db_session)

@@ -42,7 +42,7 @@ def test_coordinator_header(client: Any, create_user: Any, login: Any) -> None:
     [
         ("coordinator", "cohorts.index", "Promotions"),
         ("trainer", "cohorts.index", "Promotions"),
-        ("learner", "cohorts.me", "Mon parcours"),
+        ("learner", "progress.me", "Mon parcours"),
         ("coordinator", "editor.index", "Édition des référentiels"),
     ],
 )

@@ -1,0 +1,120 @@
+"""Cohort analytics pages: one cohort, the cohorts of one framework version, and their CSV.
+
+For trainers (their cohorts) and coordinators (their organisations' cohorts); other cohorts
+are 404, other roles 403.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from typing import cast
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.access import roles
+from app.analytics import services
+from app.analytics.forms import CohortFilterForm, VersionFilterForm
+from app.assessment.grid import load_version
+from app.people.models import Role, User
+from exports.spreadsheets import Cell, csv_bytes
+
+bp = Blueprint("analytics", __name__, url_prefix="/analyse")
+
+ANALYSTS = (Role.COORDINATOR, Role.TRAINER)
+CSV = "text/csv; charset=utf-8"
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "analyse"
+
+
+def _csv(rows: list[list[Cell]], name: str) -> Response:
+    return send_file(
+        io.BytesIO(csv_bytes(rows)), mimetype=CSV, as_attachment=True, download_name=name
+    )
+
+
+def _wants_csv() -> str | None:
+    """The table asked for with ?format=csv&table=…, or None for the page."""
+    if request.args.get("format") != "csv":
+        return None
+    return request.args.get("table", "")
+
+
+@bp.get("/")
+@roles(*ANALYSTS)
+def index() -> str:
+    """The cohorts, and the framework versions, the person may analyse."""
+    cohorts = services.analysable_cohorts(_me())
+    versions = {}
+    for cohort in cohorts:
+        versions.setdefault(cohort.version_id, (cohort.version, []))[1].append(cohort)
+    return render_template(
+        "analytics/index.html", cohorts=cohorts, versions=list(versions.values())
+    )
+
+
+@bp.get("/promotions/<int:cohort_id>")
+@roles(*ANALYSTS)
+def cohort(cohort_id: int) -> Response | tuple[str, int]:
+    """Heat map of learners × competencies, rates per competency and criterion, the criteria
+    most often not acquired; each table also as CSV."""
+    found = services.find_cohort(_me(), cohort_id)
+    if found is None:
+        abort(404)
+    version = load_version(found.version_id)
+    form = CohortFilterForm(version, formdata=request.args)
+    if not form.validate():
+        page = render_template("analytics/cohort.html", cohort=found, form=form, a=None)
+        return page, 400
+    analytics = services.cohort_analytics(found, version, form.filters())
+    if analytics is None:
+        abort(404)
+    table = _wants_csv()
+    if table is not None:
+        tables = {
+            "heatmap": services.heatmap_table,
+            "competencies": services.competency_table,
+            "criteria": lambda a: services.criterion_table(a.criteria),
+            "not-acquired": lambda a: services.criterion_table(a.not_acquired),
+        }
+        if table not in tables:
+            abort(404)
+        return _csv(tables[table](analytics), f"analyse-{_slug(found.name)}-{table}.csv")
+    return render_template("analytics/cohort.html", cohort=found, form=form, a=analytics), 200
+
+
+@bp.get("/versions/<int:version_id>")
+@roles(*ANALYSTS)
+def version(version_id: int) -> Response | tuple[str, int]:
+    """The acquisition rates of every cohort of one framework version, side by side."""
+    me = _me()
+    if not services.may_analyse_version(me, version_id):
+        abort(404)
+    loaded = load_version(version_id)
+    form = VersionFilterForm(loaded, formdata=request.args)
+    if not form.validate():
+        page = render_template("analytics/version.html", version=loaded, form=form, v=None)
+        return page, 400
+    filters = form.filters()
+    cohorts = services.version_cohorts(me, version_id, filters.access_route)
+    analytics = services.version_analytics(loaded, cohorts, filters)
+    if analytics is None:
+        abort(404)
+    table = _wants_csv()
+    if table is not None:
+        rows = {"competencies": analytics.competencies, "criteria": analytics.criteria}
+        if table not in rows:
+            abort(404)
+        name = f"analyse-{_slug(loaded.title)}-{_slug(loaded.label)}-{table}.csv"
+        return _csv(services.comparison_table(analytics, rows[table]), name)
+    return render_template("analytics/version.html", version=loaded, form=form, v=analytics), 200

@@ -1,0 +1,143 @@
+"""The learner's page and history, the attestation and its public verification, personal data."""
+
+from __future__ import annotations
+
+import json
+from typing import cast
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.access import public, roles
+from app.db import commit, utcnow
+from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
+from app.people.models import Role, User
+from app.progress import services
+from app.progress.forms import VerifyForm
+from exports.attestation import render_attestation
+
+bp = Blueprint("progress", __name__)
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- the learner's page ------------------------------------------------------------------------
+
+
+@bp.get("/me")
+@roles(Role.LEARNER)
+def me() -> str:
+    today = to_user_timezone(utcnow()).date()
+    page = services.learner_page(_me(), today)
+    return render_template("progress/me.html", page=page)
+
+
+@bp.get("/me/historique")
+@roles(Role.LEARNER)
+def history() -> str:
+    number = request.args.get("page", 1, type=int)
+    if number < 1:
+        abort(404)
+    page = services.history_page(_me(), number)
+    if number > 1 and not page.entries:
+        abort(404)
+    return render_template("progress/history.html", history=page)
+
+
+# --- attestation -------------------------------------------------------------------------------
+
+
+@bp.get("/me/attestation.pdf")
+@roles(Role.LEARNER)
+def attestation() -> Response:
+    enrolments = services.own_enrolments(_me())
+    enrolment = services.pick_enrolment(enrolments, request.args.get("inscription", type=int))
+    if enrolment is None:
+        if "inscription" in request.args:
+            abort(404)
+        flash(_("Vous n'êtes inscrit·e dans aucune promotion."), "error")
+        return redirect(url_for(".me"))
+    content = services.attestation_content(enrolment)
+    if not content["blocs"]:
+        flash(
+            _(
+                "Aucun bloc de compétences n'est encore validé par un jury pour cette "
+                "promotion : il n'y a pas encore d'attestation à télécharger."
+            ),
+            "error",
+        )
+        return redirect(url_for(".me"))
+    issued = services.issue_attestation(enrolment, content)
+    # Rendered before the commit: a PDF that cannot be made leaves no attestation behind.
+    pdf = render_attestation(services.stated(issued), url_for(".verify", _external=True))
+    commit()
+    return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
+
+
+@bp.route("/verifier", methods=["GET", "POST"])
+@public
+def verify() -> str | Response:
+    form = VerifyForm()
+    if form.validate_on_submit():
+        return redirect(url_for(".verify_code", code=form.canonical))
+    return render_template("progress/verify.html", form=form, unknown=None)
+
+
+@bp.get("/verifier/<code>")
+@public
+def verify_code(code: str) -> str | Response | tuple[str, int, dict[str, str]]:
+    found = services.find_attestation(code)
+    headers = {"X-Robots-Tag": "noindex"}
+    if found is None:
+        form = VerifyForm(formdata=None, code=code)
+        return render_template("progress/verify.html", form=form, unknown=code), 404, headers
+    if found.code != code:
+        return redirect(url_for(".verify_code", code=found.code))
+    html = render_template("progress/verified.html", a=services.stated(found))
+    return html, 200, headers
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+@bp.get("/me/donnees")
+@roles(Role.LEARNER)
+def data_export() -> str:
+    return render_template("progress/data_export.html")
+
+
+@bp.get("/me/donnees.json")
+@roles(Role.LEARNER)
+def data_json() -> Response:
+    data = services.personal_data(_me())
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    day = to_user_timezone(utcnow()).date().isoformat()
+    return _attachment(body, "application/json", f"mes-donnees-{day}.json")
+
+
+@bp.get("/me/donnees.html")
+@roles(Role.LEARNER)
+def data_html() -> Response:
+    data = services.personal_data(_me())
+    html = render_template(
+        "progress/data_document.html",
+        d=data,
+        decision_labels=DECISION,
+        enrolment_status_labels=ENROLMENT_STATUS,
+        access_route_labels=ACCESS_ROUTE,
+    )
+    day = to_user_timezone(utcnow()).date().isoformat()
+    return _attachment(html, "text/html", f"mes-donnees-{day}.html")
