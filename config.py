@@ -96,6 +96,8 @@ class Config:
     JOBS_STALE_MINUTES = int(os.environ.get("JOBS_STALE_MINUTES", 30))
     JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", 3))
     # --- end exports and background jobs ---
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     TESTING = False
     DEBUG = False
 
