@@ -78,8 +78,8 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.analytics.routes import bp as analytics_bp
     from app.assessment.cli import grid_cli
     from app.assessment.routes import bp as assessment_bp
-    from app.cohorts.routes import bp as cohorts_bp
     from app.bench_data import bench_cli
+    from app.cohorts.routes import bp as cohorts_bp
     from app.demo import demo_command
     from app.frameworks.cli import referentiel_cli
     from app.frameworks.editing import bp as editing_bp
@@ -111,14 +111,16 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     app.cli.add_command(users_cli)
     app.cli.add_command(grid_cli)
 
-    from app.exports_history.cli import accrochage_cli, fiche_cli
+    from app.dossier.routes import bp as dossier_bp
+    from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.routes import bp as exports_bp
     from app.exports_history.tasks import register_jobs
     from app.jobs.cli import jobs_cli
 
     app.register_blueprint(exports_bp)
+    app.register_blueprint(dossier_bp)
     register_jobs(app)
-    for group in (jobs_cli, fiche_cli, accrochage_cli):
+    for group in (jobs_cli, fiche_cli, accrochage_cli, dossier_cli):
         app.cli.add_command(group)
 
     from app.glossary import template_globals

@@ -55,7 +55,7 @@ class SeedReport:
     seconds: float = 0.0
 
 
-def _insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def _insert(table: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         db.session.execute(sa.insert(table), rows[start : start + CHUNK])
 
@@ -173,10 +173,16 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
     result_id, session_id = _next_id(Result), _next_id(JurySession)
     presentation_id, decision_id = _next_id(JuryPresentation), _next_id(BlocDecision)
     answer_id = _next_id(SurveyAnswer)
-    cohort_rows, trainer_rows, enrolment_rows, identity_rows = [], [], [], []
+    cohort_rows: list[dict[str, Any]] = []
+    trainer_rows: list[dict[str, Any]] = []
+    enrolment_rows: list[dict[str, Any]] = []
+    identity_rows: list[dict[str, Any]] = []
     result_rows: list[dict[str, Any]] = []
     head_rows: list[dict[str, Any]] = []
-    session_rows, presentation_rows, decision_rows, answer_rows = [], [], [], []
+    session_rows: list[dict[str, Any]] = []
+    presentation_rows: list[dict[str, Any]] = []
+    decision_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
     routes = list(AccessRoute)
     for c, size in enumerate(_cohort_sizes(learners, cohorts, rng)):
         version = versions[c % len(versions)]

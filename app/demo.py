@@ -27,6 +27,7 @@ from app.cohorts.models import (
     Sex,
 )
 from app.db import commit, db
+from app.dossier.demo import demo_texts
 from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.people import audit
@@ -344,6 +345,7 @@ def build_demo(plan: DemoPlan) -> None:
                     else EnrolmentStatus.ENROLLED,
                 )
             )
+    db.session.add_all(demo_texts(v.certification for v in versions.values()))
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
 
 

@@ -8,6 +8,7 @@ from app.assessment.models import (  # noqa: F401
     ResultHead,
 )
 from app.cohorts.models import Cohort, Enrolment, LearnerIdentity  # noqa: F401
+from app.dossier.models import DossierJuryText, DossierText  # noqa: F401
 from app.exports_history.models import ExportRecord  # noqa: F401
 from app.frameworks.models import (  # noqa: F401
     Activity,

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from weasyprint import HTML
 
 from exports.pdf import BASE_URL, StaticOnlyFetcher, environment
@@ -193,6 +193,7 @@ class DossierData:
     cohorts: list[CohortSection] = field(default_factory=list)
     insertion: list[InsertionTable] = field(default_factory=list)
     versions: list[VersionLine] = field(default_factory=list)
+    texts_revision: int = 0  # the revision of the coordinator's texts used (0: none written)
 
     @property
     def competency_count(self) -> int:
@@ -227,9 +228,10 @@ def paragraphs(text: str) -> Markup:
     blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
     html = []
     for block in blocks:
-        lines = [str(escape(french_spacing_filter(line.strip()))) for line in block.split("\n")]
-        html.append("<p>" + "<br>".join(lines) + "</p>")
-    return Markup("\n".join(html))
+        # Markup.join and Markup.format escape the plain strings they are given.
+        lines = [french_spacing_filter(line.strip()) for line in block.split("\n")]
+        html.append(Markup("<p>{}</p>").format(Markup("<br>").join(lines)))
+    return Markup("\n").join(html)
 
 
 @cache

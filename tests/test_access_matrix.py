@@ -20,9 +20,7 @@ from flask import Flask
 from app.access import RULE_ATTRIBUTE
 from app.assessment.evidence import attach, check_upload
 from app.cohorts.models import AccessRoute, Cohort, Enrolment
-from app.db import utcnow
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
-from app.frameworks import services
 from app.jury.models import JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind
 from tests.conftest import IsolatedClient
@@ -139,6 +137,7 @@ def build_world(
         "evidence_id": evidence_a.id,
         "export_id": export_a.id,
         "horizon": "6m",
+        "code": "ABCD-EFGH-JKMN-PQRS",  # an attestation's verification code (public)
     }
     # The same routes, on objects of organisation B: insiders of A are outsiders there.
     outsider_values = dict(
@@ -269,7 +268,14 @@ def test_route_for_every_role(app: Flask, world: World, endpoint: str) -> None:
         outside_url = _url(app, endpoint, world.outsider_values)
         problems: list[str] = []
 
-        def check(who: str, response: Any, ok: Callable[[int], bool], expected: str) -> None:
+        def check(
+            who: str,
+            response: Any,
+            ok: Callable[[int], bool],
+            expected: str,
+            problems: list[str] = problems,
+            method: str = method,
+        ) -> None:
             if not ok(response.status_code):
                 problems.append(
                     f"{method} {response.request.path} ({path}) as {who}: "
@@ -283,7 +289,7 @@ def test_route_for_every_role(app: Flask, world: World, endpoint: str) -> None:
             check(
                 "anonymous",
                 anonymous,
-                lambda s: s == 302 and "/connexion" in anonymous.headers.get("Location", ""),
+                lambda s, r=anonymous: s == 302 and "/connexion" in r.headers.get("Location", ""),
                 "a redirect to the login page",
             )
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from app.analytics.services import Filters
 from app.cohorts.models import AccessRoute
@@ -14,11 +15,11 @@ from app.frameworks.models import FrameworkVersion
 from app.glossary import ACCESS_ROUTE
 
 STATUS_CHOICES = [
-    ("active", _l("actives (inscrit·es et certifié·es)")),
-    ("enrolled", _l("inscrit·es")),
-    ("certified", _l("certifié·es")),
-    ("withdrawn", _l("abandons")),
-    ("all", _l("toutes")),
+    SelectChoice("active", _l("actives (inscrit·es et certifié·es)")),
+    SelectChoice("enrolled", _l("inscrit·es")),
+    SelectChoice("certified", _l("certifié·es")),
+    SelectChoice("withdrawn", _l("abandons")),
+    SelectChoice("all", _l("toutes")),
 ]
 
 
@@ -31,8 +32,9 @@ class CohortFilterForm(FlaskForm):
 
     def __init__(self, version: FrameworkVersion, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.bloc.choices = [("", str(_l("tous les blocs")))] + [
-            (b.code, f"{b.code} — {b.title}") for b in version.blocs
+        self.bloc.choices = [
+            SelectChoice("", _l("tous les blocs")),
+            *(SelectChoice(b.code, f"{b.code} — {b.title}") for b in version.blocs),
         ]
 
     def filters(self) -> Filters:
@@ -44,8 +46,9 @@ class VersionFilterForm(CohortFilterForm):
 
     def __init__(self, version: FrameworkVersion, **kwargs: Any) -> None:
         super().__init__(version, **kwargs)
-        self.route.choices = [("", str(_l("toutes")))] + [
-            (r.value, str(ACCESS_ROUTE[r.value])) for r in AccessRoute
+        self.route.choices = [
+            SelectChoice("", _l("toutes")),
+            *(SelectChoice(r.value, ACCESS_ROUTE[r.value]) for r in AccessRoute),
         ]
 
     def filters(self) -> Filters:

@@ -19,6 +19,8 @@ from app.access import roles
 from app.analytics import services
 from app.analytics.forms import CohortFilterForm, VersionFilterForm
 from app.assessment.grid import load_version
+from app.cohorts.models import Cohort
+from app.frameworks.models import FrameworkVersion
 from app.people.models import Role, User
 from exports.spreadsheets import Cell, csv_bytes
 
@@ -55,7 +57,7 @@ def _wants_csv() -> str | None:
 def index() -> str:
     """The cohorts, and the framework versions, the person may analyse."""
     cohorts = services.analysable_cohorts(_me())
-    versions = {}
+    versions: dict[int, tuple[FrameworkVersion, list[Cohort]]] = {}
     for cohort in cohorts:
         versions.setdefault(cohort.version_id, (cohort.version, []))[1].append(cohort)
     return render_template(

@@ -482,8 +482,8 @@ def version_analytics(
     version: FrameworkVersion, cohorts: list[Cohort], filters: Filters
 ) -> VersionAnalytics | None:
     """Rates per competency and per criterion of each cohort of `version` (loaded with
-    `assessment.grid.load_version`) side by side, and overall: 3 queries whatever the number of cohorts;
-    None for an unknown bloc."""
+    `assessment.grid.load_version`) side by side, and overall: 3 queries whatever the number
+    of cohorts; None for an unknown bloc."""
     s = scope(version, filters.bloc_code)
     if s is None:
         return None

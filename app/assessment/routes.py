@@ -265,22 +265,32 @@ def _save(
     *,
     source: str,
 ) -> Response | tuple[str, int]:
+    back = _grid_url(grid, session)  # before a commit expires the rows it reads
     try:
         outcome = services.save_grid(
             grid, current_user, cells, comments, session=session, source=source
         )
+        if outcome.saved and (outcome.results or outcome.comments):
+            commit()
     except services.GridError as exc:
         entered = _entered(cells, comments)
         return _render_grid(grid, session, form, entered=entered, errors=exc.problems, status=400)
+    except sa.exc.OperationalError:
+        # SQLite refuses a write begun on a snapshot another save has since changed; the
+        # database may also be unreachable. Nothing was kept: show the grid as sent.
+        db.session.rollback()
+        form.origin.data = source
+        busy = _("La base de données est occupée : rien n'a été enregistré. Renvoyez la grille.")
+        return _render_grid(
+            grid, session, form, entered=_entered(cells, comments), errors=[busy], status=503
+        )
     if outcome.conflicts:
         form.origin.data = source
         entered = _entered(cells, comments, outcome)
         return _render_grid(
             grid, session, form, entered=entered, conflicts=outcome.conflicts, status=409
         )
-    back = _grid_url(grid, session)  # before the commit expires the rows it reads
     if outcome.results or outcome.comments:
-        commit()
         flash(
             _(
                 "Grille enregistrée : %(results)s résultat(s) et %(comments)s commentaire(s).",

@@ -334,8 +334,10 @@ def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool
 
 
 def _lock(enrolment_ids: Iterable[int]) -> None:
-    """Serialise saves on the same learners (PostgreSQL row locks, in a fixed order so two
-    saves cannot deadlock; SQLite already serialises writers)."""
+    """Serialise saves on the same learners: PostgreSQL row locks, taken in a fixed order so
+    two saves cannot deadlock; they also cover cells that have no head row yet. SQLite has one
+    writer at a time: a save whose snapshot another save changed fails instead, writing nothing
+    (the page then says so)."""
     db.session.execute(
         sa.select(Enrolment.id)
         .where(Enrolment.id.in_(sorted(set(enrolment_ids))))

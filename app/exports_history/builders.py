@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import db
+from app.dossier import services as dossier_services
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon
 from app.insertion.rates import InsertionRates, insertion_rates
@@ -117,7 +118,9 @@ def _modality(title: str, description: str) -> str:
 
 def fiche_data(version: FrameworkVersion) -> FicheData:
     """The fiche of a version loaded with its content (frameworks.services.load_version)."""
-    routes = _open_routes(version)
+    routes = dossier_services.jury_routes(
+        dossier_services.texts_for(version.certification_id), _open_routes(version)
+    )
     return FicheData(
         number=version.certification.code,
         title=version.title,
@@ -144,9 +147,12 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
             )
             for bloc in version.blocs
         ],
-        # TODO(lead): the jury composition per access route, once the dossier's texts (written
-        # by the coordinator) exist; until then the fiche says which routes are open.
-        jury={key: JuryRoute(open=route in routes) for route, key in JURY_ROUTE_OF.items()},
+        # Open routes: those the coordinator declares open in the dossier's texts, and those
+        # a cohort followed; the jury's composition is the coordinator's text.
+        jury={
+            key: JuryRoute(open=routes[route].open, composition=routes[route].composition)
+            for route, key in JURY_ROUTE_OF.items()
+        },
         statistics=_promotion_stats(version),
     )
 

@@ -1,5 +1,6 @@
-"""`flask fiche export …` and `flask accrochage export …`: the same exports as the web pages,
-run at once and recorded in the exports history (author: the command line)."""
+"""`flask dossier export …`, `flask fiche export …` and `flask accrochage export …`: the same
+exports as the web pages, run at once and recorded in the exports history (author: the command
+line)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from app.cohorts.models import Cohort
 from app.db import commit, db
 from app.exports_history import services
 from app.exports_history.models import ExportKind, ExportRecord
@@ -18,6 +21,7 @@ from exports.accrochage import LeftOut
 
 fiche_cli = AppGroup("fiche", help="Fiche au format des données ouvertes de France Compétences.")
 accrochage_cli = AppGroup("accrochage", help="Flux d'accrochage pour la Caisse des Dépôts.")
+dossier_cli = AppGroup("dossier", help="Dossier de certification (PDF).")
 
 
 def _fail(message: str) -> NoReturn:
@@ -107,3 +111,55 @@ def accrochage_export_command(
 ) -> None:
     """Write the accrochage flow of the certified people of the version's cohorts."""
     _export(ExportKind.ACCROCHAGE, cert_code, label, output, cohort_names=cohort_names)
+
+
+@dossier_cli.command("export")
+@click.argument("cert_code")
+@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
+@click.option(
+    "--cohort",
+    "cohort_names",
+    multiple=True,
+    help="Nom d'une promotion pilote (répétable) ; toutes les promotions de la version sinon.",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier PDF à écrire."
+)
+def dossier_export_command(
+    cert_code: str, label: str, cohort_names: tuple[str, ...], output: Path
+) -> None:
+    """Write the certification dossier of a version, with its pilot cohorts (PDF)."""
+    _check_output(output)
+    try:
+        version = services.export_version(cert_code, label)
+        if cohort_names:
+            cohorts = services.resolve_cohorts(version, names=list(cohort_names))
+        else:
+            cohorts = list(
+                db.session.scalars(
+                    sa.select(Cohort).where(Cohort.version_id == version.id).order_by(Cohort.id)
+                )
+            )
+        record = services.start_export(
+            ExportKind.DOSSIER, cert_code=cert_code, label=label, actor=None, cohorts=cohorts
+        )
+        db.session.flush()
+        with click.progressbar(
+            length=100, label="Dossier de certification", file=sys.stderr
+        ) as bar:
+            shown = 0
+
+            def step(percent: int) -> None:
+                nonlocal shown
+                if percent > shown:
+                    bar.update(percent - shown)
+                    shown = percent
+
+            record = services.perform_export(record.id, step)
+            step(100)
+        commit()
+    except services.ExportError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(f"{record.details.get('pages', '?')} page(s)")
+    _finish(record, output)

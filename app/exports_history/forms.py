@@ -42,3 +42,15 @@ class AccrochageExportForm(FlaskForm):
             raise ValidationError(
                 _l("Choisissez des promotions qui suivent la version du référentiel choisie.")
             )
+
+
+class DossierExportForm(AccrochageExportForm):
+    """The dossier: a version and, optionally, pilot cohorts following it."""
+
+    submit = SubmitField(_l("Produire le dossier de certification"))
+
+    def validate_cohorts(self, field: CheckboxesField) -> None:
+        if any(self.cohort_versions.get(c) != self.version.data for c in field.data or []):
+            raise ValidationError(
+                _l("Choisissez des promotions qui suivent la version du référentiel choisie.")
+            )

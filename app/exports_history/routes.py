@@ -27,7 +27,7 @@ from app.access import export_query, roles
 from app.cohorts.models import Cohort
 from app.db import commit, db
 from app.exports_history import labels, services
-from app.exports_history.forms import AccrochageExportForm, FicheExportForm
+from app.exports_history.forms import AccrochageExportForm, DossierExportForm, FicheExportForm
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
@@ -179,29 +179,62 @@ def new_fiche() -> str | Response:
     return render_template("exports_history/new_fiche.html", form=form)
 
 
+def _my_cohorts() -> list[Cohort]:
+    """Cohorts of the coordinator's organisations, with their version and organisation."""
+    return list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .where(Cohort.organisation_id.in_([org.id for org in _me().organisations]))
+            .options(
+                selectinload(Cohort.version).selectinload(FrameworkVersion.certification),
+                selectinload(Cohort.organisation),
+            )
+            .order_by(Cohort.version_id, Cohort.start_date, Cohort.name)
+        )
+    )
+
+
+def _cohort_label(cohort: Cohort) -> str:
+    version = cohort.version
+    return (
+        f"{cohort.name} — {cohort.organisation.name} ({version.certification.code} {version.label})"
+    )
+
+
+@bp.route("/exports/dossier", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_dossier() -> str | Response:
+    versions = {v.id: v for v in frameworks.list_versions()}
+    cohorts = _my_cohorts()
+    form = DossierExportForm(cohort_versions={c.id: c.version_id for c in cohorts})
+    form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
+    form.cohorts.choices = [(c.id, _cohort_label(c)) for c in cohorts]
+    if form.validate_on_submit():
+        chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
+        try:
+            return _start(ExportKind.DOSSIER, versions[form.version.data], chosen)
+        except services.ExportError as exc:
+            db.session.rollback()
+            form.version.errors = [*form.version.errors, str(exc)]
+    return render_template(
+        "exports_history/new_dossier.html", form=form, certifications=_certifications(versions)
+    )
+
+
+def _certifications(versions: dict[int, FrameworkVersion]) -> list[tuple[str, str]]:
+    """(code, latest title) of each certification, for the links to the dossier's texts."""
+    latest = {v.certification.code: v.title for v in versions.values()}
+    return sorted(latest.items())
+
+
 @bp.route("/exports/accrochage", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new_accrochage() -> str | Response:
-    me = _me()
-    cohorts = db.session.scalars(
-        sa.select(Cohort)
-        .where(Cohort.organisation_id.in_([org.id for org in me.organisations]))
-        .options(
-            selectinload(Cohort.version).selectinload(FrameworkVersion.certification),
-            selectinload(Cohort.organisation),
-        )
-        .order_by(Cohort.version_id, Cohort.start_date, Cohort.name)
-    ).all()
+    cohorts = _my_cohorts()
     versions = {c.version.id: c.version for c in cohorts}
     form = AccrochageExportForm(cohort_versions={c.id: c.version_id for c in cohorts})
     form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
-    form.cohorts.choices = [
-        (
-            c.id,
-            f"{c.name} — {c.organisation.name} ({c.version.certification.code} {c.version.label})",
-        )
-        for c in cohorts
-    ]
+    form.cohorts.choices = [(c.id, _cohort_label(c)) for c in cohorts]
     if form.validate_on_submit():
         chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
         try:

@@ -124,7 +124,11 @@ def closed_decisions(enrolment_ids: Iterable[int]) -> list[DecisionRow]:
         .where(JuryPresentation.enrolment_id.in_(ids), JurySession.closed_at.is_not(None))
         .order_by(JurySession.session_date, JurySession.id, BlocDecision.id)
     )
-    return [DecisionRow(*row) for row in rows]
+    return [
+        DecisionRow(id_, enrolment_id, bloc_id, decision, reason, date, closed_at)
+        for id_, enrolment_id, bloc_id, decision, reason, date, closed_at in rows
+        if closed_at is not None  # always, by the query: narrows the type
+    ]
 
 
 def jury_dates(
@@ -288,6 +292,7 @@ class HistoryEntry:
     previous: str | None  # the level before this result; None when there was none
     by: str  # the assessor ("" for a jury)
     detail: str  # the evaluation session, or the jury's reason
+    jury_date: dt.date | None = None  # for a decision
 
 
 @dataclass(frozen=True)
@@ -326,8 +331,6 @@ def _latest_comments(enrolment_ids: list[int]) -> dict[tuple[int, int], CommentL
 def _upcoming(cohort_ids: list[int], today: dt.date) -> dict[int, list[UpcomingSession]]:
     """Evaluation sessions from `today` on, per cohort, soonest first (one query)."""
     out: dict[int, list[UpcomingSession]] = defaultdict(list)
-    if not cohort_ids:
-        return out
     rows = db.session.execute(
         sa.select(
             EvaluationSession.cohort_id,
@@ -533,15 +536,15 @@ def history(
                     previous=None,
                     by="",
                     detail=d.reason,
+                    jury_date=d.session_date,
                 )
             )
     return HistoryPage(entries, page, has_more)
 
 
 def _result_rows(enrolment_ids: list[int], result_ids: list[int]) -> dict[int, Any]:
-    """The results of a history page, each with the level it replaced (one query)."""
-    if not result_ids:
-        return {}
+    """The results of a history page, each with the level it replaced (one query, run even
+    for none, so the page's count of queries never varies)."""
     cells = sa.select(Result.criterion_id).where(Result.id.in_(result_ids))
     previous = (
         sa.select(
@@ -830,8 +833,13 @@ def personal_data(user: User) -> dict[str, Any]:
                     sa.select(EvidenceFile.id).where(EvidenceFile.enrolment_id.in_(mine)),
                 ),
                 (
+                    # Decisions in an open session are deliberations: not shown until closed.
                     "jury_presentations",
-                    sa.select(JuryPresentation.id).where(JuryPresentation.enrolment_id.in_(mine)),
+                    sa.select(JuryPresentation.id)
+                    .join(JuryPresentation.jury_session)
+                    .where(
+                        JuryPresentation.enrolment_id.in_(mine), JurySession.closed_at.is_not(None)
+                    ),
                 ),
                 (
                     "survey_answers",
@@ -852,19 +860,26 @@ def personal_data(user: User) -> dict[str, Any]:
     ).all()
 
     presentations: dict[int, dict[str, Any]] = {}
+    decisions = []
     for pid, enrolment_id, date, closed_at, code, title, decision, reason in juries:
-        entry = presentations.setdefault(
+        presentations.setdefault(
             pid,
             {
                 "cohort": cohort_of[enrolment_id],
                 "session_date": _iso(date),
                 "session_closed": closed_at is not None,
-                "decisions": [],
             },
         )
         if decision is not None:
-            entry["decisions"].append(
-                {"bloc": code, "bloc_title": title, "decision": decision.value, "reason": reason}
+            decisions.append(
+                {
+                    "cohort": cohort_of[enrolment_id],
+                    "session_date": _iso(date),
+                    "bloc": code,
+                    "bloc_title": title,
+                    "decision": decision.value,
+                    "reason": reason,
+                }
             )
     return {
         "generated_at": _iso(datetime.now(dt.UTC)),
@@ -947,6 +962,7 @@ def personal_data(user: User) -> dict[str, Any]:
             for f, code, by in evidence
         ],
         "jury_presentations": list(presentations.values()),
+        "jury_decisions": decisions,
         "survey_answers": [
             {
                 "cohort": cohort_of[a.enrolment_id],

@@ -164,18 +164,22 @@ ALL_A = {code: "A" for code in ("C1.1.a", "C1.1.b", "C1.2.a", "C1.2.b", "C2.1.a"
 
 
 @pytest.fixture
-def small_cohort(
-    db_session: Any, make_cohort: Any, record: Any, pilot: Pilot
-) -> Cohort:
+def small_cohort(db_session: Any, make_cohort: Any, record: Any, pilot: Pilot) -> Cohort:
     """Four active learners (Dora certified), one who withdrew; the rates in
     test_rates.py are computed by hand from these values."""
-    cohort = make_cohort(["Anaïs Brûlé", "Bruno N'Diaye", "Chloé Œuvray", "Dora Da Silva", "Émile Parti"])
+    cohort = make_cohort(
+        ["Anaïs Brûlé", "Bruno N'Diaye", "Chloé Œuvray", "Dora Da Silva", "Émile Parti"]
+    )
     record(
         cohort,
         {
             "Anaïs Brûlé": {
-                "C1.1.a": "A", "C1.1.b": "A", "C1.2.a": "A", "C1.2.b": "NA",
-                "C2.1.a": "A", "C2.1.b": "A",
+                "C1.1.a": "A",
+                "C1.1.b": "A",
+                "C1.2.a": "A",
+                "C1.2.b": "NA",
+                "C2.1.a": "A",
+                "C2.1.b": "A",
             },
             "Bruno N'Diaye": {"C1.1.a": "A", "C1.1.b": "EC", "C1.2.a": "NA", "C1.2.b": "NA"},
             "Chloé Œuvray": {"C1.1.a": "A", "C1.1.b": "A", "C1.2.a": "A"},

@@ -507,3 +507,29 @@ def test_every_head_is_the_latest_result_of_its_cell(
     for head in heads:
         assert head.result_id == latest[(head.enrolment_id, head.criterion_id)]
         assert head.level_id == db_session.get(Result, head.result_id).level_id
+
+
+def test_a_busy_database_keeps_what_was_typed(
+    client: Any,
+    world: World,
+    login: Any,
+    load_grid_form: Any,
+    db_session: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.assessment import services
+
+    def busy(*args: Any, **kwargs: Any) -> None:
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "save_grid", busy)
+    login(world.trainer_a)
+    data = load_grid_form(world.grid_url)
+    name = "c-" + key(world.enrolments[0], world.criteria[0])
+    data[name] = str(world.levels["A"].id)
+    response = client.post(world.grid_url, data=data)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "rien n&#39;a été enregistré" in html
+    assert read_form(html)[name] == str(world.levels["A"].id)
+    assert results(db_session) == []

@@ -175,8 +175,6 @@ def test_starting_refuses_unknown_versions_and_foreign_cohorts(
         services.start_export(
             ExportKind.ACCROCHAGE, cert_code="MINI", label="v1", actor=None, cohorts=[foreign]
         )
-    with pytest.raises(services.ExportError):
-        services.start_export(ExportKind.DOSSIER, cert_code="MINI", label="v1", actor=None)
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
 
 

@@ -1,0 +1,270 @@
+"""From the database to the dossier's plain data (exports/dossier.py), in a fixed number of
+queries whatever the number of cohorts, learners, results and versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.assessment.progress import LearnerProgress, progress
+from app.assessment.rules import BlocStatus
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.db import db
+from app.dossier import services
+from app.frameworks import services as frameworks
+from app.frameworks.models import CompetencyRule, FrameworkVersion
+from app.glossary import ACCESS_ROUTE, HORIZON, VERSION_STATUS
+from app.insertion.models import Horizon
+from app.insertion.rates import insertion_rates
+from app.insertion.services import latest_answers
+from exports.dossier import (
+    ActivityLine,
+    BlocRate,
+    BlocSection,
+    CohortSection,
+    CompetencyRate,
+    CompetencyRow,
+    CriterionLine,
+    DomainSection,
+    DossierData,
+    Identity,
+    InsertionLine,
+    InsertionTable,
+    JuryRouteText,
+    ModalityLine,
+    Rate,
+    VersionLine,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _paris_date(moment: dt.datetime | None) -> dt.date | None:
+    return moment.astimezone(PARIS).date() if moment is not None else None
+
+
+def _rule(version: FrameworkVersion) -> str:
+    acquired = " ou ".join(
+        f"« {lvl.label} »" for lvl in version.scale_levels if lvl.counts_as_acquired
+    )
+    if version.competency_rule is CompetencyRule.MINIMUM:
+        return _(
+            "Une compétence est acquise lorsqu'au moins %(n)s de ses critères d'évaluation sont "
+            "au niveau %(levels)s.",
+            n=version.minimum_criteria,
+            levels=acquired,
+        )
+    return _(
+        "Une compétence est acquise lorsque tous ses critères d'évaluation sont au niveau "
+        "%(levels)s.",
+        levels=acquired,
+    )
+
+
+def _blocs(version: FrameworkVersion) -> list[BlocSection]:
+    return [
+        BlocSection(
+            code=bloc.code,
+            title=bloc.title,
+            description=bloc.description,
+            optional=bloc.optional,
+            modalities=[ModalityLine(m.code, m.title, m.description) for m in bloc.modalities],
+            competencies=[
+                CompetencyRow(
+                    code=comp.code,
+                    statement=comp.statement,
+                    activities=[ActivityLine(a.code, a.title) for a in comp.activities],
+                    criteria=[CriterionLine(c.code, c.statement) for c in comp.criteria],
+                )
+                for comp in bloc.competencies
+            ],
+        )
+        for bloc in version.blocs
+    ]
+
+
+def _versions(current: FrameworkVersion) -> list[VersionLine]:
+    """Every version of the certification, with what changed from the one before."""
+    versions = db.session.scalars(
+        frameworks.version_query()
+        .where(FrameworkVersion.certification_id == current.certification_id)
+        .order_by(FrameworkVersion.id)
+    ).all()
+    lines = []
+    previous = None
+    for version in versions:
+        diff: frameworks.VersionDiff | None = None
+        if previous is not None:
+            diff = frameworks.diff(previous, version)
+        lines.append(
+            VersionLine(
+                label=version.label,
+                status=str(VERSION_STATUS[version.status.value]),
+                created_on=version.created_at.astimezone(PARIS).date(),
+                published_on=_paris_date(version.published_at),
+                retired_on=_paris_date(version.retired_at),
+                added=len(diff.of("added")) if diff else None,
+                removed=len(diff.of("removed")) if diff else None,
+                reworded=len(diff.of("reworded")) if diff else None,
+                notes=version.notes,
+                current=version.id == current.id,
+            )
+        )
+        previous = version
+    return lines
+
+
+def _cohort_section(
+    version: FrameworkVersion,
+    cohort: Cohort,
+    enrolments: list[tuple[int, EnrolmentStatus]],
+    states: dict[int, LearnerProgress],
+) -> CohortSection:
+    counted = [states[e] for e, status in enrolments if status is not EnrolmentStatus.WITHDRAWN]
+    total = len(counted)
+    return CohortSection(
+        name=cohort.name,
+        organisation=cohort.organisation.name,
+        start=cohort.start_date,
+        end=cohort.end_date,
+        access_route=str(ACCESS_ROUTE[cohort.access_route.value]),
+        enrolled=len(enrolments),
+        withdrawn=sum(1 for _e, s in enrolments if s is EnrolmentStatus.WITHDRAWN),
+        certified=sum(1 for _e, s in enrolments if s is EnrolmentStatus.CERTIFIED),
+        counted=total,
+        blocs=[
+            BlocRate(
+                code=bloc.code,
+                title=bloc.title,
+                optional=bloc.optional,
+                validated=Rate(
+                    sum(1 for s in counted if s.blocs[bloc.id] is BlocStatus.VALIDATED), total
+                ),
+            )
+            for bloc in version.blocs
+        ],
+        competencies=[
+            CompetencyRate(
+                bloc_code=bloc.code,
+                code=comp.code,
+                statement=comp.statement,
+                acquired=Rate(
+                    sum(1 for s in counted if s.competencies[comp.id].is_acquired), total
+                ),
+            )
+            for bloc in version.blocs
+            for comp in bloc.competencies
+        ],
+    )
+
+
+def _insertion(
+    cohorts: list[Cohort], enrolments: dict[int, list[tuple[int, EnrolmentStatus]]]
+) -> list[InsertionTable]:
+    """Per horizon, each cohort's certified people and their current survey answers."""
+    certified = {
+        cohort.id: [e for e, s in enrolments[cohort.id] if s is EnrolmentStatus.CERTIFIED]
+        for cohort in cohorts
+    }
+    answers = latest_answers([e for people in certified.values() for e in people])
+    tables = []
+    for horizon in Horizon:
+        lines = []
+        for cohort in cohorts:
+            situations = []
+            for enrolment_id in certified[cohort.id]:
+                answer = answers.get((enrolment_id, horizon))
+                situations.append(answer.situation if answer is not None else None)
+            rates = insertion_rates(situations)
+            lines.append(
+                InsertionLine(
+                    cohort=cohort.name,
+                    certified=rates.people,
+                    respondents=rates.respondents,
+                    no_answer=rates.no_answer,
+                    excluded=rates.excluded,
+                    target_job=Rate(rates.in_target_job, rates.respondents),
+                    employment=Rate(rates.in_employment, rates.respondents),
+                )
+            )
+        tables.append(InsertionTable(horizon=str(HORIZON[horizon.value]), lines=lines))
+    return tables
+
+
+def dossier_data(
+    version: FrameworkVersion, cohort_ids: Sequence[int], *, generated_on: dt.date
+) -> DossierData:
+    """The dossier of `version` (loaded with its content: frameworks.services.load_version)
+    with the chosen pilot cohorts among those following it."""
+    texts = services.texts_for(version.certification_id)
+    routes = services.jury_routes(texts, services.used_routes(version.certification_id))
+    cohorts: list[Cohort] = []
+    if cohort_ids:
+        cohorts = list(
+            db.session.scalars(
+                sa.select(Cohort)
+                .where(Cohort.id.in_(list(cohort_ids)), Cohort.version_id == version.id)
+                .options(selectinload(Cohort.organisation))
+                .order_by(Cohort.start_date, Cohort.name, Cohort.id)
+            )
+        )
+    enrolments: dict[int, list[tuple[int, EnrolmentStatus]]] = defaultdict(list)
+    if cohorts:
+        rows = db.session.execute(
+            sa.select(Enrolment.id, Enrolment.cohort_id, Enrolment.status)
+            .where(Enrolment.cohort_id.in_([c.id for c in cohorts]))
+            .order_by(Enrolment.id)
+        )
+        for enrolment_id, cohort_id, status in rows:
+            enrolments[cohort_id].append((enrolment_id, status))
+    states = progress(version, [e for people in enrolments.values() for e, _s in people])
+    return DossierData(
+        identity=Identity(
+            code=version.certification.code,
+            title=version.title,
+            level=version.level,
+            nsf=list(version.nsf_codes),
+            rome=list(version.rome_codes),
+            formacodes=list(version.formacodes),
+            certifier_name=version.certifier_name,
+            certifier_siret=version.certifier_siret,
+        ),
+        version_label=version.label,
+        version_status=str(VERSION_STATUS[version.status.value]),
+        version_published_on=_paris_date(version.published_at),
+        generated_on=generated_on,
+        context_and_opportunity=texts.context_and_opportunity if texts else "",
+        vae_access=texts.vae_access if texts else "",
+        texts_revision=texts.revision if texts else 0,
+        scale=[level.label for level in version.scale_levels],
+        acquired_levels=[lvl.label for lvl in version.scale_levels if lvl.counts_as_acquired],
+        competency_rule=_rule(version),
+        domains=[
+            DomainSection(
+                d.code,
+                d.title,
+                [ActivityLine(a.code, a.title, a.description) for a in d.activities],
+            )
+            for d in version.domains
+        ],
+        blocs=_blocs(version),
+        jury=[
+            JuryRouteText(
+                route=str(ACCESS_ROUTE[route.value]),
+                open=routes[route].open,
+                composition=routes[route].composition,
+            )
+            for route in AccessRoute
+        ],
+        cohorts=[
+            _cohort_section(version, cohort, enrolments[cohort.id], states) for cohort in cohorts
+        ],
+        insertion=_insertion(cohorts, enrolments) if cohorts else [],
+        versions=_versions(version),
+    )

@@ -1,0 +1,95 @@
+"""The form of the dossier's texts: context, VAE access, and one jury per access route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, IntegerField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
+
+from app.cohorts.models import AccessRoute
+from app.dossier.services import JuryRouteState, TextsInput
+from app.glossary import ACCESS_ROUTE
+
+MAX_TEXT = 20_000
+
+
+def _length() -> Length:
+    return Length(max=MAX_TEXT, message=_l("Texte trop long (%(max)d caractères au plus)."))
+
+
+class _CompositionWhenOpen:
+    """A route declared open needs its jury's composition."""
+
+    def __init__(self, route: AccessRoute) -> None:
+        self.route = route
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if form[open_field(self.route)].data and not (field.data or "").strip():
+            raise ValidationError(
+                _l("Décrivez la composition du jury de cette voie d'accès, ou décochez-la.")
+            )
+
+
+def open_field(route: AccessRoute) -> str:
+    return f"open_{route.value}"
+
+
+def composition_field(route: AccessRoute) -> str:
+    return f"jury_{route.value}"
+
+
+class DossierTextsForm(FlaskForm):
+    context_and_opportunity = TextAreaField(
+        _l("Contexte et opportunité de la certification"),
+        validators=[_length()],
+        description=_l(
+            "Le besoin des employeurs et du territoire, les emplois visés, les certifications "
+            "proches et ce qui distingue celle-ci. Une ligne vide sépare deux paragraphes."
+        ),
+        render_kw={"rows": 12},
+    )
+    vae_access = TextAreaField(
+        _l("Accès par la validation des acquis de l'expérience (VAE)"),
+        validators=[_length()],
+        description=_l(
+            "Conditions de recevabilité, accompagnement proposé, déroulement de l'évaluation "
+            "et composition du jury VAE."
+        ),
+        render_kw={"rows": 8},
+    )
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Enregistrer les textes"))
+
+    def texts(self) -> TextsInput:
+        return TextsInput(
+            context_and_opportunity=self.context_and_opportunity.data or "",
+            vae_access=self.vae_access.data or "",
+            jury={
+                route: JuryRouteState(
+                    open=bool(self[open_field(route)].data),
+                    composition=self[composition_field(route)].data or "",
+                )
+                for route in AccessRoute
+            },
+        )
+
+
+for _route in AccessRoute:
+    setattr(
+        DossierTextsForm,
+        open_field(_route),
+        BooleanField(_l("Voie d'accès ouverte : %(route)s", route=ACCESS_ROUTE[_route.value])),
+    )
+    setattr(
+        DossierTextsForm,
+        composition_field(_route),
+        TextAreaField(
+            _l("Composition du jury : %(route)s", route=ACCESS_ROUTE[_route.value]),
+            validators=[_length(), _CompositionWhenOpen(_route)],
+            render_kw={"rows": 4},
+        ),
+    )

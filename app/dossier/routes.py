@@ -1,0 +1,93 @@
+"""The coordinator's pages of the dossier: the certifications, and the texts of each."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.access import roles
+from app.cohorts.models import AccessRoute
+from app.db import commit, db
+from app.dossier import services
+from app.dossier.forms import DossierTextsForm, composition_field, open_field
+from app.dossier.models import DossierText
+from app.frameworks.models import Certification
+from app.people.models import Role, User
+
+bp = Blueprint("dossier", __name__, url_prefix="/dossier")
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+@bp.get("/")
+@roles(Role.COORDINATOR)
+def index() -> str:
+    certifications = db.session.scalars(
+        sa.select(Certification)
+        .options(selectinload(Certification.versions))
+        .order_by(Certification.code)
+    ).all()
+    texts = {
+        t.certification_id: t
+        for t in db.session.scalars(
+            sa.select(DossierText).options(selectinload(DossierText.updated_by))
+        )
+    }
+    return render_template("dossier/index.html", certifications=certifications, texts=texts)
+
+
+def _form_data(texts: DossierText | None) -> dict[str, object]:
+    data: dict[str, object] = {"revision": texts.revision if texts else 0}
+    if texts is None:
+        return data
+    data["context_and_opportunity"] = texts.context_and_opportunity
+    data["vae_access"] = texts.vae_access
+    for route in AccessRoute:
+        written = texts.jury_text(route)
+        data[open_field(route)] = written.open if written else False
+        data[composition_field(route)] = written.composition if written else ""
+    return data
+
+
+@bp.route("/<cert_code>/textes", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def texts(cert_code: str) -> str | Response:
+    certification = db.session.scalar(
+        sa.select(Certification)
+        .where(Certification.code == cert_code)
+        .options(selectinload(Certification.versions))
+    )
+    if certification is None or not certification.versions:
+        abort(404)
+    current = services.texts_for(certification.id)
+    used = services.used_routes(certification.id)
+    form = DossierTextsForm(data=_form_data(current))
+    if form.validate_on_submit():
+        try:
+            services.save_texts(
+                certification, revision=form.revision.data, data=form.texts(), by=_me()
+            )
+            commit()
+        except services.DossierTextError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Textes du dossier enregistrés."), "success")
+            return redirect(url_for(".texts", cert_code=cert_code))
+    return render_template(
+        "dossier/texts.html",
+        form=form,
+        certification=certification,
+        latest=certification.versions[-1],
+        texts=current,
+        routes=[(route, open_field(route), composition_field(route)) for route in AccessRoute],
+        used=used,
+    )

@@ -1,0 +1,178 @@
+"""A pilot for the dossier: cohorts on the small référentiel with results, closed and open
+jury sessions and survey answers, built directly with the models; export settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app.assessment.models import Result, ResultHead
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.db import utcnow
+from app.frameworks.models import FrameworkVersion
+from app.insertion.models import Horizon, Situation, SurveyAnswer
+from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
+from app.people.models import Organisation, OrganisationKind, Role, User
+
+
+@pytest.fixture
+def exports_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Exports written to a folder of this test's own; jobs queued, not run inline."""
+    folder = tmp_path / "exports"
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(folder))
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    return folder
+
+
+@pytest.fixture
+def organisation(db_session: Any) -> Organisation:
+    org = Organisation(
+        name="Savoir Devenir", siret="52923713600005", kind=OrganisationKind.TRAINING
+    )
+    db_session.add(org)
+    db_session.commit()
+    return org
+
+
+@pytest.fixture
+def coordinator(create_user: Any, organisation: Organisation) -> User:
+    return create_user(Role.COORDINATOR, name="Claire Vasseur", organisations=[organisation])
+
+
+@pytest.fixture
+def version(create_version: Any) -> FrameworkVersion:
+    return create_version(publish=True)
+
+
+@dataclass
+class PilotCohort:
+    cohort: Cohort
+    enrolments: dict[str, Enrolment] = field(default_factory=dict)  # by learner name
+
+
+@dataclass
+class PilotMaker:
+    """Make cohorts of learners on a version, with results and jury decisions."""
+
+    db_session: Any
+    create_user: Any
+    organisation: Organisation
+    assessor: User
+    counter: int = 0
+
+    def cohort(
+        self,
+        version: FrameworkVersion,
+        name: str,
+        *,
+        route: AccessRoute = AccessRoute.CONTINUING_TRAINING,
+        statuses: dict[str, EnrolmentStatus] | None = None,
+        learners: int = 0,
+        start: dt.date = dt.date(2025, 3, 10),
+    ) -> PilotCohort:
+        cohort = Cohort(
+            name=name,
+            organisation=self.organisation,
+            version=version,
+            start_date=start,
+            end_date=start + dt.timedelta(days=270),
+            access_route=route,
+        )
+        self.db_session.add(cohort)
+        made = PilotCohort(cohort)
+        people = dict(statuses or {})
+        for n in range(learners):
+            people.setdefault(f"{name} apprenant·e {n + 1}", EnrolmentStatus.ENROLLED)
+        for learner_name, status in people.items():
+            self.counter += 1
+            user = User(
+                email=f"dossier{self.counter}@exemple.fr",
+                full_name=learner_name,
+                password_hash="x",
+            )
+            enrolment = Enrolment(
+                cohort=cohort,
+                learner=user,
+                status=status,
+                certified_on=dt.date(2025, 12, 12) if status is EnrolmentStatus.CERTIFIED else None,
+            )
+            self.db_session.add_all([user, enrolment])
+            made.enrolments[learner_name] = enrolment
+        self.db_session.flush()
+        return made
+
+    def results(self, enrolment: Enrolment, levels: dict[int, int]) -> None:
+        """Current results: criterion id → scale level id."""
+        for criterion_id, level_id in levels.items():
+            result = Result(
+                enrolment=enrolment,
+                criterion_id=criterion_id,
+                level_id=level_id,
+                assessor=self.assessor,
+                source="bench",
+            )
+            self.db_session.add(result)
+            self.db_session.flush()
+            self.db_session.add(
+                ResultHead(
+                    enrolment_id=enrolment.id,
+                    criterion_id=criterion_id,
+                    result_id=result.id,
+                    level_id=level_id,
+                )
+            )
+        self.db_session.flush()
+
+    def jury(
+        self,
+        version: FrameworkVersion,
+        decisions: dict[Enrolment, dict[int, Decision]],
+        *,
+        closed: bool = True,
+    ) -> JurySession:
+        """A jury session deciding on blocs (bloc id → decision) of the enrolments given."""
+        session = JurySession(
+            version=version,
+            session_date=dt.date(2025, 12, 12),
+            closed_at=utcnow() if closed else None,
+            closed_by_id=self.assessor.id if closed else None,
+        )
+        self.db_session.add(session)
+        for enrolment, by_bloc in decisions.items():
+            presentation = JuryPresentation(jury_session=session, enrolment=enrolment)
+            self.db_session.add(presentation)
+            for bloc_id, decision in by_bloc.items():
+                self.db_session.add(
+                    BlocDecision(
+                        presentation=presentation,
+                        bloc_id=bloc_id,
+                        decision=decision,
+                        proposed_validation=decision is Decision.VALIDATED,
+                        reason="",
+                        decided_by_id=self.assessor.id,
+                    )
+                )
+        self.db_session.flush()
+        return session
+
+    def answer(self, enrolment: Enrolment, horizon: Horizon, situation: Situation) -> None:
+        self.db_session.add(
+            SurveyAnswer(
+                enrolment=enrolment,
+                horizon=horizon,
+                situation=situation,
+                recorded_by_id=self.assessor.id,
+            )
+        )
+        self.db_session.flush()
+
+
+@pytest.fixture
+def pilots(db_session: Any, create_user: Any, organisation: Organisation) -> PilotMaker:
+    assessor = create_user(Role.TRAINER, name="Sophie Renard")
+    return PilotMaker(db_session, create_user, organisation, assessor)
