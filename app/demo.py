@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
 from app.cohorts.models import (
     AccessRoute,
     Cohort,
@@ -346,7 +347,174 @@ def build_demo(plan: DemoPlan) -> None:
                 )
             )
     db.session.add_all(demo_texts(v.certification for v in versions.values()))
+    db.session.flush()
+    jury = db.session.scalar(sa.select(User).where(User.email == plan.jury.email))
+    assert jury is not None
+    cohorts = list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .where(Cohort.name.in_([c.name for c in plan.cohorts]))
+            .order_by(Cohort.start_date)
+        )
+    )
+    rng = random.Random(plan_seed(plan))
+    _assess(cohorts[0], trainers[0], rng, finished=True)
+    _assess(cohorts[1], trainers[1], rng, finished=False)
+    _jury_and_survey(cohorts[0], coordinator, jury, rng)
+    db.session.add(
+        EvaluationSession(
+            cohort=cohorts[1],
+            bloc=cohorts[1].version.blocs[2],
+            modality=cohorts[1].version.blocs[2].modalities[0],
+            session_date=max(dt.date.today() + dt.timedelta(days=21), cohorts[1].start_date),
+            title="Mise en situation : bloc 3",
+            assessors=[trainers[1]],
+        )
+    )
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
+
+
+def plan_seed(plan: DemoPlan) -> int:
+    return len(plan.accounts)
+
+
+# The demo's weak spot: in the finished cohort, this competency's criteria are the ones most
+# often not acquired, so the analytics have something to show.
+WEAK_COMPETENCY_POSITION = (1, 2)  # bloc index, competency index
+
+
+def _assess(cohort: Cohort, trainer: User, rng: random.Random, *, finished: bool) -> None:
+    """Results with a history (first "en cours", then the final level) and a few comments."""
+    version = cohort.version
+    levels = version.scale_levels
+    acquired = next(lvl for lvl in reversed(levels) if lvl.counts_as_acquired)
+    started = next(lvl for lvl in levels if not lvl.counts_as_acquired and lvl.position > 0)
+    missing = levels[0]
+    blocs = version.blocs if finished else version.blocs[:2]
+    when = dt.datetime.combine(cohort.start_date, dt.time(10), tzinfo=dt.UTC)
+    for enrolment in sorted(cohort.enrolments, key=lambda e: e.learner.email):
+        if enrolment.status is EnrolmentStatus.WITHDRAWN:
+            continue
+        strong = rng.random() < 0.8
+        struggles_with_weak_spot = rng.random() < 0.35
+        for b, bloc in enumerate(blocs):
+            for c, comp in enumerate(bloc.competencies):
+                weak = (b, c) == WEAK_COMPETENCY_POSITION and struggles_with_weak_spot
+                for crit in comp.criteria:
+                    if not finished and rng.random() < 0.35:
+                        continue
+                    final = acquired
+                    if (weak and rng.random() < 0.6) or (not strong and rng.random() < 0.15):
+                        final = missing if rng.random() < 0.5 else started
+                    elif not finished and rng.random() < 0.4:
+                        final = started
+                    history = [started, final] if final is not started else [started]
+                    result = None
+                    for step, level in enumerate(history):
+                        result = Result(
+                            enrolment=enrolment,
+                            criterion=crit,
+                            level=level,
+                            assessor=trainer,
+                            recorded_at=when + dt.timedelta(days=30 * (b + 1) + 14 * step),
+                        )
+                        db.session.add(result)
+                    db.session.flush()
+                    assert result is not None
+                    db.session.add(
+                        ResultHead(
+                            enrolment_id=enrolment.id,
+                            criterion_id=crit.id,
+                            result_id=result.id,
+                            level_id=result.level_id,
+                        )
+                    )
+                if weak or rng.random() < 0.15:
+                    db.session.add(
+                        CompetencyComment(
+                            enrolment=enrolment,
+                            competency=comp,
+                            author=trainer,
+                            text=rng.choice(DEMO_COMMENTS),
+                            recorded_at=when + dt.timedelta(days=30 * (b + 1) + 20),
+                        )
+                    )
+
+
+DEMO_COMMENTS = [
+    "Bonne posture d'animation ; formaliser davantage les décisions prises en séance.",
+    "Diagnostic solide. Penser à citer les sources et à associer les habitant·es.",
+    "Le plan de financement reste fragile : diversifier les ressources (apports en nature, "
+    "mécénat de compétences).",
+    "Très bonne restitution orale, claire et accessible à tous les publics.",
+    "À retravailler : l'évaluation d'impact manque d'indicateurs observables.",
+]
+
+
+def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.Random) -> None:
+    """A closed jury for the finished cohort, then survey answers of the certified people."""
+    from app.assessment.progress import progress
+    from app.insertion.models import ContractType, Horizon, Situation
+    from app.insertion.services import record_answer
+    from app.jury import services as jury_services
+    from app.jury.models import Decision
+
+    version = cohort.version
+    session_date = cohort.end_date + dt.timedelta(days=10)
+    jury_session = jury_services.create_session(
+        version,
+        session_date,
+        "Le Labo de l'ESS, Paris",
+        [jury],
+        "Directrice d'un PTCE (professionnelle du métier)\n"
+        "Chargé de mission coopération, communauté de communes",
+        coordinator,
+    )
+    presented = [e for e in cohort.enrolments if e.status is EnrolmentStatus.ENROLLED]
+    jury_services.present(jury_session, presented, coordinator)
+    db.session.flush()
+    states = progress(version, [e.id for e in presented])
+    for presentation in jury_session.presentations:
+        state = states[presentation.enrolment_id]
+        choices = {}
+        for bloc in version.blocs:
+            proposed = all(state.competencies[c.id].is_acquired for c in bloc.competencies)
+            if proposed:
+                choices[bloc.id] = (Decision.VALIDATED, "")
+            else:
+                choices[bloc.id] = (
+                    Decision.DEFERRED,
+                    "Critères non encore acquis : à représenter lors d'une prochaine session.",
+                )
+        jury_services.record_decisions(presentation, version, choices, coordinator)
+    jury_services.close_session(jury_session, version, coordinator)
+    db.session.flush()
+    situations = (
+        [Situation.TARGET_JOB] * 5
+        + [Situation.OTHER_JOB] * 2
+        + [
+            Situation.JOB_SEEKING,
+            Situation.STUDYING,
+            Situation.NO_ANSWER,
+        ]
+    )
+    for enrolment in cohort.enrolments:
+        if enrolment.status is not EnrolmentStatus.CERTIFIED or enrolment.certified_on is None:
+            continue
+        situation = rng.choice(situations)
+        employed = situation in (Situation.TARGET_JOB, Situation.OTHER_JOB)
+        answered = enrolment.certified_on + dt.timedelta(days=183)
+        if answered > dt.date.today():
+            continue
+        record_answer(
+            enrolment,
+            Horizon.SIX_MONTHS,
+            situation,
+            rng.choice([ContractType.CDI, ContractType.CDD]) if employed else None,
+            None if situation is Situation.NO_ANSWER else answered,
+            coordinator,
+            None,
+        )
 
 
 def _slug(text: str) -> str:

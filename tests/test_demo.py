@@ -7,8 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.assessment.models import Result, ResultHead
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.insertion.models import SurveyAnswer
+from app.jury.models import JurySession
 from app.people.models import AuditEvent, Role, User, UserRole
 from app.people.passwords import verify_password
 
@@ -51,6 +54,24 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     ]
     names = {a["name"] for a in accounts if a["role"] == "learner"}
     assert any(not n.isascii() or "'" in n or "-" in n for n in names)
+
+    # The finished cohort went through a closed jury; the running one has partial results.
+    assert count(db_session, Result) > 1000
+    assert count(db_session, JurySession) == 1
+    assert db_session.scalar(sa.select(JurySession.closed_at)) is not None
+    certified = [e for e in finished.enrolments if e.status is EnrolmentStatus.CERTIFIED]
+    assert certified and all(e.certified_on for e in certified)
+    assert not any(e.status is EnrolmentStatus.CERTIFIED for e in running.enrolments)
+    assert count(db_session, SurveyAnswer) >= 1
+    assert (
+        db_session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ResultHead)
+            .join(Enrolment)
+            .where(Enrolment.cohort_id == running.id)
+        )
+        > 0
+    )
 
     before = (count(db_session, User), count(db_session, Enrolment), count(db_session, UserRole))
     events = count(db_session, AuditEvent)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import format_decimal
@@ -66,14 +66,16 @@ class Filters:
 
 @dataclass(frozen=True)
 class Rate:
-    """`part` out of `whole` (learners, or criteria)."""
+    """`part` out of `whole` (learners, or criteria); `assessed` of the `whole` have a result
+    at all: none assessed is "not assessed", not "0 %"."""
 
     part: int
     whole: int
+    assessed: int
 
     @property
     def ratio(self) -> float | None:
-        return self.part / self.whole if self.whole else None
+        return self.part / self.whole if self.whole and self.assessed else None
 
     @property
     def band(self) -> str:
@@ -124,10 +126,6 @@ class Scope:
             return self.version.minimum_criteria or total
         return total
 
-    def is_acquired(self, competency: Competency, acquired: int) -> bool:
-        needed = self.threshold(competency)
-        return needed is not None and acquired >= needed
-
 
 def scope(version: FrameworkVersion, bloc_code: str | None) -> Scope | None:
     """The version's blocs, or only `bloc_code` (None when the version has no such bloc)."""
@@ -159,10 +157,12 @@ def _heads(s: Scope, cohort_ids: Sequence[int], filters: Filters, *columns: Any)
     )
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     acquired: int = 0
     assessed: int = 0  # with any level (acquired or not)
+
+
+NO_COUNTS = Counts()
 
 
 def learner_competency_counts(
@@ -199,8 +199,9 @@ def criterion_counts(
 
 def competency_learner_counts(
     s: Scope, cohort_ids: Sequence[int], filters: Filters
-) -> dict[tuple[int, int], int]:
-    """Learners who acquired the competency, per (cohort, competency) (one query)."""
+) -> dict[tuple[int, int], Counts]:
+    """Learners who acquired the competency, and learners assessed on at least one of its
+    criteria, per (cohort, competency) (one query)."""
     thresholds = {comp.id: s.threshold(comp) for comp in s.competencies}
     reachable = {k: t for k, t in thresholds.items() if t is not None}
     if not reachable:
@@ -213,6 +214,7 @@ def competency_learner_counts(
             Enrolment.cohort_id.label("cohort_id"),
             Criterion.competency_id.label("competency_id"),
             _acquired(s).label("acquired"),
+            sa.func.count(ResultHead.level_id).label("assessed"),
         )
         .group_by(Enrolment.cohort_id, ResultHead.enrolment_id, Criterion.competency_id)
         .subquery()
@@ -223,11 +225,12 @@ def competency_learner_counts(
             per_learner.c.cohort_id,
             per_learner.c.competency_id,
             sa.func.count(sa.case((per_learner.c.acquired >= needed, 1))),
+            sa.func.count(sa.case((per_learner.c.assessed > 0, 1))),
         )
         .where(per_learner.c.competency_id.in_(reachable))
         .group_by(per_learner.c.cohort_id, per_learner.c.competency_id)
     )
-    return {(c, k): n for c, k, n in db.session.execute(query)}
+    return {(c, k): Counts(a, n) for c, k, a, n in db.session.execute(query)}
 
 
 def learner_counts(cohort_ids: Sequence[int], filters: Filters) -> dict[int, int]:
@@ -285,7 +288,7 @@ def may_analyse_version(user: User, version_id: int) -> bool:
 # --- one cohort ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HeatCell:
     competency: Competency
     acquired: int
@@ -314,7 +317,6 @@ class CompetencyRow:
     bloc: Bloc
     learners: Rate  # learners who acquired the competency / learners counted
     criteria: Rate  # criteria acquired over all learners / criteria × learners
-    assessed: int  # cells (learner × criterion) with a level
 
 
 @dataclass
@@ -328,7 +330,7 @@ class CriterionRow:
 
     @property
     def rate(self) -> Rate:
-        return Rate(self.acquired, self.learners)
+        return Rate(self.acquired, self.learners, self.assessed)
 
     @property
     def not_acquired(self) -> int:
@@ -367,7 +369,7 @@ class CohortAnalytics:
     def weakest(self) -> CompetencyRow | None:
         """The least acquired competency: fewest learners who acquired it, then fewest
         criteria acquired, then the first in the framework's order."""
-        assessed = [row for row in self.competencies if row.assessed]
+        assessed = [row for row in self.competencies if row.learners.assessed]
         if not assessed:
             return None  # not yet assessed is not weak
         return min(assessed, key=lambda row: (row.learners.ratio or 0.0, row.criteria.ratio or 0.0))
@@ -399,37 +401,39 @@ def cohort_analytics(
     per_criterion = criterion_counts(s, [cohort.id], filters)
     learners = len(enrolments)
 
+    # Plain values out of the ORM rows once: the loop runs learners × competencies times.
+    shape = [(comp, comp.id, len(comp.criteria), s.threshold(comp)) for comp in s.competencies]
     rows = []
     acquired_by: dict[int, int] = defaultdict(int)  # competency id → learners who acquired it
     criteria_by: dict[int, int] = defaultdict(int)  # competency id → criteria acquired, summed
     assessed_by: dict[int, int] = defaultdict(int)  # competency id → cells assessed, summed
+    learners_assessed: dict[int, int] = defaultdict(int)  # competency id → learners assessed
     for enrolment in enrolments:
+        enrolment_id = enrolment.id
         row = []
-        for comp in s.competencies:
-            counts = cells.get((enrolment.id, comp.id), Counts())
-            acquired = s.is_acquired(comp, counts.acquired)
-            row.append(
-                HeatCell(comp, counts.acquired, counts.assessed, len(comp.criteria), acquired)
-            )
-            acquired_by[comp.id] += acquired
-            criteria_by[comp.id] += counts.acquired
-            assessed_by[comp.id] += counts.assessed
+        for comp, comp_id, total, needed in shape:
+            acquired, assessed = cells.get((enrolment_id, comp_id), NO_COUNTS)
+            is_acquired = needed is not None and acquired >= needed
+            row.append(HeatCell(comp, acquired, assessed, total, is_acquired))
+            acquired_by[comp_id] += is_acquired
+            criteria_by[comp_id] += acquired
+            assessed_by[comp_id] += assessed
+            learners_assessed[comp_id] += assessed > 0
         rows.append(HeatRow(enrolment, row))
 
     competencies = [
         CompetencyRow(
             comp,
             s.bloc_of[comp.id],
-            Rate(acquired_by[comp.id], learners),
-            Rate(criteria_by[comp.id], learners * len(comp.criteria)),
-            assessed_by[comp.id],
+            Rate(acquired_by[comp.id], learners, learners_assessed[comp.id]),
+            Rate(criteria_by[comp.id], learners * len(comp.criteria), assessed_by[comp.id]),
         )
         for comp in s.competencies
     ]
     criteria = []
     for comp in s.competencies:
         for crit in comp.criteria:
-            counts = per_criterion.get((cohort.id, crit.id), Counts())
+            counts = per_criterion.get((cohort.id, crit.id), NO_COUNTS)
             criteria.append(
                 CriterionRow(
                     crit, comp, s.bloc_of[comp.id], counts.acquired, counts.assessed, learners
@@ -471,10 +475,13 @@ def _compare(
     bloc: Bloc,
     cohorts: Iterable[Cohort],
     learners: Sequence[int],
-    part: dict[tuple[int, int], int],
+    counts: dict[tuple[int, int], Counts],
 ) -> Comparison:
-    rates = [Rate(part.get((c.id, item.id), 0), n) for c, n in zip(cohorts, learners, strict=True)]
-    overall = Rate(sum(r.part for r in rates), sum(learners))
+    rates = []
+    for cohort, n in zip(cohorts, learners, strict=True):
+        acquired, assessed = counts.get((cohort.id, item.id), NO_COUNTS)
+        rates.append(Rate(acquired, n, assessed))
+    overall = Rate(sum(r.part for r in rates), sum(learners), sum(r.assessed for r in rates))
     return Comparison(item, bloc, rates, overall)
 
 
@@ -491,9 +498,7 @@ def version_analytics(
     counted = learner_counts(ids, filters)
     learners = [counted.get(c.id, 0) for c in cohorts]
     by_competency = competency_learner_counts(s, ids, filters)
-    by_criterion = {
-        key: counts.acquired for key, counts in criterion_counts(s, ids, filters).items()
-    }
+    by_criterion = criterion_counts(s, ids, filters)
     competencies = [
         _compare(comp, s.bloc_of[comp.id], cohorts, learners, by_competency)
         for comp in s.competencies
@@ -510,7 +515,8 @@ def version_analytics(
 
 
 def percent(rate: Rate) -> str:
-    """A rate in percent with one decimal, as French spreadsheets read it (« 66,7 »)."""
+    """A rate in percent with one decimal, as French spreadsheets read it (« 66,7 »); empty
+    when nothing was assessed."""
     return "" if rate.ratio is None else format_decimal(rate.ratio * 100, format="0.0")
 
 
@@ -536,9 +542,11 @@ def competency_table(a: CohortAnalytics) -> list[list[Cell]]:
             _("Code"),
             _("Compétence"),
             _("Apprenant·es l'ayant acquise"),
+            _("Apprenant·es évalué·es"),
             _("Apprenant·es"),
             _("Taux d'acquisition (%)"),
             _("Critères acquis"),
+            _("Critères évalués"),
             _("Critères attendus"),
             _("Part des critères acquis (%)"),
         ]
@@ -550,9 +558,11 @@ def competency_table(a: CohortAnalytics) -> list[list[Cell]]:
                 row.competency.code,
                 row.competency.statement,
                 row.learners.part,
+                row.learners.assessed,
                 row.learners.whole,
                 percent(row.learners),
                 row.criteria.part,
+                row.criteria.assessed,
                 row.criteria.whole,
                 percent(row.criteria),
             ]
@@ -592,11 +602,13 @@ def criterion_table(rows: Iterable[CriterionRow]) -> list[list[Cell]]:
 
 
 def comparison_table(v: VersionAnalytics, rows: Iterable[Comparison]) -> list[list[Cell]]:
-    """One row per competency or criterion; per cohort and overall: acquired, learners, rate."""
+    """One row per competency or criterion; per cohort and overall: learners who acquired it,
+    were assessed on it, all learners, and the rate."""
     header: list[Cell] = [_("Bloc"), _("Code"), _("Énoncé")]
     for name in [c.name for c in v.cohorts] + [_("Ensemble")]:
         header += [
             _("%(name)s : acquis", name=name),
+            _("%(name)s : évalué·es", name=name),
             _("%(name)s : apprenant·es", name=name),
             _("%(name)s : taux (%%)", name=name),
         ]
@@ -604,6 +616,6 @@ def comparison_table(v: VersionAnalytics, rows: Iterable[Comparison]) -> list[li
     for row in rows:
         line: list[Cell] = [row.bloc.code, row.item.code, row.item.statement]
         for rate in [*row.rates, row.overall]:
-            line += [rate.part, rate.whole, percent(rate)]
+            line += [rate.part, rate.assessed, rate.whole, percent(rate)]
         table.append(line)
     return table

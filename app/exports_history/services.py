@@ -33,8 +33,8 @@ from app.jobs import queue
 from app.jobs.models import Job
 from app.people import audit
 from app.people.models import Organisation, User
+from exports import dossier as dossier_pdf
 from exports.accrochage import AccrochageError, LeftOut, build_accrochage
-from exports.dossier import render as render_dossier
 from exports.fiche import build_fiche
 
 Progress = Callable[[int], None]
@@ -308,7 +308,7 @@ def _produce_dossier(record: ExportRecord, version: FrameworkVersion, progress: 
     today = utcnow().astimezone(PARIS).date()
     data = dossier_data(version, record.parameters.get("cohort_ids", []), generated_on=today)
     progress(35)
-    rendered = render_dossier(data, lambda percent: progress(35 + percent * 54 // 100))
+    rendered = dossier_pdf.render(data, lambda percent: progress(35 + percent * 54 // 100))
     record.details = {
         "pages": rendered.pages,
         "cohorts": len(data.cohorts),

@@ -50,18 +50,24 @@ def test_competencies_csv(as_trainer: Any, small_cohort: Cohort) -> None:
     rows = read_csv(
         as_trainer.get(f"/analyse/promotions/{small_cohort.id}?format=csv&table=competencies")
     )
-    assert rows[0][:6] == [
+    assert rows[0] == [
         "Bloc",
         "Code",
         "Compétence",
         "Apprenant·es l'ayant acquise",
+        "Apprenant·es évalué·es",
         "Apprenant·es",
         "Taux d'acquisition (%)",
+        "Critères acquis",
+        "Critères évalués",
+        "Critères attendus",
+        "Part des critères acquis (%)",
     ]
     by_code = {row[1]: row for row in rows[1:]}
-    assert by_code["C1.1"][3:] == ["3", "4", "75,0", "7", "8", "87,5"]
-    assert by_code["C1.2"][3:] == ["1", "4", "25,0", "3", "8", "37,5"]
+    assert by_code["C1.1"][3:] == ["3", "4", "4", "75,0", "7", "8", "8", "87,5"]
+    assert by_code["C1.2"][3:] == ["1", "4", "4", "25,0", "3", "7", "8", "37,5"]
     assert by_code["C2.1"][0] == "BC02"
+    assert by_code["C2.1"][3:] == ["2", "2", "4", "50,0", "4", "4", "8", "50,0"]
 
 
 def test_criteria_csv(as_trainer: Any, small_cohort: Cohort) -> None:
@@ -130,13 +136,15 @@ def test_version_csv(as_trainer: Any, small_cohort: Cohort, pilot: Pilot) -> Non
         "Code",
         "Énoncé",
         f"{name} : acquis",
+        f"{name} : évalué·es",
         f"{name} : apprenant·es",
         f"{name} : taux (%)",
         "Ensemble : acquis",
+        "Ensemble : évalué·es",
         "Ensemble : apprenant·es",
         "Ensemble : taux (%)",
     ]
-    assert rows[1][1:2] + rows[1][3:] == ["C1.1", "3", "4", "75,0", "3", "4", "75,0"]
+    assert rows[1][1:2] + rows[1][3:] == ["C1.1", "3", "4", "4", "75,0", "3", "4", "4", "75,0"]
     rows = read_csv(
         as_trainer.get(f"/analyse/versions/{pilot.version.id}?format=csv&table=criteria")
     )

@@ -12,6 +12,7 @@ Current values (A acquired; NA, EC not; "·" not assessed), Émile withdrew, Dor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from app.analytics.services import Filters, band, cohort_analytics
 from app.assessment.grid import load_version
 from app.cohorts.models import AccessRoute, Cohort
+from app.people.models import Role
 from tests.analytics.conftest import ALL_A, Pilot
 
 
@@ -209,8 +211,6 @@ def test_bands(ratio: float | None, expected: str) -> None:
 
 
 def text_of(html: str) -> str:
-    import re
-
     return (
         re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
         .replace("\u202f", " ")
@@ -319,4 +319,27 @@ def test_nav_link_for_staff_only(client: Any, login: Any, pilot: Pilot, create_u
     assert 'href="/analyse/"' not in client.get("/").get_data(as_text=True)
 
 
-from app.people.models import Role  # noqa: E402
+def test_not_assessed_is_not_zero_percent(
+    client: Any, login: Any, pilot: Pilot, make_cohort: Any, record: Any
+) -> None:
+    cohort = make_cohort(["Anaïs", "Bruno"])
+    record(cohort, {"Anaïs": {"C1.1.a": "NA"}})
+    a = analyse(cohort)
+    by_code = {row.competency.code: row for row in a.competencies}
+    assert (by_code["C1.1"].learners.part, by_code["C1.1"].learners.assessed) == (0, 1)
+    assert by_code["C1.1"].learners.ratio == 0 and by_code["C1.1"].learners.band == "0"
+    assert by_code["C2.1"].learners.assessed == 0
+    assert by_code["C2.1"].learners.ratio is None and by_code["C2.1"].learners.band == "none"
+    login(pilot.coordinator)
+    html = client.get(f"/analyse/promotions/{cohort.id}").get_data(as_text=True)
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\"><span class=\"code\">C2\.1</span>.*?</tr>", html, re.S
+    )
+    assert row is not None
+    assert text_of(row.group(0)).count("non évalué") == 2
+    assert "%" not in text_of(row.group(0))
+    html = client.get(f"/analyse/versions/{pilot.version.id}").get_data(as_text=True)
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\"><span class=\"code\">C2\.1</span>.*?</tr>", html, re.S
+    )
+    assert row is not None and "heat-none" in row.group(0) and "%" not in text_of(row.group(0))

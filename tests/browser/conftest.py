@@ -96,9 +96,16 @@ class Demo:
     missing_criterion_id: int  # that criterion (NA; setting it to A completes bloc 1)
     weakest: tuple[str, str]  # the code and statement of the weakest competency
     levels: dict[str, int] = field(default_factory=dict)  # scale level code → id
+    # The other cohort (Marc Okafor's, on the other framework), left without results.
+    other_cohort_id: int = 0
+    other_version_id: int = 0
+    other_bloc_codes: list[str] = field(default_factory=list)
+    other_levels: dict[str, int] = field(default_factory=dict)
 
 
-def _save(cohort: Cohort, bloc_code: str, assessor: User, values: dict[tuple[int, int], int]) -> None:
+def _save(
+    cohort: Cohort, bloc_code: str, assessor: User, values: dict[tuple[int, int], int]
+) -> None:
     grid = load_grid(cohort, bloc_code)
     assert grid is not None
     heads = current_heads(grid)
@@ -124,8 +131,8 @@ def build(app: Flask) -> Demo:
         plan = plan_demo(dt.date.today())
         build_demo(plan)
         db.session.commit()
-        cohort = db.session.scalar(sa.select(Cohort).order_by(Cohort.start_date).limit(1))
-        assert cohort is not None
+        cohort, other = db.session.scalars(sa.select(Cohort).order_by(Cohort.start_date)).all()
+        other_version = load_version(other.version_id)
         version = load_version(cohort.version_id)
         levels = {lvl.code: lvl.id for lvl in version.scale_levels}
         trainer = cohort.trainers[0]
@@ -155,10 +162,7 @@ def build(app: Flask) -> Demo:
         _save(cohort, bloc2.code, trainer, values)
         db.session.commit()
         learner_plan = next(
-            p
-            for group in plan.learners
-            for p in group
-            if p.account.email == first.learner.email
+            p for group in plan.learners for p in group if p.account.email == first.learner.email
         )
         demo = Demo(
             plan=plan,
@@ -173,6 +177,10 @@ def build(app: Flask) -> Demo:
             missing_criterion_id=missing.id,
             weakest=(weak.code, weak.statement),
             levels=levels,
+            other_cohort_id=other.id,
+            other_version_id=other_version.id,
+            other_bloc_codes=[b.code for b in other_version.blocs],
+            other_levels={lvl.code: lvl.id for lvl in other_version.scale_levels},
         )
         assert db.session.scalar(
             sa.select(sa.func.count(Enrolment.id)).where(
@@ -273,6 +281,7 @@ def accounts(browser_server: Server) -> dict[str, tuple[str, str]]:
     return {
         "coordinator": (plan.coordinator.email, plan.coordinator.password),
         "trainer": (plan.trainers[0].email, plan.trainers[0].password),
+        "other_trainer": (plan.trainers[1].email, plan.trainers[1].password),
         "learner": (demo.learner_email, demo.learner_password),
     }
 

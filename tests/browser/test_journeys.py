@@ -22,22 +22,23 @@ pytestmark = pytest.mark.browser
 def test_trainer_fills_a_grid_with_the_keyboard(
     new_page: Any, browser_server: Server, accounts: Any
 ) -> None:
+    # The other cohort: its trainer's entries leave the analysed cohort as it is.
     demo = browser_server.demo
-    bloc_code = demo.bloc_codes[-1]  # a bloc without results yet
+    bloc_code = demo.other_bloc_codes[0]
     with browser_server.app.app_context():
         bloc = db.session.scalar(
-            sa.select(Bloc).where(Bloc.version_id == demo.version_id, Bloc.code == bloc_code)
+            sa.select(Bloc).where(Bloc.version_id == demo.other_version_id, Bloc.code == bloc_code)
         )
         assert bloc is not None
         first, second = bloc.competencies[0], bloc.competencies[1]
         first_criteria = [c.id for c in first.criteria]
         second_criterion = second.criteria[0].id
-        first_id, second_id = first.id, second.id
+        first_id = first.id
         db.session.remove()
 
     page = new_page()
-    log_in(page, *accounts["trainer"])
-    page.goto(f"/promotions/{demo.cohort_id}/grille/{bloc_code}")
+    log_in(page, *accounts["other_trainer"])
+    page.goto(f"/promotions/{demo.other_cohort_id}/grille/{bloc_code}")
     grid = page.locator("#grid")
     rows = grid.locator("tbody tr")
     row_names = rows.locator("th").all_inner_texts()
@@ -61,7 +62,9 @@ def test_trainer_fills_a_grid_with_the_keyboard(
     page.keyboard.press("0")
     page.keyboard.press("1")
     expected = len(first_criteria) + 1 + 1 + 1  # cells + comment + EC + NA
-    assert page.locator("#grid-changes").inner_text() == f"{expected} modifications non enregistrées"
+    assert (
+        page.locator("#grid-changes").inner_text() == f"{expected} modifications non enregistrées"
+    )
     screenshot(page, "grille-saisie-clavier")
 
     page.get_by_role("button", name="Enregistrer la grille").click()
@@ -71,7 +74,7 @@ def test_trainer_fills_a_grid_with_the_keyboard(
         f"Grille enregistrée : {len(first_criteria) + 2} résultat(s) et 1 commentaire(s)."
     )
     # The saved values are shown again.
-    levels = demo.levels
+    levels = demo.other_levels
     for criterion in first_criteria:
         assert page.locator(f'select[name="c-{enrolment}-{criterion}"]').input_value() == str(
             levels["A"]
@@ -105,7 +108,6 @@ def test_trainer_fills_a_grid_with_the_keyboard(
     assert all(heads[c] == levels["A"] for c in first_criteria)
     assert heads[second_criterion] == levels["EC"]
     assert comment == "Très bonne préparation, ordre du jour clair."
-    assert second_id != first_id
 
 
 def _bloc_section(page: Any, bloc_code: str) -> Any:
@@ -121,11 +123,7 @@ def test_learner_sees_results_and_status_on_a_phone(
     page = new_page(viewport=PHONE)
     log_in(page, *accounts["learner"])
     response = page.goto("/me")
-    if response is None or response.status != 200 or not page.locator("section.learner-bloc").count():
-        pytest.skip(
-            "la page /me de l'apprenant·e (progress.me : blocs, compétences, critères acquis) "
-            "n'est pas encore en place"
-        )
+    assert response is not None and response.status == 200
     bloc_code = demo.bloc_codes[0]
     with browser_server.app.app_context():
         competency = db.session.scalar(
@@ -186,7 +184,7 @@ def test_coordinator_finds_the_weakest_competency(
     assert "Acquise par 2 apprenant·e(s) sur 15" in weakest.inner_text()
     # The heat map carries numbers, not colours only; and every table can be downloaded.
     assert page.locator("#heatmap tbody tr").count() == 15
-    assert re.fullmatch(r"\d+/\d+.*", page.locator("#heatmap tbody td").first.inner_text())
+    assert re.match(r"\d+/\d+", page.locator("#heatmap tbody td").first.inner_text())
     with page.expect_download() as download:
         page.get_by_role("link", name="Taux par compétence en CSV").click()
     assert download.value.suggested_filename.endswith("-competencies.csv")

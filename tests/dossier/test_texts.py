@@ -156,3 +156,13 @@ def test_the_fiche_takes_the_jury_texts(client: Any, logged_in: Any, version: An
     assert data.jury["VAE"].open
     assert data.jury["VAE"].composition == "Deux professionnel·les et le certificateur."
     assert not data.jury["CA"].open and data.jury["CA"].composition == ""
+
+
+def test_the_demo_comes_with_texts_for_both_certifications(runner: Any, db_session: Any) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    texts = db_session.scalars(sa.select(DossierText)).all()
+    assert sorted(t.certification.code for t in texts) == ["CTA", "CTD"]
+    for written in texts:
+        assert written.context_and_opportunity and written.vae_access
+        vae = written.jury_text(AccessRoute.VAE)
+        assert vae is not None and vae.open and vae.composition

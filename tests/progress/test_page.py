@@ -71,6 +71,9 @@ def test_each_bloc_shows_its_status_and_counts(
     assert ">proposé à la validation<" in bc02 and "2 / 2 critères acquis" in bc02
     assert ">en cours<" in bc03 and "0 / 1 critères acquis" in bc03
     assert "facultatif" in bc03
+    # A validated bloc: the attestation can be downloaded, and its check is signposted.
+    me = learner_world.enrolments[0].id
+    assert f'href="/me/attestation.pdf?inscription={me}"' in html and 'href="/verifier"' in html
     # Per competency: x / y.
     assert re.search(r"C1\.1</span>.*?<strong>2 / 2</strong>", bc01, re.S)
     assert re.search(r"C3\.1</span>.*?<strong>0 / 1</strong>", bc03, re.S)
