@@ -1,8 +1,8 @@
 """pilot: people, cohorts, assessment, jury, insertion, exports
 
-Revision ID: cc0b8f326f16
+Revision ID: 8ee2040a407d
 Revises: f77390dbb652
-Create Date: 2026-11-24 05:24:22.313799
+Create Date: 2026-11-24 06:09:39.275579
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cc0b8f326f16'
+revision = '8ee2040a407d'
 down_revision = 'f77390dbb652'
 branch_labels = None
 depends_on = None
@@ -85,6 +85,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_events_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('dossier_texts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certification_id', sa.Integer(), nullable=False),
+    sa.Column('context_and_opportunity', sa.Text(), nullable=False),
+    sa.Column('vae_access', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.CheckConstraint('revision >= 1', name=op.f('ck_dossier_texts_revision_positive')),
+    sa.ForeignKeyConstraint(['certification_id'], ['certifications.id'], name=op.f('fk_dossier_texts_certification_id_certifications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_dossier_texts_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier_texts')),
+    sa.UniqueConstraint('certification_id', name=op.f('uq_dossier_texts_certification_id'))
+    )
     op.create_table('export_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('dossier', 'fiche', 'accrochage', name='export_kind', native_enum=False, create_constraint=True), nullable=False),
@@ -182,6 +196,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_cohorts_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cohorts_version_id'), ['version_id'], unique=False)
 
+    op.create_table('dossier_jury_texts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dossier_text_id', sa.Integer(), nullable=False),
+    sa.Column('access_route', sa.Enum('formation_initiale', 'apprentissage', 'formation_continue', 'contrat_professionnalisation', 'candidature_individuelle', 'vae', name='access_route', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('open', sa.Boolean(), nullable=False),
+    sa.Column('composition', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_text_id'], ['dossier_texts.id'], name=op.f('fk_dossier_jury_texts_dossier_text_id_dossier_texts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier_jury_texts')),
+    sa.UniqueConstraint('dossier_text_id', 'access_route', name=op.f('uq_dossier_jury_texts_dossier_text_id_access_route'))
+    )
     op.create_table('export_record_organisations',
     sa.Column('export_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -244,6 +268,20 @@ def upgrade():
     )
     with op.batch_alter_table('jury_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jury_members_user_id'), ['user_id'], unique=False)
+
+    op.create_table('attestations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=19), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.CheckConstraint('length(code) = 19', name=op.f('ck_attestations_code_length')),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_attestations_enrolment_id_enrolments'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attestations')),
+    sa.UniqueConstraint('code', name=op.f('uq_attestations_code'))
+    )
+    with op.batch_alter_table('attestations', schema=None) as batch_op:
+        batch_op.create_index('ix_attestations_enrolment', ['enrolment_id', 'id'], unique=False)
 
     op.create_table('evaluation_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -431,6 +469,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_sessions_cohort_id'))
 
     op.drop_table('evaluation_sessions')
+    with op.batch_alter_table('attestations', schema=None) as batch_op:
+        batch_op.drop_index('ix_attestations_enrolment')
+
+    op.drop_table('attestations')
     with op.batch_alter_table('jury_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jury_members_user_id'))
 
@@ -451,6 +493,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_export_record_organisations_organisation_id'))
 
     op.drop_table('export_record_organisations')
+    op.drop_table('dossier_jury_texts')
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cohorts_version_id'))
         batch_op.drop_index(batch_op.f('ix_cohorts_organisation_id'))
@@ -472,6 +515,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_export_records_created_at'))
 
     op.drop_table('export_records')
+    op.drop_table('dossier_texts')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_object')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
