@@ -45,6 +45,64 @@ def _log_to_stdout(app: Flask) -> None:
     app.logger.setLevel(logging.INFO)
 
 
+def _register_blueprints(app: Flask) -> None:
+    from app.analytics.routes import bp as analytics
+    from app.assessment.evidence_routes import bp as evidence
+    from app.assessment.routes import bp as assessment
+    from app.cohorts.routes import bp as cohorts
+    from app.dossier.routes import bp as dossier
+    from app.exports_history.routes import bp as exports
+    from app.frameworks.editing import bp as editor
+    from app.frameworks.routes import bp as frameworks
+    from app.health import bp as health
+    from app.insertion.routes import bp as insertion
+    from app.jury.routes import bp as jury
+    from app.people.routes import bp as people
+    from app.progress.routes import bp as progress
+
+    for blueprint in (
+        frameworks,
+        editor,
+        people,
+        cohorts,
+        assessment,
+        evidence,
+        jury,
+        insertion,
+        progress,
+        analytics,
+        exports,
+        dossier,
+        health,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.assessment.cli import grid_cli
+    from app.bench_data import bench_cli
+    from app.demo import demo_command
+    from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
+    from app.exports_history.tasks import register_jobs
+    from app.frameworks.cli import referentiel_cli
+    from app.jobs.cli import jobs_cli
+    from app.people.cli import users_cli
+
+    register_jobs(app)
+    for command in (
+        referentiel_cli,
+        demo_command,
+        users_cli,
+        grid_cli,
+        jobs_cli,
+        fiche_cli,
+        accrochage_cli,
+        dossier_cli,
+        bench_cli,
+    ):
+        app.cli.add_command(command)
+
+
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application for a configuration name or class, plus explicit overrides."""
     app = Flask(
@@ -75,53 +133,11 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     login_manager.init_app(app)
 
     from app import models  # noqa: F401  (every model registered before migrations run)
-    from app.analytics.routes import bp as analytics_bp
-    from app.assessment.cli import grid_cli
-    from app.assessment.routes import bp as assessment_bp
-    from app.bench_data import bench_cli
-    from app.cohorts.routes import bp as cohorts_bp
-    from app.demo import demo_command
-    from app.frameworks.cli import referentiel_cli
-    from app.frameworks.editing import bp as editing_bp
-    from app.frameworks.routes import bp as frameworks_bp
-    from app.health import bp as health_bp
     from app.people.auth import load_user
-    from app.people.cli import users_cli
-    from app.people.routes import bp as people_bp
 
     login_manager.user_loader(load_user)
-    for blueprint in (frameworks_bp, editing_bp, people_bp, cohorts_bp, assessment_bp, health_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(analytics_bp)
-    from app.jury.routes import bp as jury_bp
-
-    app.register_blueprint(jury_bp)
-    from app.insertion.routes import bp as insertion_bp
-
-    app.register_blueprint(insertion_bp)
-    from app.assessment.evidence_routes import bp as evidence_bp
-
-    app.register_blueprint(evidence_bp)
-    from app.progress.routes import bp as progress_bp
-
-    app.register_blueprint(progress_bp)
-    app.cli.add_command(referentiel_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(bench_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(grid_cli)
-
-    from app.dossier.routes import bp as dossier_bp
-    from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
-    from app.exports_history.routes import bp as exports_bp
-    from app.exports_history.tasks import register_jobs
-    from app.jobs.cli import jobs_cli
-
-    app.register_blueprint(exports_bp)
-    app.register_blueprint(dossier_bp)
-    register_jobs(app)
-    for group in (jobs_cli, fiche_cli, accrochage_cli, dossier_cli):
-        app.cli.add_command(group)
+    _register_blueprints(app)
+    _register_commands(app)
 
     from app.glossary import template_globals
 

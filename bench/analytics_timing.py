@@ -1,12 +1,11 @@
 """Server time of the analytics pages, on the demo pilot and on ten times more.
 
 Builds the demo (`app.demo`: two cohorts of 16 and 14 learners on the real frameworks, 61 and
-64 criteria) and generates results for every learner × criterion, each cell with a history of
-three results (a progression NA → EC → final value; a few criteria are mostly failed, so a
-weakest competency stands out). Then times through the Flask test client, as the coordinator,
-over --runs runs: the cohort analytics page of the finished cohort, its heat map as CSV, and the
-comparison page of its framework version. Then makes every cohort ten times larger (learners and
-results) and times again. Prints the median and the 95th percentile in milliseconds.
+64 criteria, with their results and a closed jury) and times through the Flask test client, as
+the coordinator, over --runs runs: the cohort analytics page of the finished cohort, its heat
+map as CSV, and the comparison page of its framework version. Then makes every cohort ten times
+larger: new learners, each with a history of three results (NA → EC → final value) on every
+criterion, and times again. Prints the median and the 95th percentile in milliseconds.
 
     .venv/bin/python bench/analytics_timing.py                   # a temporary SQLite file
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_analytics \\
@@ -173,8 +172,6 @@ def main() -> None:
             db.create_all()
             plan = plan_demo(dt.date.today())
             build_demo(plan)
-            db.session.flush()
-            generate_results(list(db.session.scalars(sa.select(Enrolment.id))), rng)
             db.session.commit()
             coordinator = db.session.scalar(
                 sa.select(User).where(User.email == plan.coordinator.email)

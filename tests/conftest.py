@@ -110,14 +110,24 @@ def runner(app: Flask, db_session: Any):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _hash_once(password: str) -> str:
+    """Argon2 is slow on purpose: hash each test password once per run."""
+    from app.people.passwords import hash_password
+
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
 @pytest.fixture
 def create_user(db_session: Any):  # type: ignore[no-untyped-def]
     """Make a user with roles (and organisations); the password is "motdepasse-solide-42"."""
     from app.people.models import Role, User, UserRole
-    from app.people.passwords import hash_password
 
     counter = {"n": 0}
-    hashes: dict[str, str] = {}  # Argon2 is slow on purpose: hash each password once
 
     def create(
         *roles: Role | str,
@@ -130,9 +140,7 @@ def create_user(db_session: Any):  # type: ignore[no-untyped-def]
         user = User(
             email=email or f"personne{counter['n']}@exemple.fr",
             full_name=name or f"Personne {counter['n']}",
-            password_hash=hashes.setdefault(password, hash_password(password))
-            if password not in hashes
-            else hashes[password],
+            password_hash=_hash_once(password),
             role_rows=[UserRole(role=Role(r)) for r in roles],
             organisations=list(organisations or []),
         )

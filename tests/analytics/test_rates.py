@@ -13,13 +13,16 @@ Current values (A acquired; NA, EC not; "·" not assessed), Émile withdrew, Dor
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from app.analytics.services import Filters, band, cohort_analytics
+from app.analytics.services import Filters, Scope, band, cohort_analytics
 from app.assessment.grid import load_version
+from app.assessment.rules import competency_progress
 from app.cohorts.models import AccessRoute, Cohort
+from app.frameworks.models import CompetencyRule
 from app.people.models import Role
 from tests.analytics.conftest import ALL_A, Pilot
 
@@ -343,3 +346,25 @@ def test_not_assessed_is_not_zero_percent(
         r"<tr>\s*<th scope=\"row\"><span class=\"code\">C2\.1</span>.*?</tr>", html, re.S
     )
     assert row is not None and "heat-none" in row.group(0) and "%" not in text_of(row.group(0))
+
+
+@pytest.mark.parametrize(
+    ("rule", "minimum"),
+    [(CompetencyRule.ALL, None), (CompetencyRule.MINIMUM, 1), (CompetencyRule.MINIMUM, 3)],
+)
+def test_threshold_agrees_with_the_competency_rule(
+    rule: CompetencyRule, minimum: int | None
+) -> None:
+    """The SQL threshold gives the same answer as app.assessment.rules for every count."""
+    version = SimpleNamespace(scale_levels=[], competency_rule=rule, minimum_criteria=minimum)
+    s = Scope(version, [])  # type: ignore[arg-type]
+    acquired_level = 1
+    for total in range(5):
+        competency = SimpleNamespace(criteria=list(range(total)))
+        for acquired in range(total + 1):
+            current = {i: acquired_level for i in range(acquired)}
+            expected = competency_progress(
+                range(total), current, frozenset({acquired_level}), rule, minimum
+            ).is_acquired
+            needed = s.threshold(competency)  # type: ignore[arg-type]
+            assert (needed is not None and acquired >= needed) == expected, (total, acquired)

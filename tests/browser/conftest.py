@@ -1,9 +1,10 @@
 """End-to-end tests in a real browser: Debian's Chromium driven by Playwright.
 
 The real application is served by a background thread on 127.0.0.1 (a free port) from its own
-database, built once per session with the demo (`app.demo`) plus a few results saved through
-the grid service. The browser tests need committed data that a second thread can read, which
-the rest of the suite's rolled-back transactions cannot give. So:
+database, built once per session with the demo (`app.demo`: results, a closed jury, a weak
+spot) plus a few results saved through the grid service. The browser tests need committed
+data that a second thread can read, which the rest of the suite's rolled-back transactions
+cannot give. So:
 
 - by default the database is a SQLite file in a temporary folder;
 - when TEST_DATABASE_URL names a PostgreSQL database (CI), a separate database named after it
@@ -22,7 +23,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,11 @@ from flask_babel import force_locale
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.assessment.grid import current_heads, load_grid
+from app.assessment.grid import cohort_enrolments, current_heads, load_grid, load_version
 from app.assessment.services import CellInput, save_grid
-from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort
 from app.db import db
-from app.demo import DemoPlan, build_demo, plan_demo
-from app.frameworks.models import Competency
+from app.demo import WEAK_COMPETENCY_POSITION, DemoPlan, build_demo, plan_demo
 from app.people.models import User
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,27 +85,31 @@ class Demo:
     """What the tests need to know about the demo they run against."""
 
     plan: DemoPlan
-    cohort_id: int  # the finished cohort (Promotion pilote 1, Sophie Renard's)
+    # The finished cohort (Sophie Renard's), with the demo's results, jury and weak spot.
+    cohort_id: int
     version_id: int
     cert_code: str
     version_label: str
     bloc_codes: list[str]
-    learner_email: str  # the first active learner by name, whose bloc 1 misses one criterion
+    weakest: tuple[str, str]  # code and statement of the demo's weak spot
+    # The ongoing cohort (Marc Okafor's, on the other framework).
+    other_cohort_id: int
+    other_version_id: int
+    other_bloc_codes: list[str]
+    other_levels: dict[str, int]  # scale level code → id
+    # A learner of the ongoing cohort whose first bloc misses one criterion (not acquired):
+    # setting it to acquired completes the bloc.
+    learner_email: str
     learner_password: str
     learner_enrolment_id: int
-    missing_criterion_id: int  # that criterion (NA; setting it to A completes bloc 1)
-    weakest: tuple[str, str]  # the code and statement of the weakest competency
-    levels: dict[str, int] = field(default_factory=dict)  # scale level code → id
-    # The other cohort (Marc Okafor's, on the other framework), left without results.
-    other_cohort_id: int = 0
-    other_version_id: int = 0
-    other_bloc_codes: list[str] = field(default_factory=list)
-    other_levels: dict[str, int] = field(default_factory=dict)
+    learner_bloc_code: str
+    missing_criterion_id: int
 
 
 def _save(
     cohort: Cohort, bloc_code: str, assessor: User, values: dict[tuple[int, int], int]
 ) -> None:
+    """Save cells through the grid service, each compared with its current value."""
     grid = load_grid(cohort, bloc_code)
     assert grid is not None
     heads = current_heads(grid)
@@ -118,75 +122,54 @@ def _save(
 
 
 def build(app: Flask) -> Demo:
-    """The demo, and results for the finished cohort's first two blocs.
-
-    Bloc 1: every criterion acquired by every active learner, but one criterion of the first
-    learner (not acquired). Bloc 2: its second competency is acquired by two learners only,
-    its first one misses a criterion for a third of them: the second is the weakest.
-    """
-    from app.assessment.grid import cohort_enrolments, load_version
-
+    """The demo, plus the results of one learner of the ongoing cohort on its first bloc:
+    every criterion acquired but one."""
     with app.app_context():
         db.create_all()
         plan = plan_demo(dt.date.today())
         build_demo(plan)
         db.session.commit()
-        cohort, other = db.session.scalars(sa.select(Cohort).order_by(Cohort.start_date)).all()
-        other_version = load_version(other.version_id)
-        version = load_version(cohort.version_id)
-        levels = {lvl.code: lvl.id for lvl in version.scale_levels}
-        trainer = cohort.trainers[0]
-        learners = cohort_enrolments(cohort.id)
-        first = learners[0]
-        bloc1, bloc2 = version.blocs[0], version.blocs[1]
-        missing = bloc1.competencies[0].criteria[0]
+        finished, ongoing = db.session.scalars(sa.select(Cohort).order_by(Cohort.start_date))
+        version = load_version(finished.version_id)
+        other_version = load_version(ongoing.version_id)
+        levels = {lvl.code: lvl.id for lvl in other_version.scale_levels}
+        learner = cohort_enrolments(ongoing.id)[0]
+        bloc = other_version.blocs[0]
+        missing = bloc.competencies[0].criteria[0]
         values = {
-            (e.id, crit.id): levels["A"]
-            for e in learners
-            for comp in bloc1.competencies
+            (learner.id, crit.id): levels["A"]
+            for comp in bloc.competencies
             for crit in comp.criteria
         }
-        values[(first.id, missing.id)] = levels["NA"]
-        _save(cohort, bloc1.code, trainer, values)
-        weak: Competency = bloc2.competencies[1]
-        values = {}
-        for n, e in enumerate(learners):
-            for i, comp in enumerate(bloc2.competencies):
-                for crit in comp.criteria:
-                    level = "A"
-                    if comp.id == weak.id and n >= 2:
-                        level = "NA" if n % 2 else "EC"
-                    elif i == 0 and crit.position == comp.criteria[-1].position and n % 3 == 0:
-                        level = "EC"
-                    values[(e.id, crit.id)] = levels[level]
-        _save(cohort, bloc2.code, trainer, values)
+        values[(learner.id, missing.id)] = levels["NA"]
+        _save(ongoing, bloc.code, ongoing.trainers[0], values)
         db.session.commit()
-        learner_plan = next(
-            p for group in plan.learners for p in group if p.account.email == first.learner.email
+        b, c = WEAK_COMPETENCY_POSITION
+        weak = version.blocs[b].competencies[c]
+        password = next(
+            p.account.password
+            for group in plan.learners
+            for p in group
+            if p.account.email == learner.learner.email
         )
         demo = Demo(
             plan=plan,
-            cohort_id=cohort.id,
+            cohort_id=finished.id,
             version_id=version.id,
             cert_code=version.certification.code,
             version_label=version.label,
-            bloc_codes=[b.code for b in version.blocs],
-            learner_email=first.learner.email,
-            learner_password=learner_plan.account.password,
-            learner_enrolment_id=first.id,
-            missing_criterion_id=missing.id,
+            bloc_codes=[bloc.code for bloc in version.blocs],
             weakest=(weak.code, weak.statement),
-            levels=levels,
-            other_cohort_id=other.id,
+            other_cohort_id=ongoing.id,
             other_version_id=other_version.id,
-            other_bloc_codes=[b.code for b in other_version.blocs],
-            other_levels={lvl.code: lvl.id for lvl in other_version.scale_levels},
+            other_bloc_codes=[bloc.code for bloc in other_version.blocs],
+            other_levels=levels,
+            learner_email=learner.learner.email,
+            learner_password=password,
+            learner_enrolment_id=learner.id,
+            learner_bloc_code=bloc.code,
+            missing_criterion_id=missing.id,
         )
-        assert db.session.scalar(
-            sa.select(sa.func.count(Enrolment.id)).where(
-                Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ENROLLED
-            )
-        ) == len(learners)
         db.session.remove()
     return demo
 
