@@ -463,7 +463,6 @@ def _paris_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(PARIS).date()
 
 
-
 def minutes(jury_session: JurySession, version: FrameworkVersion) -> Minutes:
     """The plain data of the session's procès-verbal."""
     presentations = sorted_presentations(jury_session)

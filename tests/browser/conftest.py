@@ -106,7 +106,7 @@ class Demo:
     missing_criterion_id: int
 
 
-def _save(
+def save_cells(
     cohort: Cohort, bloc_code: str, assessor: User, values: dict[tuple[int, int], int]
 ) -> None:
     """Save cells through the grid service, each compared with its current value."""
@@ -142,7 +142,7 @@ def build(app: Flask) -> Demo:
             for crit in comp.criteria
         }
         values[(learner.id, missing.id)] = levels["NA"]
-        _save(ongoing, bloc.code, ongoing.trainers[0], values)
+        save_cells(ongoing, bloc.code, ongoing.trainers[0], values)
         db.session.commit()
         b, c = WEAK_COMPETENCY_POSITION
         weak = version.blocs[b].competencies[c]

@@ -14,7 +14,7 @@ from app.cohorts.models import Cohort
 from app.db import db
 from app.demo import WEAK_COMPETENCY_POSITION
 from app.frameworks.models import Bloc, Competency
-from tests.browser.conftest import PHONE, Server, _save, log_in, screenshot
+from tests.browser.conftest import PHONE, Server, log_in, save_cells, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -149,7 +149,7 @@ def test_learner_sees_results_and_status_on_a_phone(
     with browser_server.app.app_context():
         cohort = db.session.get(Cohort, demo.other_cohort_id)
         assert cohort is not None
-        _save(
+        save_cells(
             cohort,
             bloc_code,
             cohort.trainers[0],
