@@ -170,6 +170,37 @@ def mini_doc() -> dict[str, Any]:
 
 
 @pytest.fixture
+def two_blocs_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
+    """The small référentiel with a second bloc (BC02) and a three-level scale."""
+    doc = copy.deepcopy(mini_doc)
+    doc["scale"]["levels"] = [
+        {"code": "NA", "label": "Non acquis", "acquired": False},
+        {"code": "EC", "label": "En cours d’acquisition", "acquired": False},
+        {"code": "A", "label": "Acquis", "acquired": True},
+    ]
+    doc["blocs"].append(
+        {
+            "code": "BC02",
+            "title": "Développer une coopération",
+            "optional": False,
+            "modalities": [{"code": "M2.1", "title": "Étude de cas"}],
+            "competencies": [
+                {
+                    "code": "C2.1",
+                    "statement": "Mobiliser des partenaires afin de structurer la coopération",
+                    "activities": ["A1.1"],
+                    "criteria": [
+                        {"code": "C2.1.a", "statement": "Les partenaires sont identifiés"},
+                        {"code": "C2.1.b", "statement": "Un financement est recherché"},
+                    ],
+                }
+            ],
+        }
+    )
+    return doc
+
+
+@pytest.fixture
 def create_version(db_session: Any, mini_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Import a document (the small one by default) and return its version."""
     from app.frameworks import services

@@ -25,33 +25,9 @@ Values = dict[str, str | None]  # criterion code → level code (None: cleared)
 
 
 @pytest.fixture
-def analytics_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
-    doc = copy.deepcopy(mini_doc)
+def analytics_doc(two_blocs_doc: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(two_blocs_doc)
     doc["certification"]["code"] = "ANALYSE"
-    doc["scale"]["levels"] = [
-        {"code": "NA", "label": "Non acquis", "acquired": False},
-        {"code": "EC", "label": "En cours d'acquisition", "acquired": False},
-        {"code": "A", "label": "Acquis", "acquired": True},
-    ]
-    doc["blocs"].append(
-        {
-            "code": "BC02",
-            "title": "Développer une coopération",
-            "optional": False,
-            "modalities": [{"code": "M2.1", "title": "Étude de cas"}],
-            "competencies": [
-                {
-                    "code": "C2.1",
-                    "statement": "Mobiliser des partenaires afin de structurer la coopération",
-                    "activities": ["A1.1"],
-                    "criteria": [
-                        {"code": "C2.1.a", "statement": "Les partenaires sont identifiés"},
-                        {"code": "C2.1.b", "statement": "Un financement est recherché"},
-                    ],
-                }
-            ],
-        }
-    )
     return doc
 
 
