@@ -201,6 +201,30 @@ def two_blocs_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def organisation(db_session: Any) -> Any:
+    """A training organisation (fictitious SIRET with a valid checksum)."""
+    from app.people.models import Organisation, OrganisationKind
+
+    org = Organisation(
+        name="Savoir Devenir", siret="52923713600005", kind=OrganisationKind.TRAINING
+    )
+    db_session.add(org)
+    db_session.commit()
+    return org
+
+
+@pytest.fixture
+def coordinator(create_user: Any, organisation: Any) -> Any:
+    return create_user("coordinator", name="Claire Vasseur", organisations=[organisation])
+
+
+@pytest.fixture
+def version(create_version: Any) -> Any:
+    """The small test référentiel, published."""
+    return create_version(publish=True)
+
+
+@pytest.fixture
 def create_version(db_session: Any, mini_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Import a document (the small one by default) and return its version."""
     from app.frameworks import services

@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
-from app.people.models import Organisation, OrganisationKind, Role, User
+from app.people.models import Organisation, Role, User
 
 
 @pytest.fixture
@@ -27,26 +27,6 @@ def exports_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(app.config, "EXPORTS_DIR", str(folder))
     monkeypatch.setitem(app.config, "JOBS_INLINE", False)
     return folder
-
-
-@pytest.fixture
-def organisation(db_session: Any) -> Organisation:
-    org = Organisation(
-        name="Savoir Devenir", siret="52923713600005", kind=OrganisationKind.TRAINING
-    )
-    db_session.add(org)
-    db_session.commit()
-    return org
-
-
-@pytest.fixture
-def coordinator(create_user: Any, organisation: Organisation) -> User:
-    return create_user(Role.COORDINATOR, name="Claire Vasseur", organisations=[organisation])
-
-
-@pytest.fixture
-def version(create_version: Any) -> FrameworkVersion:
-    return create_version(publish=True)
 
 
 @dataclass

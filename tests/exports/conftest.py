@@ -18,7 +18,7 @@ from app.cohorts.models import (
     LearnerIdentity,
     Sex,
 )
-from app.people.models import Organisation, OrganisationKind, Role
+from app.people.models import Organisation, Role
 
 CLIENT_ID = "03BHY312"
 CONTRACT_ID = "MCFCER000775"
@@ -34,26 +34,6 @@ def export_settings(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(app.config, "ACCROCHAGE_ID_FLUX_PREFIX", "TEST")
     monkeypatch.setitem(app.config, "JOBS_INLINE", False)
     return folder
-
-
-@pytest.fixture
-def organisation(db_session: Any) -> Organisation:
-    org = Organisation(
-        name="Savoir Devenir", siret="52923713600005", kind=OrganisationKind.TRAINING
-    )
-    db_session.add(org)
-    db_session.commit()
-    return org
-
-
-@pytest.fixture
-def coordinator(create_user: Any, organisation: Organisation) -> Any:
-    return create_user(Role.COORDINATOR, name="Claire Vasseur", organisations=[organisation])
-
-
-@pytest.fixture
-def version(create_version: Any) -> Any:
-    return create_version(publish=True)
 
 
 @dataclass
