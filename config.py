@@ -12,6 +12,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+# The key used when SECRET_KEY is not set: fine for development, refused in production.
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -33,7 +35,7 @@ def _database_url(default_name: str) -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url("app.sqlite3")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR

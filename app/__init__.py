@@ -12,7 +12,7 @@ from flask import Flask, Response, render_template
 
 from app.db import db
 from app.extensions import babel, csrf, login_manager, migrate
-from config import CONFIGS, Config
+from config import CONFIGS, DEV_SECRET_KEY, Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
         config = os.environ.get("APP_CONFIG", "development")
     app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
     app.config.update(overrides)
-    insecure_key = app.config["SECRET_KEY"] == Config.SECRET_KEY
+    insecure_key = app.config["SECRET_KEY"] in ("", DEV_SECRET_KEY)
     if insecure_key and not app.config["DEBUG"] and not app.config["TESTING"]:
         raise RuntimeError("SECRET_KEY must be set in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
