@@ -8,7 +8,6 @@ and results.
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,14 +254,12 @@ def disagreements(grid: Grid) -> set[Key]:
         .group_by(Result.enrolment_id, Result.criterion_id, Result.assessor_id)
     )
     rows = db.session.execute(
-        sa.select(Result.enrolment_id, Result.criterion_id, Result.level_id).where(
-            Result.id.in_(latest), Result.level_id.is_not(None)
-        )
+        sa.select(Result.enrolment_id, Result.criterion_id)
+        .where(Result.id.in_(latest), Result.level_id.is_not(None))
+        .group_by(Result.enrolment_id, Result.criterion_id)
+        .having(sa.func.count(sa.distinct(Result.level_id)) > 1)
     )
-    levels: dict[Key, set[int | None]] = defaultdict(set)
-    for enrolment_id, criterion_id, level_id in rows:
-        levels[(enrolment_id, criterion_id)].add(level_id)
-    return {key for key, found in levels.items() if len(found) > 1}
+    return {(enrolment_id, criterion_id) for enrolment_id, criterion_id in rows}
 
 
 # --- what the page shows -------------------------------------------------------------------------
