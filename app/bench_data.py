@@ -370,6 +370,13 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
     return report
 
 
+def refresh_statistics() -> None:
+    """After a bulk load, give the query planner fresh statistics at once (PostgreSQL's
+    autovacuum would do it some minutes later; SQLite keeps none until asked)."""
+    db.session.execute(sa.text("ANALYZE"))
+    commit()
+
+
 @bench_cli.command("seed")
 @click.option("--learners", default=1000, show_default=True, type=click.IntRange(1))
 @click.option("--cohorts", default=40, show_default=True, type=click.IntRange(1))
@@ -383,6 +390,7 @@ def seed_command(learners: int, cohorts: int, seed_value: int) -> None:
         )
     report = seed(learners, cohorts, seed_value)
     commit()
+    refresh_statistics()
     click.echo(
         f"{report.learners} apprenant·es, {report.cohorts} promotions, {report.results} résultats, "
         f"{report.decisions} décisions de jury, {report.answers} réponses d'enquête "

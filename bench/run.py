@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app
 from app.assessment.models import Result, ResultHead
 from app.assessment.xlsx import FIRST_COLUMN, FIRST_ROW, GRID_SHEET
-from app.bench_data import seed
+from app.bench_data import refresh_statistics, seed
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.db import db, utcnow
 from app.frameworks import services
@@ -143,6 +143,7 @@ def ensure_data(size: str) -> None:
     learners, cohorts = SIZES[size]
     report = seed(learners, cohorts)
     db.session.commit()
+    refresh_statistics()
     print(f"seeded {report.learners} learners, {report.results} results in {report.seconds:.0f} s")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +14,11 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.assessment.models import Result, ResultHead
+from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.db import db
+from app.frameworks import services
+from app.people.models import Organisation, OrganisationKind, User
 from tests.conftest import reset_database
 
 
@@ -34,6 +40,7 @@ def fresh_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         yield app
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -70,3 +77,56 @@ def test_constraint_names_follow_the_convention(fresh_app: Flask) -> None:
     assert "ck_framework_versions_level_range" in checks
     uniques = {c["name"] for c in inspector.get_unique_constraints("criteria")}
     assert uniques == {"uq_criteria_version_id_code"}
+
+
+def test_disagreement_flags_are_computed_for_existing_results(
+    fresh_app: Flask, mini_doc: dict[str, Any]
+) -> None:
+    """The revision adding result_heads.disagreement fills it from the results already there."""
+    upgrade()
+    version = services.import_document(mini_doc)
+    services.publish(version)
+    a, b, learner = (User(email=f"{n}@example.org", full_name=n) for n in ("a", "b", "learner"))
+    enrolment = Enrolment(
+        cohort=Cohort(
+            name="Promotion",
+            organisation=Organisation(name="Organisme", kind=OrganisationKind.TRAINING),
+            version=version,
+            start_date=dt.date(2026, 1, 5),
+            end_date=dt.date(2026, 12, 18),
+            access_route=AccessRoute.CONTINUING_TRAINING,
+        ),
+        learner=learner,
+    )
+    db.session.add_all([a, b, enrolment])
+    db.session.flush()
+    split, agreed, cleared = [k.id for c in version.blocs[0].competencies for k in c.criteria][:3]
+    low, high = version.scale_levels[0].id, version.scale_levels[-1].id
+    opinions = {split: (low, high), agreed: (high, high), cleared: (low, None)}
+    for criterion, levels in opinions.items():
+        for assessor, level in zip((a, b), levels, strict=True):
+            db.session.add(
+                Result(
+                    enrolment_id=enrolment.id,
+                    criterion_id=criterion,
+                    level_id=level,
+                    assessor_id=assessor.id,
+                )
+            )
+            db.session.flush()
+        latest = db.session.scalar(sa.select(sa.func.max(Result.id)))
+        db.session.add(
+            ResultHead(
+                enrolment_id=enrolment.id,
+                criterion_id=criterion,
+                result_id=latest,
+                level_id=levels[-1],
+            )
+        )
+    db.session.commit()
+
+    downgrade(revision="8ee2040a407d")
+    upgrade()
+    rows = db.session.execute(sa.select(ResultHead.criterion_id, ResultHead.disagreement)).all()
+    flags = {criterion: bool(flag) for criterion, flag in rows}
+    assert flags == {split: True, agreed: False, cleared: False}

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
+from app.assessment.models import CompetencyComment, EvaluationSession, ResultHead
 from app.assessment.progress import LearnerProgress, progress
 from app.assessment.rules import BlocStatus, CompetencyProgress
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
@@ -192,6 +192,7 @@ class Head:
 
     result_id: int
     level_id: int | None
+    disagreement: bool = False
 
 
 def current_heads(grid: Grid) -> dict[Key, Head]:
@@ -204,12 +205,13 @@ def current_heads(grid: Grid) -> dict[Key, Head]:
             ResultHead.criterion_id,
             ResultHead.result_id,
             ResultHead.level_id,
+            ResultHead.disagreement,
         ).where(
             ResultHead.enrolment_id.in_(grid.enrolment_ids),
             ResultHead.criterion_id.in_(grid.criterion_ids),
         )
     )
-    return {(e, c): Head(r, lvl) for e, c, r, lvl in rows}
+    return {(e, c): Head(r, lvl, bool(d)) for e, c, r, lvl, d in rows}
 
 
 def latest_comment_ids_query(enrolment_ids: Iterable[int], competency_ids: Iterable[int]) -> Any:
@@ -235,31 +237,6 @@ def latest_comments(grid: Grid) -> dict[Key, CompetencyComment]:
         )
     )
     return {(c.enrolment_id, c.competency_id): c for c in rows}
-
-
-def disagreements(grid: Grid) -> set[Key]:
-    """Cells where the latest results of two assessors differ (one query).
-
-    Each assessor counts with their own latest result on the cell; a cleared cell (no level)
-    is no opinion.
-    """
-    if not grid.enrolments or not grid.criteria:
-        return set()
-    latest = (
-        sa.select(sa.func.max(Result.id))
-        .where(
-            Result.enrolment_id.in_(grid.enrolment_ids),
-            Result.criterion_id.in_(grid.criterion_ids),
-        )
-        .group_by(Result.enrolment_id, Result.criterion_id, Result.assessor_id)
-    )
-    rows = db.session.execute(
-        sa.select(Result.enrolment_id, Result.criterion_id)
-        .where(Result.id.in_(latest), Result.level_id.is_not(None))
-        .group_by(Result.enrolment_id, Result.criterion_id)
-        .having(sa.func.count(sa.distinct(Result.level_id)) > 1)
-    )
-    return {(enrolment_id, criterion_id) for enrolment_id, criterion_id in rows}
 
 
 # --- what the page shows -------------------------------------------------------------------------
@@ -432,9 +409,9 @@ class GridPage:
 
 
 def grid_page(grid: Grid, entered: Entered | None = None) -> GridPage:
-    """Everything the grid page shows, in a fixed number of queries (5)."""
+    """Everything the grid page shows, in a fixed number of queries (4)."""
     heads = current_heads(grid)
     comments = latest_comments(grid)
-    flagged = disagreements(grid)
+    flagged = {key for key, head in heads.items() if head.disagreement}
     statuses = progress(grid.version, grid.enrolment_ids)
     return GridPage(rows_view(grid, heads, comments, flagged, statuses, entered), heads)

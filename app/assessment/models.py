@@ -99,6 +99,9 @@ class ResultHead(Base):
     level_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("scale_levels.id", ondelete="RESTRICT")
     )
+    # The latest results of two assessors on the cell differ. Kept by each save for the cells
+    # it writes, so that loading a grid never reads the cells' history.
+    disagreement: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     result: Mapped[Result] = relationship()
 

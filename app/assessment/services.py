@@ -333,6 +333,37 @@ def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool
     )
 
 
+def disagreement_of_cell(results: sa.Table, cell: Any) -> Any:
+    """Whether the latest results of two assessors on `cell` (a row with enrolment_id and
+    criterion_id columns) differ; a cleared cell (no level) is no opinion."""
+    r = results.alias("per_assessor")
+    latest = (
+        sa.select(sa.func.max(r.c.id))
+        .where(r.c.enrolment_id == cell.c.enrolment_id, r.c.criterion_id == cell.c.criterion_id)
+        .group_by(r.c.assessor_id)
+    )
+    opinion = results.alias("opinion")
+    return (
+        sa.select(sa.func.count(sa.distinct(opinion.c.level_id)) > 1)
+        .where(opinion.c.id.in_(latest), opinion.c.level_id.is_not(None))
+        .correlate(cell)
+        .scalar_subquery()
+    )
+
+
+def _flag_disagreements(enrolment_ids: set[int], criterion_ids: set[int]) -> None:
+    """Recompute the disagreement flag of these cells' heads (after their results changed)."""
+    result_heads = _table(ResultHead)
+    db.session.execute(
+        result_heads.update()
+        .where(
+            result_heads.c.enrolment_id.in_(enrolment_ids),
+            result_heads.c.criterion_id.in_(criterion_ids),
+        )
+        .values(disagreement=disagreement_of_cell(_table(Result), result_heads))
+    )
+
+
 def _lock(enrolment_ids: Iterable[int]) -> None:
     """Serialise saves on the same learners: PostgreSQL row locks, taken in a fixed order so
     two saves cannot deadlock; they also cover cells that have no head row yet. SQLite has one
@@ -461,11 +492,9 @@ def save_grid(
                 for cell in changed
             ],
         )
-        _move_heads(
-            {cell.enrolment_id for cell in changed},
-            {cell.criterion_id for cell in changed},
-            fresh=any(cell.key not in heads for cell in changed),
-        )
+        rectangle = {cell.enrolment_id for cell in changed}, {cell.criterion_id for cell in changed}
+        _move_heads(*rectangle, fresh=any(cell.key not in heads for cell in changed))
+        _flag_disagreements(*rectangle)
     if changed_comments:
         db.session.execute(
             _table(CompetencyComment).insert(),
@@ -589,6 +618,9 @@ def confirm_cell(
     db.session.add(result)
     db.session.flush()
     head.result_id = result.id
+    db.session.flush()
+    _flag_disagreements({enrolment_id}, {criterion_id})
+    db.session.refresh(head)
     audit.record(
         "assessment.cell.confirm",
         grid.cohort,
