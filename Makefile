@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean bench
+.PHONY: install run demo test test-postgres lint format clean bench bench-load
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-postgres: install
 ## Measure the heavy pages (SQLite unless DATABASE_URL is set); writes bench/results.json
 bench: install
 	$(BIN)/python bench/run.py --size $${BENCH_SIZE:-demo}
+
+## Load test over HTTP: gunicorn on loopback, wrk on the learner page and the grid (PostgreSQL)
+bench-load: install
+	$(BIN)/python bench/load.py --size $${BENCH_SIZE:-demo} --workers $${WORKERS:-4}
 
 lint: install
 	$(BIN)/ruff check .
