@@ -333,35 +333,37 @@ def _move_heads(enrolment_ids: set[int], criterion_ids: set[int], *, fresh: bool
     )
 
 
-def disagreement_of_cell(results: sa.Table, cell: Any) -> Any:
-    """Whether the latest results of two assessors on `cell` (a row with enrolment_id and
-    criterion_id columns) differ; a cleared cell (no level) is no opinion."""
-    r = results.alias("per_assessor")
+def disagreeing_cells(enrolment_ids: set[int], criterion_ids: set[int]) -> set[Key]:
+    """The cells of these learners × criteria where the latest results of two assessors
+    differ (one query); a cleared cell (no level) is no opinion."""
     latest = (
-        sa.select(sa.func.max(r.c.id))
-        .where(r.c.enrolment_id == cell.c.enrolment_id, r.c.criterion_id == cell.c.criterion_id)
-        .group_by(r.c.assessor_id)
+        sa.select(sa.func.max(Result.id))
+        .where(Result.enrolment_id.in_(enrolment_ids), Result.criterion_id.in_(criterion_ids))
+        .group_by(Result.enrolment_id, Result.criterion_id, Result.assessor_id)
     )
-    opinion = results.alias("opinion")
-    return (
-        sa.select(sa.func.count(sa.distinct(opinion.c.level_id)) > 1)
-        .where(opinion.c.id.in_(latest), opinion.c.level_id.is_not(None))
-        .correlate(cell)
-        .scalar_subquery()
+    rows = db.session.execute(
+        sa.select(Result.enrolment_id, Result.criterion_id)
+        .where(Result.id.in_(latest), Result.level_id.is_not(None))
+        .group_by(Result.enrolment_id, Result.criterion_id)
+        .having(sa.func.count(sa.distinct(Result.level_id)) > 1)
     )
+    return {(enrolment_id, criterion_id) for enrolment_id, criterion_id in rows}
 
 
-def _flag_disagreements(enrolment_ids: set[int], criterion_ids: set[int]) -> None:
-    """Recompute the disagreement flag of these cells' heads (after their results changed)."""
-    result_heads = _table(ResultHead)
-    db.session.execute(
-        result_heads.update()
-        .where(
-            result_heads.c.enrolment_id.in_(enrolment_ids),
-            result_heads.c.criterion_id.in_(criterion_ids),
-        )
-        .values(disagreement=disagreement_of_cell(_table(Result), result_heads))
+def _flag_disagreements(cells: set[Key], flagged: set[Key]) -> None:
+    """Keep the disagreement flag of these cells' heads true to their new results; `flagged`
+    are the cells flagged before. Only heads whose flag changes are written."""
+    now = disagreeing_cells({e for e, _c in cells}, {c for _e, c in cells}) & cells
+    heads = _table(ResultHead)
+    change = heads.update().where(
+        heads.c.enrolment_id == sa.bindparam("key_e"),
+        heads.c.criterion_id == sa.bindparam("key_c"),
     )
+    for value, keys in ((True, now - flagged), (False, (flagged & cells) - now)):
+        if keys:
+            db.session.execute(
+                change.values(disagreement=value), [{"key_e": e, "key_c": c} for e, c in keys]
+            )
 
 
 def _lock(enrolment_ids: Iterable[int]) -> None:
@@ -424,6 +426,7 @@ def save_grid(
                 ResultHead.criterion_id,
                 ResultHead.result_id,
                 ResultHead.level_id,
+                ResultHead.disagreement,
             )
             .where(
                 ResultHead.enrolment_id.in_({e for e, _c in wanted}),
@@ -431,7 +434,7 @@ def save_grid(
             )
             .with_for_update()
         )
-        heads = {(e, c): Head(r, lvl) for e, c, r, lvl in rows if (e, c) in wanted}
+        heads = {(e, c): Head(r, lvl, bool(d)) for e, c, r, lvl, d in rows if (e, c) in wanted}
     latest: dict[Key, tuple[int, str]] = {}
     if changed_comments:
         comment_rows = db.session.execute(
@@ -492,9 +495,14 @@ def save_grid(
                 for cell in changed
             ],
         )
-        rectangle = {cell.enrolment_id for cell in changed}, {cell.criterion_id for cell in changed}
-        _move_heads(*rectangle, fresh=any(cell.key not in heads for cell in changed))
-        _flag_disagreements(*rectangle)
+        _move_heads(
+            {cell.enrolment_id for cell in changed},
+            {cell.criterion_id for cell in changed},
+            fresh=any(cell.key not in heads for cell in changed),
+        )
+        _flag_disagreements(
+            {cell.key for cell in changed}, {k for k, h in heads.items() if h.disagreement}
+        )
     if changed_comments:
         db.session.execute(
             _table(CompetencyComment).insert(),
@@ -619,7 +627,7 @@ def confirm_cell(
     db.session.flush()
     head.result_id = result.id
     db.session.flush()
-    _flag_disagreements({enrolment_id}, {criterion_id})
+    _flag_disagreements({key}, {key} if head.disagreement else set())
     db.session.refresh(head)
     audit.record(
         "assessment.cell.confirm",

@@ -14,7 +14,7 @@ down_revision = "8ee2040a407d"
 branch_labels = None
 depends_on = None
 
-# The same rule as app.assessment.services.disagreement_of_cell, for the rows already there.
+# The same rule as app.assessment.services.disagreeing_cells, for the rows already there.
 BACKFILL = """
 UPDATE result_heads SET disagreement = (
     SELECT count(DISTINCT opinion.level_id) > 1 FROM results opinion
