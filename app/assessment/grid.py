@@ -8,6 +8,7 @@ and results.
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,23 +196,21 @@ class Head:
     disagreement: bool = False
 
 
-def current_heads(grid: Grid) -> dict[Key, Head]:
-    """The current result of every non-empty cell of the grid (one query)."""
+def current_heads(grid: Grid, *, every_bloc: bool = False) -> dict[Key, Head]:
+    """The current result of every non-empty cell of the grid, or with `every_bloc` of every
+    criterion of the learners' version (one query)."""
     if not grid.enrolments or not grid.criteria:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            ResultHead.enrolment_id,
-            ResultHead.criterion_id,
-            ResultHead.result_id,
-            ResultHead.level_id,
-            ResultHead.disagreement,
-        ).where(
-            ResultHead.enrolment_id.in_(grid.enrolment_ids),
-            ResultHead.criterion_id.in_(grid.criterion_ids),
-        )
-    )
-    return {(e, c): Head(r, lvl, bool(d)) for e, c, r, lvl, d in rows}
+    query = sa.select(
+        ResultHead.enrolment_id,
+        ResultHead.criterion_id,
+        ResultHead.result_id,
+        ResultHead.level_id,
+        ResultHead.disagreement,
+    ).where(ResultHead.enrolment_id.in_(grid.enrolment_ids))
+    if not every_bloc:
+        query = query.where(ResultHead.criterion_id.in_(grid.criterion_ids))
+    return {(e, c): Head(r, lvl, bool(d)) for e, c, r, lvl, d in db.session.execute(query)}
 
 
 def latest_comment_ids_query(enrolment_ids: Iterable[int], competency_ids: Iterable[int]) -> Any:
@@ -409,9 +408,13 @@ class GridPage:
 
 
 def grid_page(grid: Grid, entered: Entered | None = None) -> GridPage:
-    """Everything the grid page shows, in a fixed number of queries (4)."""
-    heads = current_heads(grid)
+    """Everything the grid page shows, in a fixed number of queries (3)."""
+    every = current_heads(grid, every_bloc=True)  # the statuses of all blocs need them all
+    heads = {key: head for key, head in every.items() if key[1] in grid.criterion_by_id}
     comments = latest_comments(grid)
     flagged = {key for key, head in heads.items() if head.disagreement}
-    statuses = progress(grid.version, grid.enrolment_ids)
+    levels: dict[int, dict[int, int | None]] = defaultdict(dict)
+    for (enrolment_id, criterion_id), head in every.items():
+        levels[enrolment_id][criterion_id] = head.level_id
+    statuses = progress(grid.version, grid.enrolment_ids, levels)
     return GridPage(rows_view(grid, heads, comments, flagged, statuses, entered), heads)

@@ -75,11 +75,17 @@ def validated_blocs(enrolment_ids: Iterable[int]) -> dict[int, set[int]]:
     return result
 
 
-def progress(version: FrameworkVersion, enrolment_ids: Iterable[int]) -> dict[int, LearnerProgress]:
+def progress(
+    version: FrameworkVersion,
+    enrolment_ids: Iterable[int],
+    levels: dict[int, dict[int, int | None]] | None = None,
+) -> dict[int, LearnerProgress]:
     """Statuses of each enrolment on `version`, whose blocs, competencies and criteria must be
-    loaded already (e.g. through `frameworks.services.version_query()`)."""
+    loaded already (e.g. through `frameworks.services.version_query()`). `levels`: the
+    enrolments' current levels on every criterion (`current_levels()`), when already read."""
     ids = list(enrolment_ids)
-    levels = current_levels(ids)
+    if levels is None:
+        levels = current_levels(ids)
     validated = validated_blocs(ids)
     acquired_levels = frozenset(lvl.id for lvl in version.scale_levels if lvl.counts_as_acquired)
     out: dict[int, LearnerProgress] = {}
