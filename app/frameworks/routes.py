@@ -5,15 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.access import public_frameworks
 from app.db import db
-from app.frameworks import services
+from app.frameworks import page_cache, services
+from app.frameworks.editing_services import load_version_by_id
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.people.models import Role
 
 bp = Blueprint("frameworks", __name__)
+bp.record_once(lambda state: page_cache.init_app(state.app))
 
 
 def _sees_drafts() -> bool:
@@ -29,6 +31,41 @@ def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
     if version.status is VersionStatus.DRAFT and not _sees_drafts():
         abort(404)
     return version
+
+
+def _version_row_or_404(cert_code: str, label: str) -> FrameworkVersion:
+    """Load a version's own row and certification in one query, without its content."""
+    version = db.session.scalar(
+        sa.select(FrameworkVersion)
+        .join(FrameworkVersion.certification)
+        .options(contains_eager(FrameworkVersion.certification))
+        .where(Certification.code == cert_code, FrameworkVersion.label == label)
+    )
+    if version is None or (version.status is VersionStatus.DRAFT and not _sees_drafts()):
+        abort(404)
+    return version
+
+
+def _with_content(row: FrameworkVersion) -> FrameworkVersion:
+    """Load the whole tree of a version whose row is loaded (a draft may be gone since)."""
+    version = load_version_by_id(row.id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _render_version_content(row: FrameworkVersion) -> str:
+    version = _with_content(row)
+    return render_template("frameworks/_version_content.html", version=version)
+
+
+def _render_matrix_content(row: FrameworkVersion) -> str:
+    version = _with_content(row)
+    competencies = [c for b in version.blocs for c in b.competencies]
+    links = {(c.id, a.id) for c in competencies for a in c.activities}
+    return render_template(
+        "frameworks/_matrix_content.html", version=version, competencies=competencies, links=links
+    )
 
 
 @bp.get("/")
@@ -60,19 +97,17 @@ def index() -> str:
 @bp.get("/referentiels/<cert_code>/<label>")
 @public_frameworks
 def version(cert_code: str, label: str) -> str:
-    version = _version_or_404(cert_code, label)
-    return render_template("frameworks/version.html", version=version)
+    version = _version_row_or_404(cert_code, label)
+    content = page_cache.content(version, "version", lambda: _render_version_content(version))
+    return render_template("frameworks/version.html", version=version, content=content)
 
 
 @bp.get("/referentiels/<cert_code>/<label>/matrice")
 @public_frameworks
 def matrix(cert_code: str, label: str) -> str:
-    version = _version_or_404(cert_code, label)
-    competencies = [c for b in version.blocs for c in b.competencies]
-    links = {(c.id, a.id) for c in competencies for a in c.activities}
-    return render_template(
-        "frameworks/matrix.html", version=version, competencies=competencies, links=links
-    )
+    version = _version_row_or_404(cert_code, label)
+    content = page_cache.content(version, "matrix", lambda: _render_matrix_content(version))
+    return render_template("frameworks/matrix.html", version=version, content=content)
 
 
 @bp.get("/referentiels/<cert_code>/comparer")
