@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from flask import current_app
 from flask.sansio.app import App
@@ -28,6 +28,8 @@ from app.frameworks.models import FrameworkVersion
 
 EXTENSION = "frameworks.page_cache"
 MAX_ENTRIES = 64
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Key(NamedTuple):
@@ -37,12 +39,12 @@ class Key(NamedTuple):
     locale: str
 
 
-class RenderCache:
-    """A bounded, thread-safe map from a key to rendered HTML, least recently used out first."""
+class BoundedCache(Generic[K, V]):
+    """A bounded, thread-safe map, least recently used out first."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Key, Markup] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -51,16 +53,16 @@ class RenderCache:
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 
-    def get(self, key: Key) -> Markup | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
-            html = self._entries.get(key)
-            if html is not None:
+            value = self._entries.get(key)
+            if value is not None:
                 self._entries.move_to_end(key)
-            return html
+            return value
 
-    def put(self, key: Key, html: Markup) -> None:
+    def put(self, key: K, value: V) -> None:
         with self._lock:
-            self._entries[key] = html
+            self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -68,6 +70,9 @@ class RenderCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+RenderCache = BoundedCache[Key, Markup]  # a page's rendered content
 
 
 def init_app(app: App) -> None:

@@ -34,6 +34,7 @@ from app.frameworks.models import (
     FrameworkVersion,
     ScaleLevel,
 )
+from app.frameworks.structure import BlocNode, CriterionNode, Structure, structure
 from app.glossary import DECISION
 from app.insertion.models import SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
@@ -69,21 +70,17 @@ CHART_BAR_HEIGHT = 14
 
 
 def own_enrolments(user: User) -> list[Enrolment]:
-    """`user`'s enrolments, newest cohort first, with cohort, organisation and the whole
-    framework version (scale, blocs, competencies, criteria): 5 queries."""
-    version = contains_eager(Enrolment.cohort).joinedload(Cohort.version)
+    """`user`'s enrolments, newest cohort first, with cohort, organisation, version and
+    certification (one query). The versions' structure comes from `structure()`."""
+    cohort = contains_eager(Enrolment.cohort)
     return list(
         db.session.scalars(
             sa.select(Enrolment)
             .join(Enrolment.cohort)
             .where(Enrolment.learner_id == user.id)
             .options(
-                contains_eager(Enrolment.cohort).joinedload(Cohort.organisation),
-                version.joinedload(FrameworkVersion.certification),
-                version.selectinload(FrameworkVersion.scale_levels),
-                version.selectinload(FrameworkVersion.blocs)
-                .selectinload(Bloc.competencies)
-                .selectinload(Competency.criteria),
+                cohort.joinedload(Cohort.organisation),
+                cohort.joinedload(Cohort.version).joinedload(FrameworkVersion.certification),
             )
             .order_by(Cohort.start_date.desc(), Cohort.id.desc())
         )
@@ -352,23 +349,22 @@ def _upcoming(cohort_ids: list[int], today: dt.date) -> dict[int, list[UpcomingS
 
 def _blocs(
     enrolment: Enrolment,
+    tree: Structure,
     levels: dict[int, int | None],
     validated: set[int],
     dates: dict[int, dt.date],
     comments: dict[tuple[int, int], CommentLine],
 ) -> list[BlocLine]:
-    version = enrolment.cohort.version
-    acquired_levels = frozenset(lvl.id for lvl in version.scale_levels if lvl.counts_as_acquired)
     blocs = []
-    for bloc in version.blocs:
+    for bloc in tree.blocs:
         lines = []
         for comp in bloc.competencies:
             state = competency_progress(
                 (c.id for c in comp.criteria),
                 levels,
-                acquired_levels,
-                version.competency_rule,
-                version.minimum_criteria,
+                tree.acquired_levels,
+                tree.competency_rule,
+                tree.minimum_criteria,
             )
             lines.append(
                 CompetencyLine(
@@ -408,7 +404,8 @@ def learner_page(user: User, today: dt.date) -> LearnerPage:
     views = []
     for enrolment in enrolments:
         cohort, version = enrolment.cohort, enrolment.cohort.version
-        bloc_by_id = {b.id: b for b in version.blocs}
+        tree = structure(version)
+        bloc_by_id = tree.bloc_by_id
         views.append(
             EnrolmentView(
                 id=enrolment.id,
@@ -424,6 +421,7 @@ def learner_page(user: User, today: dt.date) -> LearnerPage:
                 certified_on=enrolment.certified_on,
                 blocs=_blocs(
                     enrolment,
+                    tree,
                     levels.get(enrolment.id, {}),
                     validated.get(enrolment.id, set()),
                     jury_dates(decisions, validated.get(enrolment.id, set()), enrolment.id),
@@ -485,16 +483,14 @@ def history(
     results = _result_rows(ids, result_ids)
 
     cohort_of = {e.id: e.cohort.name for e in enrolments}
-    criteria: dict[int, tuple[Bloc, Criterion]] = {}
+    criteria: dict[int, tuple[BlocNode, CriterionNode]] = {}
     level_labels: dict[int, str] = {}
-    blocs: dict[int, Bloc] = {}
+    blocs: dict[int, BlocNode] = {}
     for enrolment in enrolments:
-        version = enrolment.cohort.version
-        level_labels.update((lvl.id, lvl.label) for lvl in version.scale_levels)
-        for bloc in version.blocs:
-            blocs[bloc.id] = bloc
-            for comp in bloc.competencies:
-                criteria.update((crit.id, (bloc, crit)) for crit in comp.criteria)
+        tree = structure(enrolment.cohort.version)
+        level_labels.update(tree.level_labels)
+        blocs.update(tree.bloc_by_id)
+        criteria.update(tree.criterion_by_id)
     decision_by_id = {d.id: d for d in decisions}
 
     entries = []
@@ -619,7 +615,7 @@ def pick_enrolment(enrolments: Sequence[Enrolment], enrolment_id: int | None) ->
 def attestation_content(enrolment: Enrolment) -> dict[str, Any]:
     """What an attestation of `enrolment` states today, as JSON-ready plain data (two queries).
 
-    `enrolment` comes from `own_enrolments()` (its version's blocs loaded).
+    `enrolment` comes from `own_enrolments()`.
     """
     validated = validated_blocs([enrolment.id]).get(enrolment.id, set())
     dates = jury_dates(closed_decisions([enrolment.id]), validated, enrolment.id)
@@ -641,7 +637,7 @@ def attestation_content(enrolment: Enrolment) -> dict[str, Any]:
                 "optional": bloc.optional,
                 "jury_date": dates[bloc.id].isoformat() if bloc.id in dates else None,
             }
-            for bloc in version.blocs
+            for bloc in structure(version).blocs
             if bloc.id in validated
         ],
         "certified_on": enrolment.certified_on.isoformat() if enrolment.certified_on else None,
