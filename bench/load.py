@@ -10,8 +10,10 @@ migrated and seeded when it holds no benchmark data (bench/run.py's `ensure_data
 starts with app/gunicorn_conf.py in production mode on a free loopback port, and wrk (Debian
 package `wrk`) loads, each in turn, GET /me as a learner and GET of a 30 × 60 grid as its
 trainer, with signed session cookies: a warm-up, then a bounded run. Any answer other than 200,
-in wrk's count or in gunicorn's access log, fails the run. Requests per second and latency
-percentiles go to bench/results.json under "load-ENGINE-SIZE" and a table is printed.
+in wrk's count or in gunicorn's access log, fails the run. Requests per second, latency
+percentiles and the CPU a request costs (gunicorn workers and PostgreSQL backends, read from
+/proc: steadier than latency when other work shares the machine) go to bench/results.json under
+"load-ENGINE-SIZE", and a table is printed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -177,6 +180,35 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def cpu_times(server_pid: int, database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by each gunicorn worker and each PostgreSQL backend serving
+    `database`: with other work on the machine, the CPU a request costs is steadier than its
+    latency."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, dict[int, float]] = {"app": {}, "database": {}}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(stat[11]) + int(stat[12])) / tick  # utime, stime
+        if int(stat[1]) == server_pid:
+            out["app"][int(proc.name)] = seconds
+        elif title.startswith("postgres:") and f" {database} " in title:
+            out["database"][int(proc.name)] = seconds
+    return out
+
+
+def cpu_used(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    return {
+        part: round(sum(t - before[part].get(pid, 0.0) for pid, t in after[part].items()), 2)
+        for part in after
+    }
+
+
 def milliseconds(value: str, unit: str) -> float:
     return round(float(value) * UNITS_MS[unit], 2)
 
@@ -273,6 +305,7 @@ def main() -> None:
         f" load average {setup['load_average']}"
     )
 
+    cores = os.cpu_count() or 1
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="bench-load-")) / "gunicorn.log"
     server = start_gunicorn(url, port, args.workers, log)
@@ -285,10 +318,25 @@ def main() -> None:
             target = f"http://127.0.0.1:{port}{path}"
             if args.warmup:
                 run_wrk(wrk, args, target, cookie, args.warmup)
-            measures[name] = {
-                "path": path,
-                **parse_wrk(run_wrk(wrk, args, target, cookie, args.duration)),
+            before = cpu_times(server.pid, url.database or "")
+            wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            entry = {"path": path, **parse_wrk(run_wrk(wrk, args, target, cookie, args.duration))}
+            wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = cpu_used(before, cpu_times(server.pid, url.database or ""))
+            cpu["wrk"] = round(
+                wrk_after.ru_utime + wrk_after.ru_stime - wrk_before.ru_utime - wrk_before.ru_stime,
+                2,
+            )
+            entry["cpu_s"] = cpu
+            entry["cpu_ms_per_request"] = {
+                part: round(1000 * seconds / max(entry["requests"], 1), 1)
+                for part, seconds in cpu.items()
+                if part != "wrk"
             }
+            # Share of the machine's cores used by the server and wrk: well below 1, other
+            # processes were busy.
+            entry["cpu_share"] = round(sum(cpu.values()) / (entry["seconds"] * cores), 2)
+            measures[name] = entry
     finally:
         stop(server)
 
@@ -324,11 +372,17 @@ def main() -> None:
         f"{key}: {args.workers} workers, {args.connections} connections, {args.threads} threads,"
         f" {args.duration} s per page (gunicorn log: {log})"
     )
-    print(f"  {'page':<14}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'requests':>10}")
+    print(
+        f"  {'page':<14}{'req/s':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'requests':>10}"
+        f"{'CPU ms/req app + db':>22}{'CPU share':>11}"
+    )
     for name, entry in measures.items():
+        per_request = entry["cpu_ms_per_request"]
         print(
-            f"  {name:<14}{entry['requests_per_s']:>9.1f}{entry['p50_ms']:>9.1f}"
+            f"  {name:<14}{entry['requests_per_s']:>8.1f}{entry['p50_ms']:>9.1f}"
             f"{entry['p90_ms']:>9.1f}{entry['p99_ms']:>9.1f}{entry['requests']:>10}"
+            f"{per_request['app']:>14.1f} + {per_request['database']:<5.1f}"
+            f"{entry['cpu_share']:>11.2f}"
         )
     print(f"written {args.out}")
     if failures:
