@@ -13,6 +13,7 @@ Options given on gunicorn's command line win over these.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -44,6 +45,16 @@ preload_app = True
 # Gunicorn ≥ 25 opens a control socket at one fixed path per user; two instances would fight
 # over it, and nothing here uses it.
 control_socket_disable = True
+
+
+def when_ready(server: Any) -> None:
+    """The app is loaded in the master: move everything alive now out of the garbage
+    collector's reach before forking. Full collections in the workers then only walk what
+    requests allocate (on the 30 × 60 grid, the 95th percentile fell from ~150 ms, one full
+    collection, to ~60 ms), and the shared pages stay shared instead of being copied when the
+    collector touches them."""
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:
