@@ -64,6 +64,7 @@ TARGETS = {  # median ms, p95 ms or None, peak MB or None (issue #7)
 FLOOR_RATIO = 3  # each page within 3× of its floor
 GRID_LEARNERS, GRID_COMPETENCIES, GRID_CRITERIA_EACH, GRID_HISTORY = 30, 10, 6, 3
 GRID_COHORT = "Grille de mesure 30×60"
+GRID_TRAINER = "grille@bench.cooperation.test"
 
 
 class FreshClient(FlaskClient):
@@ -214,88 +215,85 @@ def grid_document() -> dict[str, Any]:
     }
 
 
-def grid_cohort() -> dict[str, Any]:
-    """A 30 × 60 grid: a synthetic bloc of 60 criteria, 30 learners, 3 results per cell."""
-    existing = db.session.scalar(sa.select(Cohort).where(Cohort.name == GRID_COHORT))
-    if existing is None:
+def grid_cohort(name: str = GRID_COHORT) -> dict[str, Any]:
+    """A 30 × 60 grid: a cohort of 30 learners on a synthetic bloc of 60 criteria, 3 results
+    per cell; the one called `name`, made when missing."""
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == name))
+    if cohort is None:
+        cohort = new_grid_cohort(name)
+    version = cohort.version
+    return {
+        "cohort": cohort,
+        "url": f"/promotions/{cohort.id}/grille/{version.blocs[0].code}",
+        "trainer": cohort.trainers[0],
+        "levels": [lvl.id for lvl in version.scale_levels],
+        "competencies": [c.id for c in version.blocs[0].competencies],
+    }
+
+
+def new_grid_cohort(name: str) -> Cohort:
+    trainer = db.session.scalar(sa.select(User).where(User.email == GRID_TRAINER))
+    if trainer is None:
         version = services.import_document(grid_document())
         services.publish(version)
         org = Organisation(name="Organisme grille 30×60", kind=OrganisationKind.TRAINING)
         trainer = User(
-            email="grille@bench.cooperation.test",
+            email=GRID_TRAINER,
             full_name="Formateur grille",
             role_rows=[UserRole(role=Role.TRAINER)],
             organisations=[org],
         )
-        existing = Cohort(
-            name=GRID_COHORT,
-            organisation=org,
-            version=version,
-            start_date=dt.date(2026, 1, 5),
-            end_date=dt.date(2026, 12, 18),
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=[trainer],
-        )
-        learners = [
-            User(
-                email=f"grille{i}@bench.cooperation.test",
-                full_name=f"Apprenant·e {i}",
-                role_rows=[UserRole(role=Role.LEARNER)],
-            )
-            for i in range(GRID_LEARNERS)
-        ]
-        enrolments = [Enrolment(cohort=existing, learner=u) for u in learners]
-        db.session.add_all([org, existing, *learners, *enrolments])
-        db.session.flush()
-        criteria = [k.id for c in version.blocs[0].competencies for k in c.criteria]
-        levels = [lvl.id for lvl in version.scale_levels]
-        now = utcnow()
-        for h in range(GRID_HISTORY):
-            rows = [
-                {
-                    "enrolment_id": e.id,
-                    "criterion_id": k,
-                    "level_id": levels[(i + h) % 3],
-                    "assessor_id": trainer.id,
-                    "recorded_at": now,
-                    "source": "bench",
-                }
-                for i, e in enumerate(enrolments)
-                for k in criteria
-            ]
-            db.session.execute(sa.insert(Result), rows)
-        db.session.commit()
-    reset_grid([e.id for e in existing.enrolments])
-    version = existing.version
-    return {
-        "cohort": existing,
-        "url": f"/promotions/{existing.id}/grille/{version.blocs[0].code}",
-        "trainer": existing.trainers[0],
-        "levels": [lvl.id for lvl in version.scale_levels],
-        "competencies": [c.id for c in version.blocs[0].competencies],
-        "enrolment_ids": [e.id for e in existing.enrolments],
-    }
-
-
-def reset_grid(enrolment_ids: list[int]) -> None:
-    """Bring the grid back to its 3 results per cell, dropping what earlier saves added, so
-    that every save is measured on the same history (and the history does not grow from one
-    run of the bench to the next)."""
-    results, heads = Result.__table__, ResultHead.__table__
-    connection = db.session.connection()  # Core: the ORM refuses to delete results, rightly
-    connection.execute(sa.delete(heads).where(heads.c.enrolment_id.in_(enrolment_ids)))
-    connection.execute(
-        sa.delete(results).where(
-            results.c.enrolment_id.in_(enrolment_ids), results.c.source != "bench"
-        )
+        db.session.add(trainer)
+    else:
+        version = services.load_version("GRID60")
+        org = trainer.organisations[0]
+    cohort = Cohort(
+        name=name,
+        organisation=org,
+        version=version,
+        start_date=dt.date(2026, 1, 5),
+        end_date=dt.date(2026, 12, 18),
+        access_route=AccessRoute.CONTINUING_TRAINING,
+        trainers=[trainer],
     )
+    db.session.add(cohort)
+    db.session.flush()
+    learners = [
+        User(
+            email=f"grille{cohort.id}-{i}@bench.cooperation.test",
+            full_name=f"Apprenant·e {i}",
+            role_rows=[UserRole(role=Role.LEARNER)],
+        )
+        for i in range(GRID_LEARNERS)
+    ]
+    enrolments = [Enrolment(cohort=cohort, learner=u) for u in learners]
+    db.session.add_all([*learners, *enrolments])
+    db.session.flush()
+    criteria = [k.id for c in version.blocs[0].competencies for k in c.criteria]
+    levels = [lvl.id for lvl in version.scale_levels]
+    now = utcnow()
+    for h in range(GRID_HISTORY):
+        rows = [
+            {
+                "enrolment_id": e.id,
+                "criterion_id": k,
+                "level_id": levels[(i + h) % 3],
+                "assessor_id": trainer.id,
+                "recorded_at": now,
+                "source": "bench",
+            }
+            for i, e in enumerate(enrolments)
+            for k in criteria
+        ]
+        db.session.execute(sa.insert(Result), rows)
+    results = Result.__table__
     latest = (
         sa.select(sa.func.max(results.c.id))
-        .where(results.c.enrolment_id.in_(enrolment_ids))
+        .where(results.c.enrolment_id.in_([e.id for e in enrolments]))
         .group_by(results.c.enrolment_id, results.c.criterion_id)
     )
-    connection.execute(
-        sa.insert(heads).from_select(
+    db.session.execute(
+        sa.insert(ResultHead).from_select(
             ["enrolment_id", "criterion_id", "result_id", "level_id"],
             sa.select(
                 results.c.enrolment_id, results.c.criterion_id, results.c.id, results.c.level_id
@@ -303,6 +301,7 @@ def reset_grid(enrolment_ids: list[int]) -> None:
         )
     )
     db.session.commit()
+    return cohort
 
 
 def grid_form(grid: dict[str, Any]) -> dict[str, str]:
@@ -621,27 +620,34 @@ def measure_all(app: Any, report: Report) -> None:
         lambda: floor_cohort(trainer_id, grid_id, "BC01"),
     )
     saves = max(5, report.runs // 4)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    made = iter(range(1_000_000))
 
-    def fresh_form() -> dict[str, str]:
-        reset_grid(grid["enrolment_ids"])
-        return grid_form(grid)
+    def fresh() -> dict[str, Any]:
+        """Each save on a grid of its own, with the same 3-deep history (results are never
+        deleted, not even here)."""
+        return grid_cohort(f"{GRID_COHORT} {stamp}-{next(made)}")
 
-    def fresh_workbook() -> bytes:
-        reset_grid(grid["enrolment_ids"])
-        return filled_workbook(trainer, grid["url"])
+    def fresh_form() -> tuple[str, dict[str, str]]:
+        other = fresh()
+        return other["url"], grid_form(other)
+
+    def fresh_workbook() -> tuple[str, bytes]:
+        other = fresh()
+        return other["url"], filled_workbook(trainer, other["url"])
 
     report.record(
         "grid_save",
-        lambda form: redirected(trainer.post(grid["url"], data=form)),
+        lambda sent: redirected(trainer.post(sent[0], data=sent[1])),
         runs=saves,
         prepare=fresh_form,
     )
     report.record(
         "grid_import",
-        lambda book: redirected(
+        lambda sent: redirected(
             trainer.post(
-                grid["url"] + "/import",
-                data={"file": (io.BytesIO(book), "grille.xlsx")},
+                sent[0] + "/import",
+                data={"file": (io.BytesIO(sent[1]), "grille.xlsx")},
                 content_type="multipart/form-data",
             )
         ),
