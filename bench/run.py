@@ -572,7 +572,7 @@ def certified_cohorts(version: FrameworkVersion, people: int) -> tuple[list[int]
     return chosen, total
 
 
-def dossier_cohorts(version: FrameworkVersion, size: int = 20) -> list[int]:
+def cohorts_of_size(version: FrameworkVersion, size: int = 20) -> list[int]:
     """The two cohorts of `version` whose sizes are nearest to `size`."""
     counts = db.session.execute(
         sa.select(Enrolment.cohort_id, sa.func.count())
@@ -597,17 +597,22 @@ def measure_all(app: Any, report: Report) -> None:
     url = f"/referentiels/CTD/{version.label}"
     report.record("version_page", lambda _: ok(client.get(url)), lambda: floor_version(version.id))
 
+    # The same shapes at every size: a cohort of 20 (nearest), one of its certified learners.
+    cohort_id = cohorts_of_size(version)[0]
     enrolment = db.session.scalar(
         sa.select(Enrolment)
-        .where(Enrolment.status == EnrolmentStatus.CERTIFIED)
-        .order_by(Enrolment.id)
+        .where(Enrolment.cohort_id == cohort_id)
+        .order_by((Enrolment.status == EnrolmentStatus.CERTIFIED).desc(), Enrolment.id)
         .limit(1)
     )
     learner = app.test_client()
     login(learner, enrolment.learner)
     learner_id = enrolment.learner_id
-    report.record(
+    entry = report.record(
         "learner_page", lambda _: ok(learner.get("/me")), lambda: floor_learner(learner_id)
+    )
+    entry["learner_results"] = db.session.scalar(
+        sa.select(sa.func.count(Result.id)).where(Result.enrolment_id == enrolment.id)
     )
 
     grid = grid_cohort()
@@ -655,17 +660,19 @@ def measure_all(app: Any, report: Report) -> None:
         prepare=fresh_workbook,
     )
 
-    cohort_id = enrolment.cohort_id
     coordinator = db.session.scalar(
         sa.select(User).where(User.email.like("coordination%@bench.cooperation.test")).limit(1)
     )
     coordination = app.test_client()
     login(coordination, coordinator)
     coordinator_id = coordinator.id
-    report.record(
+    entry = report.record(
         "cohort_analytics",
         lambda _: ok(coordination.get(f"/analyse/promotions/{cohort_id}")),
         lambda: floor_cohort(coordinator_id, cohort_id, None),
+    )
+    entry["cohort_learners"] = db.session.scalar(
+        sa.select(sa.func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort_id)
     )
 
     from app.exports_history.builders import accrochage_data
@@ -689,7 +696,7 @@ def measure_all(app: Any, report: Report) -> None:
     )
     entry["certified_people"] = total
 
-    cohorts = dossier_cohorts(version)
+    cohorts = cohorts_of_size(version)
     report.add("dossier_pdf", dossier(version.id, cohorts, runs=3), "dossier_pdf")
 
 
