@@ -587,6 +587,18 @@ def cohorts_of_size(version: FrameworkVersion, size: int = 20) -> list[int]:
 def measure_all(app: Any, report: Report) -> None:
     app.test_client_class = FreshClient
     client = app.test_client()
+    grid = grid_cohort()
+    saves = max(5, report.runs // 4)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    # Each save on a grid of its own, with the same 3-deep history (results are never deleted,
+    # not even here), all made before measuring, then fresh planner statistics.
+    grids = [grid_cohort(f"{GRID_COHORT} {stamp}-{n}") for n in range(2 * (saves + 1))]
+    refresh_statistics()
+    # As app/gunicorn_conf.py does before forking workers: the long-lived objects leave the
+    # collector's view, so full collections stay short.
+    gc.collect()
+    gc.freeze()
+
     report.record("request_floor", lambda _: ok(client.get("/sante")))
 
     version = db.session.scalar(
@@ -615,7 +627,6 @@ def measure_all(app: Any, report: Report) -> None:
         sa.select(sa.func.count(Result.id)).where(Result.enrolment_id == enrolment.id)
     )
 
-    grid = grid_cohort()
     trainer = app.test_client()
     login(trainer, grid["trainer"])
     trainer_id, grid_id = grid["trainer"].id, grid["cohort"].id
@@ -624,14 +635,9 @@ def measure_all(app: Any, report: Report) -> None:
         lambda _: ok(trainer.get(grid["url"])),
         lambda: floor_cohort(trainer_id, grid_id, "BC01"),
     )
-    saves = max(5, report.runs // 4)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    made = iter(range(1_000_000))
 
     def fresh() -> dict[str, Any]:
-        """Each save on a grid of its own, with the same 3-deep history (results are never
-        deleted, not even here)."""
-        return grid_cohort(f"{GRID_COHORT} {stamp}-{next(made)}")
+        return grids.pop()
 
     def fresh_form() -> tuple[str, dict[str, str]]:
         other = fresh()
@@ -789,10 +795,6 @@ def main() -> None:
         engine = db.engine.dialect.name
         print(f"{engine}, {args.size}: {counts}, {os.cpu_count()} cores, load {os.getloadavg()}")
         print(HEADER)
-        # As app/gunicorn_conf.py does in each worker once the app is loaded: the long-lived
-        # objects leave the collector's view, so full collections stay short.
-        gc.collect()
-        gc.freeze()
         measure_all(app, report)
     path = Path(args.out)
     results = json.loads(path.read_text()) if path.exists() else {}
