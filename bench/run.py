@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,7 +52,7 @@ from app.frameworks import services
 from app.frameworks.models import FrameworkVersion
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
 
-SIZES = {"demo": (300, 15), "large": (10_000, 400)}
+SIZES = {"tiny": (80, 4), "demo": (300, 15), "large": (10_000, 400)}  # tiny: tests/test_bench.py
 TARGETS = {  # median ms, p95 ms or None, peak MB or None (issue #7)
     "version_page": (50, 100, None),
     "learner_page": (50, 100, None),
@@ -703,7 +704,7 @@ def measure_all(app: Any, report: Report) -> None:
     entry["certified_people"] = total
 
     cohorts = cohorts_of_size(version)
-    report.add("dossier_pdf", dossier(version.id, cohorts, runs=3), "dossier_pdf")
+    report.add("dossier_pdf", dossier(version.id, cohorts, runs=min(3, report.runs)), "dossier_pdf")
 
 
 # --- the dossier, in fresh processes (its peak memory is the process's) ---------------------------
@@ -753,6 +754,25 @@ def dossier_child(app: Any, version_id: int, cohort_ids: list[int]) -> None:
             }
         )
     )
+
+
+def commit() -> str | None:
+    """The code measured: the checkout's commit, with "+changes" when the tree differs."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+
+    def run(*args: str) -> str:
+        return subprocess.run(  # noqa: S603  (git, on this checkout)
+            [git, "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    try:
+        head = run("rev-parse", "--short", "HEAD")
+        dirty = run("status", "--porcelain", "--untracked-files=no")
+    except subprocess.CalledProcessError:
+        return None
+    return head + ("+changes" if dirty else "")
 
 
 def make_app(url: str) -> Any:
@@ -805,6 +825,7 @@ def main() -> None:
         "cores": os.cpu_count(),
         "load_average": os.getloadavg(),
         "machine": platform.platform(),
+        "commit": commit(),
         "measured_at": dt.datetime.now(dt.UTC).isoformat(),
         "runs": args.runs,
         "measures": report.measures,

@@ -1,0 +1,60 @@
+"""`make bench` keeps working: bench/run.py measures every page and export of issue #7 on a
+tiny database of the engine under test and writes every figure to its results file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
+WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf")
+
+
+def bench_database(tmp_path: Path) -> str:
+    """A database of its own: a SQLite file, or a PostgreSQL database next to the tests'."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{admin.url.database}_bench"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+def test_the_bench_measures_everything(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    url = bench_database(tmp_path)
+    script = ROOT / "bench" / "run.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--size", "tiny", "--runs", "2", "--out", str(out)],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    engine = sa.make_url(url).get_backend_name()
+    entry = json.loads(out.read_text())[f"{engine}-tiny"]
+    assert entry["data"]["learners"] >= 80 and entry["data"]["results"] > 1000
+    assert entry["cores"] == os.cpu_count()
+    measures = entry["measures"]
+    assert set(READS + WRITES) <= set(measures)
+    for name in READS:
+        m = measures[name]
+        assert m["floor_median_ms"] > 0 and m["floor_queries"] >= 5, (name, m)
+        assert m["ratio_to_floor"] > 0 and isinstance(m["within_floor_ratio"], bool)
+    for name in READS + WRITES:
+        m = measures[name]
+        assert 0 < m["median_ms"] <= m["p95_ms"] and m["queries"] > 0, (name, m)
+        assert isinstance(m.get("meets_target"), bool) or name == "grid_import", (name, m)
+    assert measures["dossier_pdf"]["pages"] > 0 and measures["dossier_pdf"]["peak_mb"] > 0
+    assert "median" in done.stdout and "written" in done.stdout
