@@ -41,6 +41,17 @@ from app.people.passwords import hash_password
 bench_cli = AppGroup("bench", help="Données de mesure (volumes réalistes).")
 
 CHUNK = 10_000
+# Domains that can never be real addresses (RFC 2606, RFC 6761), such as the demo's and the
+# bench's (.test). A database holding any other address belongs to people: no bench data there.
+RESERVED = (
+    ".test",
+    ".example",
+    ".invalid",
+    ".localhost",
+    "example.org",
+    "example.com",
+    "example.net",
+)
 BENCH_DOMAIN = "bench.cooperation.test"
 BENCH_PASSWORD = "bench-mot-de-passe-2026"  # noqa: S105  (benchmark accounts only)
 
@@ -383,6 +394,14 @@ def refresh_statistics() -> None:
 @click.option("--seed", "seed_value", default=7, show_default=True)
 def seed_command(learners: int, cohorts: int, seed_value: int) -> None:
     """Fill the database with benchmark volumes (never on a database people use)."""
+    real = db.session.scalar(
+        sa.select(User.email).where(~sa.or_(*(User.email.endswith(d) for d in RESERVED))).limit(1)
+    )
+    if real is not None:
+        raise click.ClickException(
+            f"cette base contient de vrais comptes ({real}…) : les données de mesure ne "
+            "s'écrivent que dans une base de mesure ou de démonstration"
+        )
     if not 10 * cohorts <= learners <= 30 * cohorts:
         raise click.BadParameter(
             f"{learners} apprenant·es ne tiennent pas dans {cohorts} promotions de 10 à 30",

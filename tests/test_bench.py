@@ -1,5 +1,6 @@
 """`make bench` keeps working: bench/run.py measures every page and export of issue #7 on a
-tiny database of the engine under test and writes every figure to its results file."""
+tiny database of the engine under test and writes every figure to its results file; and
+`flask bench seed` writes only where no real account lives."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+
+from app.assessment.models import Result
+from app.cohorts.models import Enrolment
+from app.people.models import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
@@ -58,3 +64,22 @@ def test_the_bench_measures_everything(tmp_path: Path) -> None:
         assert isinstance(m.get("meets_target"), bool) or name == "grid_import", (name, m)
     assert measures["dossier_pdf"]["pages"] > 0 and measures["dossier_pdf"]["peak_mb"] > 0
     assert "median" in done.stdout and "written" in done.stdout
+
+
+def test_bench_seed_fills_a_database_without_real_accounts(runner: Any, db_session: Any) -> None:
+    before = db_session.scalar(sa.select(sa.func.count(Result.id)))
+    result = runner.invoke(args=["bench", "seed", "--learners", "24", "--cohorts", "2"])
+    assert result.exit_code == 0, result.output
+    assert "24 apprenant·es, 2 promotions" in result.output
+    assert db_session.scalar(sa.select(sa.func.count(Enrolment.id))) == 24
+    assert db_session.scalar(sa.select(sa.func.count(Result.id))) > before + 24 * 20
+
+
+def test_bench_seed_never_writes_next_to_real_accounts(
+    runner: Any, db_session: Any, create_user: Any
+) -> None:
+    create_user(Role.COORDINATOR, email="camille.martin@cooperative-du-territoire.fr")
+    result = runner.invoke(args=["bench", "seed", "--learners", "24", "--cohorts", "2"])
+    assert result.exit_code == 1
+    assert "cette base contient de vrais comptes (camille.martin@" in result.output
+    assert db_session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0
