@@ -793,15 +793,20 @@ def main() -> None:
     parser.add_argument("--dossier", type=int, nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
-    if not url:
-        folder = Path(tempfile.gettempdir()) / "cooperation-bench"
-        folder.mkdir(exist_ok=True)
+    if args.dossier:
+        dossier_child(make_app(str(url)), args.dossier[0], args.dossier[1:])
+        return
+    if url:
+        measure(make_app(url), args)
+        return
+    with tempfile.TemporaryDirectory(prefix="cooperation-bench-") as folder:
         url = f"sqlite:///{folder}/bench-{args.size}.sqlite3"
         os.environ["DATABASE_URL"] = url  # for the dossier's processes
-    app = make_app(url)
-    if args.dossier:
-        dossier_child(app, args.dossier[0], args.dossier[1:])
-        return
+        measure(make_app(url), args)
+
+
+def measure(app: Any, args: argparse.Namespace) -> None:
+    """Seed the database when it holds no benchmark data, measure, write the results."""
     report = Report(args.runs)
     with app.app_context():
         from flask_migrate import upgrade
@@ -816,6 +821,7 @@ def main() -> None:
         print(f"{engine}, {args.size}: {counts}, {os.cpu_count()} cores, load {os.getloadavg()}")
         print(HEADER)
         measure_all(app, report)
+        db.engine.dispose()
     path = Path(args.out)
     results = json.loads(path.read_text()) if path.exists() else {}
     results[f"{engine}-{args.size}"] = {
