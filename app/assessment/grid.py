@@ -26,9 +26,15 @@ from app.db import db
 from app.frameworks.models import (
     Bloc,
     Competency,
-    Criterion,
     FrameworkVersion,
-    ScaleLevel,
+)
+from app.frameworks.structure import (
+    BlocNode,
+    CompetencyNode,
+    CriterionNode,
+    LevelNode,
+    Structure,
+    structure,
 )
 from app.people.models import User
 
@@ -101,19 +107,19 @@ def cohort_enrolments(cohort_id: int, *, with_withdrawn: bool = False) -> list[E
 @dataclass
 class Grid:
     """What a grid is made of: the learners still enrolled (withdrawn ones are left out)
-    and the criteria of one bloc, grouped by competency."""
+    and the criteria of one bloc, grouped by competency (from the version's structure)."""
 
     cohort: Cohort
-    version: FrameworkVersion
-    bloc: Bloc
+    version: Structure
+    bloc: BlocNode
     enrolments: list[Enrolment]
-    competencies: list[Competency] = field(init=False)
-    criteria: list[Criterion] = field(init=False)
-    levels: list[ScaleLevel] = field(init=False)
+    competencies: list[CompetencyNode] = field(init=False)
+    criteria: list[CriterionNode] = field(init=False)
+    levels: list[LevelNode] = field(init=False)
     enrolment_by_id: dict[int, Enrolment] = field(init=False)
-    criterion_by_id: dict[int, Criterion] = field(init=False)
-    competency_by_id: dict[int, Competency] = field(init=False)
-    level_by_id: dict[int, ScaleLevel] = field(init=False)
+    criterion_by_id: dict[int, CriterionNode] = field(init=False)
+    competency_by_id: dict[int, CompetencyNode] = field(init=False)
+    level_by_id: dict[int, LevelNode] = field(init=False)
 
     def __post_init__(self) -> None:
         self.competencies = list(self.bloc.competencies)
@@ -152,8 +158,9 @@ class Grid:
 
 
 def load_grid(cohort: Cohort, bloc_code: str) -> Grid | None:
-    """The grid of `cohort` for the bloc `bloc_code` of its version, or None (7 queries)."""
-    version = load_version(cohort.version_id)
+    """The grid of `cohort` for the bloc `bloc_code` of its version, or None (2 queries once
+    the version's structure is in memory)."""
+    version = structure(cohort.version)
     bloc = next((b for b in version.blocs if b.code == bloc_code), None)
     if bloc is None:
         return None
@@ -256,7 +263,7 @@ class CellView:
 class GroupView:
     """One learner's cells and comment for one competency."""
 
-    competency: Competency
+    competency: CompetencyNode
     cells: list[CellView]
     comment: str
     comment_id: int  # the latest comment id the text was loaded with (0: none)

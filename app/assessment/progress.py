@@ -20,6 +20,7 @@ from app.assessment.rules import (
 )
 from app.db import db
 from app.frameworks.models import FrameworkVersion
+from app.frameworks.structure import Structure
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 
 
@@ -76,7 +77,7 @@ def validated_blocs(enrolment_ids: Iterable[int]) -> dict[int, set[int]]:
 
 
 def progress(
-    version: FrameworkVersion,
+    version: FrameworkVersion | Structure,
     enrolment_ids: Iterable[int],
     levels: dict[int, dict[int, int | None]] | None = None,
 ) -> dict[int, LearnerProgress]:

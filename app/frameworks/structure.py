@@ -64,7 +64,7 @@ class LevelNode:
 
 @dataclass(frozen=True)
 class Structure:
-    version_id: int
+    id: int  # the version's
     competency_rule: CompetencyRule
     minimum_criteria: int | None
     scale_levels: tuple[LevelNode, ...]
@@ -152,7 +152,7 @@ def _read(version: FrameworkVersion) -> Structure:
             if k_id is not None:
                 found.append(CriterionNode(k_id, k_code, k_text))
     return Structure(
-        version_id=version.id,
+        id=version.id,
         competency_rule=version.competency_rule,
         minimum_criteria=version.minimum_criteria,
         scale_levels=levels,
