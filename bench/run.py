@@ -4,10 +4,11 @@
     .venv/bin/python bench/run.py --size large             # temporary SQLite, 10,000 learners
     DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/run.py --size large
 
-With DATABASE_URL the database is used as it is when it already holds the benchmark data
-(`flask bench seed` marks it), else it is migrated and seeded first. For each measure, over
---runs runs: the median and 95th percentile of the server time (Flask's test client, so no
-network), the SQL statements of one run and the median time spent in them. For each read, a
+With DATABASE_URL that database is migrated, then seeded unless it already holds benchmark
+data (accounts @bench.cooperation.test); without it, a temporary SQLite file is seeded and
+deleted afterwards. For each measure, over --runs runs: the median and 95th percentile of the
+server time (Flask's test client, so no network), the SQL statements of one run, and the median
+time spent waiting for them and rendering templates. For each read, a
 floor: the same data fetched with the fewest hand-written SQL queries through the database
 driver, without ORM or templates, and the ratio of our time to it. `request_floor` is the time
 of the smallest page through the same stack (GET /sante: routing, session, one query).

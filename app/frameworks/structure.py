@@ -1,6 +1,6 @@
 """A version's blocs, competencies, criteria and scale as plain immutable values.
 
-Pages about learners (their progress, the grid, analytics) walk the whole tree of the
+Pages about learners (their own page, the grid) walk the whole tree of the
 version their cohort follows, yet only read it. Loading it through the ORM on every request
 costs several queries and thousands of objects; a published version never changes (see
 services.py), so its structure is read once per process, in two queries, and kept: bounded,
