@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.analytics.services import Filters
 from app.cohorts.models import AccessRoute
-from app.frameworks.models import FrameworkVersion
+from app.frameworks.structure import Structure
 from app.glossary import ACCESS_ROUTE
 
 STATUS_CHOICES = [
@@ -30,7 +30,7 @@ class CohortFilterForm(FlaskForm):
     bloc = SelectField(_l("Bloc de compétences"), default="")
     status = SelectField(_l("Inscriptions"), choices=STATUS_CHOICES, default="active")
 
-    def __init__(self, version: FrameworkVersion, **kwargs: Any) -> None:
+    def __init__(self, version: Structure, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bloc.choices = [
             SelectChoice("", _l("tous les blocs")),
@@ -44,7 +44,7 @@ class CohortFilterForm(FlaskForm):
 class VersionFilterForm(CohortFilterForm):
     route = SelectField(_l("Voie d'accès"), default="")
 
-    def __init__(self, version: FrameworkVersion, **kwargs: Any) -> None:
+    def __init__(self, version: Structure, **kwargs: Any) -> None:
         super().__init__(version, **kwargs)
         self.route.choices = [
             SelectChoice("", _l("toutes")),

@@ -18,9 +18,10 @@ from werkzeug.wrappers import Response
 from app.access import roles
 from app.analytics import services
 from app.analytics.forms import CohortFilterForm, VersionFilterForm
-from app.assessment.grid import load_version
 from app.cohorts.models import Cohort
+from app.db import db
 from app.frameworks.models import FrameworkVersion
+from app.frameworks.structure import structure
 from app.people.models import Role, User
 from exports.spreadsheets import Cell, csv_bytes
 
@@ -73,7 +74,7 @@ def cohort(cohort_id: int) -> Response | tuple[str, int]:
     found = services.find_cohort(_me(), cohort_id)
     if found is None:
         abort(404)
-    version = load_version(found.version_id)
+    version = structure(found.version)
     form = CohortFilterForm(version, formdata=request.args)
     if not form.validate():
         page = render_template("analytics/cohort.html", cohort=found, form=form, a=None)
@@ -102,7 +103,10 @@ def version(version_id: int) -> Response | tuple[str, int]:
     me = _me()
     if not services.may_analyse_version(me, version_id):
         abort(404)
-    loaded = load_version(version_id)
+    row = db.session.get(FrameworkVersion, version_id)
+    if row is None:
+        abort(404)
+    loaded = structure(row)
     form = VersionFilterForm(loaded, formdata=request.args)
     if not form.validate():
         page = render_template("analytics/version.html", version=loaded, form=form, v=None)

@@ -29,12 +29,11 @@ from app.assessment.models import ResultHead
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.db import db
 from app.frameworks.models import (
-    Bloc,
-    Competency,
     CompetencyRule,
     Criterion,
     FrameworkVersion,
 )
+from app.frameworks.structure import BlocNode, CompetencyNode, CriterionNode, Structure
 from app.glossary import ENROLMENT_STATUS
 from app.people.models import User
 from exports.spreadsheets import Cell
@@ -102,22 +101,20 @@ def band(ratio: float | None) -> str:
 class Scope:
     """The part of a version analysed: its blocs (all, or the one filtered on)."""
 
-    version: FrameworkVersion
-    blocs: list[Bloc]
+    version: Structure
+    blocs: list[BlocNode]
     acquired_levels: frozenset[int] = field(init=False)
-    competencies: list[Competency] = field(init=False)
-    criteria: list[Criterion] = field(init=False)
-    bloc_of: dict[int, Bloc] = field(init=False)  # competency id → bloc
+    competencies: list[CompetencyNode] = field(init=False)
+    criteria: list[CriterionNode] = field(init=False)
+    bloc_of: dict[int, BlocNode] = field(init=False)  # competency id → bloc
 
     def __post_init__(self) -> None:
-        self.acquired_levels = frozenset(
-            lvl.id for lvl in self.version.scale_levels if lvl.counts_as_acquired
-        )
+        self.acquired_levels = self.version.acquired_levels
         self.competencies = [comp for bloc in self.blocs for comp in bloc.competencies]
         self.criteria = [crit for comp in self.competencies for crit in comp.criteria]
         self.bloc_of = {comp.id: bloc for bloc in self.blocs for comp in bloc.competencies}
 
-    def threshold(self, competency: Competency) -> int | None:
+    def threshold(self, competency: CompetencyNode) -> int | None:
         """Criteria to acquire for the competency to be acquired (None: it cannot be)."""
         total = len(competency.criteria)
         if not total:
@@ -127,7 +124,7 @@ class Scope:
         return total
 
 
-def scope(version: FrameworkVersion, bloc_code: str | None) -> Scope | None:
+def scope(version: Structure, bloc_code: str | None) -> Scope | None:
     """The version's blocs, or only `bloc_code` (None when the version has no such bloc)."""
     if not bloc_code:
         return Scope(version, list(version.blocs))
@@ -290,7 +287,7 @@ def may_analyse_version(user: User, version_id: int) -> bool:
 
 @dataclass(slots=True)
 class HeatCell:
-    competency: Competency
+    competency: CompetencyNode
     acquired: int
     assessed: int
     total: int  # the competency's criteria
@@ -313,17 +310,17 @@ class HeatRow:
 
 @dataclass
 class CompetencyRow:
-    competency: Competency
-    bloc: Bloc
+    competency: CompetencyNode
+    bloc: BlocNode
     learners: Rate  # learners who acquired the competency / learners counted
     criteria: Rate  # criteria acquired over all learners / criteria × learners
 
 
 @dataclass
 class CriterionRow:
-    criterion: Criterion
-    competency: Competency
-    bloc: Bloc
+    criterion: CriterionNode
+    competency: CompetencyNode
+    bloc: BlocNode
     acquired: int
     assessed: int
     learners: int
@@ -389,7 +386,7 @@ def cohort_enrolments(cohort_id: int, filters: Filters) -> list[Enrolment]:
 
 
 def cohort_analytics(
-    cohort: Cohort, version: FrameworkVersion, filters: Filters
+    cohort: Cohort, version: Structure, filters: Filters
 ) -> CohortAnalytics | None:
     """Heat map, rates and weakest criteria of one cohort on its `version` (loaded with
     `assessment.grid.load_version`): 3 queries; None for an unknown bloc."""
@@ -449,15 +446,15 @@ def cohort_analytics(
 class Comparison:
     """One competency or criterion: its rate in each cohort, and over all of them."""
 
-    item: Competency | Criterion
-    bloc: Bloc
+    item: CompetencyNode | CriterionNode
+    bloc: BlocNode
     rates: list[Rate]  # in the order of `VersionAnalytics.cohorts`
     overall: Rate
 
 
 @dataclass
 class VersionAnalytics:
-    version: FrameworkVersion
+    version: Structure
     scope: Scope
     filters: Filters
     cohorts: list[Cohort]
@@ -471,8 +468,8 @@ class VersionAnalytics:
 
 
 def _compare(
-    item: Competency | Criterion,
-    bloc: Bloc,
+    item: CompetencyNode | CriterionNode,
+    bloc: BlocNode,
     cohorts: Iterable[Cohort],
     learners: Sequence[int],
     counts: dict[tuple[int, int], Counts],
@@ -486,7 +483,7 @@ def _compare(
 
 
 def version_analytics(
-    version: FrameworkVersion, cohorts: list[Cohort], filters: Filters
+    version: Structure, cohorts: list[Cohort], filters: Filters
 ) -> VersionAnalytics | None:
     """Rates per competency and per criterion of each cohort of `version` (loaded with
     `assessment.grid.load_version`) side by side, and overall: 3 queries whatever the number

@@ -65,6 +65,8 @@ class LevelNode:
 @dataclass(frozen=True)
 class Structure:
     id: int  # the version's
+    label: str
+    title: str
     competency_rule: CompetencyRule
     minimum_criteria: int | None
     scale_levels: tuple[LevelNode, ...]
@@ -153,6 +155,8 @@ def _read(version: FrameworkVersion) -> Structure:
                 found.append(CriterionNode(k_id, k_code, k_text))
     return Structure(
         id=version.id,
+        label=version.label,
+        title=version.title,
         competency_rule=version.competency_rule,
         minimum_criteria=version.minimum_criteria,
         scale_levels=levels,

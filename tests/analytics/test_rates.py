@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 
 from app.analytics.services import Filters, Scope, band, cohort_analytics
-from app.assessment.grid import load_version
 from app.assessment.rules import competency_progress
 from app.cohorts.models import AccessRoute, Cohort
 from app.frameworks.models import CompetencyRule
+from app.frameworks.structure import Structure, structure
 from app.people.models import Role
 from tests.analytics.conftest import ALL_A, Pilot
 
 
 def analyse(cohort: Cohort, **filters: Any) -> Any:
-    with_version = load_version(cohort.version_id)
+    with_version = structure(cohort.version)
     result = cohort_analytics(cohort, with_version, Filters(**filters))
     assert result is not None
     return result
@@ -144,7 +144,7 @@ def test_filter_by_bloc(small_cohort: Cohort) -> None:
 
 
 def test_unknown_bloc_is_none(small_cohort: Cohort) -> None:
-    version = load_version(small_cohort.version_id)
+    version = structure(small_cohort.version)
     assert cohort_analytics(small_cohort, version, Filters(bloc_code="BC99")) is None
 
 
@@ -268,7 +268,7 @@ def test_version_page_side_by_side(
     from app.analytics.services import version_analytics, version_cohorts
 
     cohorts = version_cohorts(pilot.coordinator, pilot.version.id, None)
-    v = version_analytics(load_version(pilot.version.id), cohorts, Filters())
+    v = version_analytics(structure(pilot.version), cohorts, Filters())
     assert v is not None
     assert [c.name for c in v.cohorts] == [small_cohort.name, other.name]
     assert v.learners == [4, 2]
@@ -356,8 +356,16 @@ def test_threshold_agrees_with_the_competency_rule(
     rule: CompetencyRule, minimum: int | None
 ) -> None:
     """The SQL threshold gives the same answer as app.assessment.rules for every count."""
-    version = SimpleNamespace(scale_levels=[], competency_rule=rule, minimum_criteria=minimum)
-    s = Scope(version, [])  # type: ignore[arg-type]
+    version = Structure(
+        id=1,
+        label="v1",
+        title="Référentiel",
+        competency_rule=rule,
+        minimum_criteria=minimum,
+        scale_levels=(),
+        blocs=(),
+    )
+    s = Scope(version, [])
     acquired_level = 1
     for total in range(5):
         competency = SimpleNamespace(criteria=list(range(total)))
