@@ -162,36 +162,28 @@ class Counts(NamedTuple):
 NO_COUNTS = Counts()
 
 
+def _counts_by(
+    s: Scope, cohort_ids: Sequence[int], filters: Filters, first: Any, second: Any
+) -> dict[tuple[int, int], Counts]:
+    """Criteria values at an acquired level, and assessed, grouped by two columns (one query)."""
+    query = _heads(
+        s, cohort_ids, filters, first, second, _acquired(s), sa.func.count(ResultHead.level_id)
+    ).group_by(first, second)
+    return {(x, y): Counts(a, n) for x, y, a, n in db.session.execute(query)}
+
+
 def learner_competency_counts(
     s: Scope, cohort_ids: Sequence[int], filters: Filters
 ) -> dict[tuple[int, int], Counts]:
     """Criteria acquired and assessed per (enrolment, competency) (one query)."""
-    query = _heads(
-        s,
-        cohort_ids,
-        filters,
-        ResultHead.enrolment_id,
-        Criterion.competency_id,
-        _acquired(s),
-        sa.func.count(ResultHead.level_id),
-    ).group_by(ResultHead.enrolment_id, Criterion.competency_id)
-    return {(e, k): Counts(a, n) for e, k, a, n in db.session.execute(query)}
+    return _counts_by(s, cohort_ids, filters, ResultHead.enrolment_id, Criterion.competency_id)
 
 
 def criterion_counts(
     s: Scope, cohort_ids: Sequence[int], filters: Filters
 ) -> dict[tuple[int, int], Counts]:
     """Learners at an acquired level, and assessed, per (cohort, criterion) (one query)."""
-    query = _heads(
-        s,
-        cohort_ids,
-        filters,
-        Enrolment.cohort_id,
-        ResultHead.criterion_id,
-        _acquired(s),
-        sa.func.count(ResultHead.level_id),
-    ).group_by(Enrolment.cohort_id, ResultHead.criterion_id)
-    return {(c, k): Counts(a, n) for c, k, a, n in db.session.execute(query)}
+    return _counts_by(s, cohort_ids, filters, Enrolment.cohort_id, ResultHead.criterion_id)
 
 
 def competency_learner_counts(

@@ -95,9 +95,9 @@ class Structure:
 
 
 def _cache() -> BoundedCache[tuple[int, str], Structure]:
-    cache: BoundedCache[tuple[int, str], Structure] = current_app.extensions.setdefault(
-        EXTENSION, BoundedCache()
-    )
+    cache: BoundedCache[tuple[int, str], Structure] | None = current_app.extensions.get(EXTENSION)
+    if cache is None:  # the app's first use: made once, not on every call
+        cache = current_app.extensions.setdefault(EXTENSION, BoundedCache())
     return cache
 
 
@@ -106,10 +106,11 @@ def structure(version: FrameworkVersion) -> Structure:
     if version.published_at is None:
         return _read(version)
     key = (version.id, version.published_at.isoformat())
-    found = _cache().get(key)
+    cache = _cache()
+    found = cache.get(key)
     if found is None:
         found = _read(version)
-        _cache().put(key, found)
+        cache.put(key, found)
     return found
 
 
