@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,28 @@ REAL_FILES = sorted(REFERENTIEL.glob("*.yaml"))
 
 def database_url(tmp_dir: Path, name: str = "test") -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / name}.sqlite3"
+
+
+@contextmanager
+def own_database(tmp_dir: Path, suffix: str) -> Iterator[str]:
+    """An empty database apart from the suite's: a SQLite file in `tmp_dir`, or, on
+    PostgreSQL, `<test database>_<suffix>`, created fresh and dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_dir / suffix}.sqlite3"
+        return
+    url = sa.make_url(base)
+    name = f"{url.database}_{suffix}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
 
 
 def reset_database(url: str) -> None:

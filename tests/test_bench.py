@@ -16,37 +16,24 @@ import sqlalchemy as sa
 from app.assessment.models import Result
 from app.cohorts.models import Enrolment
 from app.people.models import Role
+from tests.conftest import own_database
 
 ROOT = Path(__file__).resolve().parents[1]
 READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
 WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf")
 
 
-def bench_database(tmp_path: Path) -> str:
-    """A database of its own: a SQLite file, or a PostgreSQL database next to the tests'."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"{admin.url.database}_bench"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return admin.url.set(database=name).render_as_string(hide_password=False)
-
-
 def test_the_bench_measures_everything(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    url = bench_database(tmp_path)
     script = ROOT / "bench" / "run.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--size", "tiny", "--runs", "2", "--out", str(out)],
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with own_database(tmp_path, "bench") as url:
+        done = subprocess.run(
+            [sys.executable, str(script), "--size", "tiny", "--runs", "2", "--out", str(out)],
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     engine = sa.make_url(url).get_backend_name()
     entry = json.loads(out.read_text())[f"{engine}-tiny"]

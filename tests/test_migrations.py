@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,29 +18,18 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.db import db
 from app.frameworks import services
 from app.people.models import Organisation, OrganisationKind, User
-from tests.conftest import reset_database
+from tests.conftest import own_database
 
 
 @pytest.fixture
 def fresh_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a database of its own, emptied first."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        name = f"{admin.url.database}_migrations"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-    reset_database(url)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    with own_database(tmp_path, "migrations") as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
 
 
 def table_names() -> set[str]:

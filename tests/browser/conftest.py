@@ -22,7 +22,6 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from app.cohorts.models import Cohort
 from app.db import db
 from app.demo import WEAK_COMPETENCY_POSITION, DemoPlan, build_demo, plan_demo
 from app.people.models import User
+from tests.conftest import own_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,27 +57,6 @@ PHONE = {"width": 375, "height": 740}
 
 
 # --- the database and the server -------------------------------------------------------------
-
-
-@contextmanager
-def _browser_database(tmp: Path) -> Iterator[str]:
-    """A SQLite file, or a fresh `<name>_browser` PostgreSQL database (see the module doc)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp / 'browser.sqlite3'}"
-        return
-    url = sa.engine.make_url(base)
-    name = f"{url.database}_browser"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
 
 
 @dataclass
@@ -185,7 +164,7 @@ class Server:
 def browser_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The real application, served from a background thread on a free port."""
     tmp = tmp_path_factory.mktemp("browser")
-    with _browser_database(tmp) as url:
+    with own_database(tmp, "browser") as url:
         app = create_app(
             "testing",
             SQLALCHEMY_DATABASE_URI=url,
