@@ -86,6 +86,7 @@ def _register_commands(app: Flask) -> None:
     from app.exports_history.tasks import register_jobs
     from app.frameworks.cli import referentiel_cli
     from app.jobs.cli import jobs_cli
+    from app.ops.cli import backup_command, restore_command
     from app.people.cli import users_cli
 
     register_jobs(app)
@@ -99,6 +100,8 @@ def _register_commands(app: Flask) -> None:
         accrochage_cli,
         dossier_cli,
         bench_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
