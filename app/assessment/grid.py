@@ -353,18 +353,27 @@ def rows_view(
 
 def level_options(grid: Grid) -> dict[int | None, Markup]:
     """The <option>s of a cell for each possible current level, built once per page: a grid
-    has thousands of cells."""
+    has thousands of cells. Each level shows as its code, explained by the page's legend."""
     options: dict[int | None, Markup] = {}
     for selected in [None, *grid.level_by_id]:
         parts = [Markup('<option value=""></option>')]
         for lvl in grid.levels:
             parts.append(
-                Markup('<option value="{}"{}>{} – {}</option>').format(
-                    lvl.id, Markup(" selected") if lvl.id == selected else "", lvl.code, lvl.label
+                Markup('<option value="{}"{}>{}</option>').format(
+                    lvl.id, Markup(" selected") if lvl.id == selected else "", lvl.code
                 )
             )
         options[selected] = Markup("").join(parts)
     return options
+
+
+def level_classes(grid: Grid) -> dict[int | None, str]:
+    """The CSS class that colours a cell by its level: ``lv-1`` for the scale's first level,
+    and so on (the code stays written in the cell: the colour is never alone)."""
+    classes: dict[int | None, str] = {None: ""}
+    for position, lvl in enumerate(grid.levels, start=1):
+        classes[lvl.id] = f" lv-{position}"
+    return classes
 
 
 class CellRenderer:
@@ -378,6 +387,7 @@ class CellRenderer:
 
     def __init__(self, grid: Grid, history_base: str, history: str) -> None:
         self.options = level_options(grid)
+        self.classes = level_classes(grid)
         self.history_base = escape(history_base)
         self.history = escape(history)
 
@@ -392,8 +402,10 @@ class CellRenderer:
                 described = ' aria-describedby="disagreement-note"'
             if cell.conflict:
                 classes += " conflict"
+            classes += self.classes.get(cell.level_id, "")
             parts.append(
-                f'<td class="{classes}"><select name="c-{e}-{c}" aria-labelledby="l{e} k{c}"'
+                f'<td class="{classes}"><select name="c-{e}-{c}" id="c-{e}-{c}" '
+                f'aria-labelledby="l{e} k{c}"'
                 f"{described}>{self.options[cell.level_id]}</select>"
                 f'<input type="hidden" name="h-{e}-{c}" value="{int(cell.head_id)}">'
             )
@@ -408,10 +420,53 @@ class CellRenderer:
         return Markup("".join(parts))  # noqa: S704  (integers and pre-escaped text only)
 
 
+@dataclass(frozen=True, slots=True)
+class CellRef:
+    """A cell named for people: whose, which criterion, and its key."""
+
+    name: str
+    criterion_code: str
+    key: Key
+
+
+@dataclass
+class GridSummary:
+    """What the page says above the grid, from the stored values."""
+
+    cells: int
+    filled: int
+    disagreements: list[CellRef]
+    empty_learners: list[Enrolment]
+
+    @property
+    def percent(self) -> int:
+        """Completion, rounded down (100 only when every cell is filled)."""
+        return self.filled * 100 // self.cells if self.cells else 0
+
+
+def grid_summary(grid: Grid, heads: Mapping[Key, Head]) -> GridSummary:
+    """Completion, disagreements and learners with nothing recorded on this bloc (no query)."""
+    filled = sum(1 for head in heads.values() if head.level_id is not None)
+    recorded = {e for (e, _c), head in heads.items() if head.level_id is not None}
+    disagreements = [
+        CellRef(enrolment.learner.full_name, crit.code, (enrolment.id, crit.id))
+        for enrolment in grid.enrolments
+        for crit in grid.criteria
+        if (head := heads.get((enrolment.id, crit.id))) is not None and head.disagreement
+    ]
+    return GridSummary(
+        cells=len(grid.enrolments) * len(grid.criteria),
+        filled=filled,
+        disagreements=disagreements,
+        empty_learners=[e for e in grid.enrolments if e.id not in recorded],
+    )
+
+
 @dataclass
 class GridPage:
     rows: list[RowView]
     heads: dict[Key, Head]
+    summary: GridSummary
 
 
 def grid_page(grid: Grid, entered: Entered | None = None) -> GridPage:
@@ -424,4 +479,8 @@ def grid_page(grid: Grid, entered: Entered | None = None) -> GridPage:
     for (enrolment_id, criterion_id), head in every.items():
         levels[enrolment_id][criterion_id] = head.level_id
     statuses = progress(grid.version, grid.enrolment_ids, levels)
-    return GridPage(rows_view(grid, heads, comments, flagged, statuses, entered), heads)
+    return GridPage(
+        rows_view(grid, heads, comments, flagged, statuses, entered),
+        heads,
+        grid_summary(grid, heads),
+    )

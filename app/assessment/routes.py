@@ -181,6 +181,8 @@ def _render_grid(
         "assessment/grid.html",
         grid=grid,
         rows=page.rows,
+        summary=page.summary,
+        grid_levels=[{"id": lvl.id, "code": lvl.code, "label": lvl.label} for lvl in grid.levels],
         render_cells=CellRenderer(
             grid,
             history_base=url_for(

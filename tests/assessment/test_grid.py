@@ -335,8 +335,8 @@ def test_disagreement_is_flagged_and_can_be_settled(
     data[x] = str(world.levels["NA"].id)
     client.post(world.grid_url, data=data)
     html = client.get(world.grid_url).get_data(as_text=True)
-    assert html.count('class="cell disagreement"') == 1
-    flagged = html[html.index('class="cell disagreement"') :].split("</td>")[0]
+    assert html.count('class="cell disagreement ') == 1
+    flagged = html[html.index('class="cell disagreement ') :].split("</td>")[0]
     assert f'name="c-{learner.id}-{crit.id}"' in flagged
     assert 'aria-describedby="disagreement-note"' in flagged and "≠" in flagged
     note = '<span id="disagreement-note" class="visually-hidden">Désaccord entre évaluateur·rices'
@@ -533,3 +533,51 @@ def test_a_busy_database_keeps_what_was_typed(
     assert "rien n&#39;a été enregistré" in html
     assert read_form(html)[name] == str(world.levels["A"].id)
     assert results(db_session) == []
+
+
+def test_summary_legend_and_level_colours(
+    client: Any, world: World, login: Any, load_grid_form: Any
+) -> None:
+    first, second, third = world.enrolments
+    crit = world.criteria
+    levels = world.levels
+    login(world.trainer_a)
+    data = load_grid_form(world.grid_url)
+    data["c-" + key(first, crit[0])] = str(levels["A"].id)
+    data["c-" + key(first, crit[1])] = str(levels["NA"].id)
+    data["c-" + key(second, crit[3])] = str(levels["NA"].id)
+    assert client.post(world.grid_url, data=data).status_code == 302
+    login(world.trainer_b)
+    data = load_grid_form(world.grid_url)
+    data["c-" + key(first, crit[0])] = str(levels["NA"].id)
+    assert client.post(world.grid_url, data=data).status_code == 302
+
+    html = client.get(world.grid_url).get_data(as_text=True)
+    summary = html[html.index('class="grid-summary"') : html.index('id="grid-legend"')]
+    cells = len(world.enrolments) * len(crit)
+    assert f"<strong>3 / {cells}</strong> cellules renseignées ({3 * 100 // cells} %)" in summary
+    assert "<strong>1</strong> désaccord entre évaluateur·rices" in summary
+    # The disagreement links to its cell, named by learner and criterion.
+    name = escape(first.learner.full_name)
+    target = f"c-{key(first, crit[0])}"
+    assert f'<a href="#{target}" class="cell-link">{name} — <span class="code">' in summary
+    assert f'<select name="{target}" id="{target}"' in html
+    # The learner with nothing recorded is named.
+    assert "<strong>1</strong> apprenant·e sans aucun résultat sur ce bloc" in summary
+    empty_line = summary[summary.index("Sans aucun résultat :") :]
+    assert escape(third.learner.full_name) in empty_line
+    assert escape(second.learner.full_name) not in empty_line
+
+    # Every level shows as its code in the cells, explained by a visible legend with its colour.
+    legend = html[html.index('id="grid-legend"') : html.index('class="grid-help"')]
+    ordered = list(world.version.scale_levels)
+    for position, lvl in enumerate(ordered, start=1):
+        assert f'<span class="level-swatch lv-{position}">{lvl.code}</span> {lvl.label}' in legend
+        assert f'<option value="{lvl.id}">{lvl.code}</option>' in html
+    assert "–" not in html.split("<tbody>")[1].split("</tbody>")[0]
+    na = next(p for p, lvl in enumerate(ordered, start=1) if lvl.code == "NA")
+    cell = html[: html.index(f'name="c-{key(second, crit[3])}"')].rsplit("<td", 1)[1]
+    assert f'class="cell lv-{na}"' in cell
+    # The Bloc column comes right after the learner's name.
+    header = html[html.index('<th scope="col" rowspan="2" class="corner">') :]
+    assert header.split("</th>", 1)[1].lstrip().startswith('<th scope="col" rowspan="2" id="bloc')
