@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response
 
 from app.db import db
+from app.errors import IdConverter, register_error_handlers
 from app.extensions import babel, csrf, login_manager, migrate
 from config import CONFIGS, DEV_SECRET_KEY, Config
 
@@ -139,6 +140,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.people.auth import load_user
 
     login_manager.user_loader(load_user)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     _register_commands(app)
 
@@ -153,12 +155,5 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
             response.headers.setdefault(name, value)
         return response
 
-    @app.errorhandler(404)
-    def not_found(error: Exception) -> tuple[str, int]:
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(403)
-    def forbidden(error: Exception) -> tuple[str, int]:
-        return render_template("errors/403.html"), 403
-
+    register_error_handlers(app)
     return app
