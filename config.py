@@ -46,7 +46,9 @@ class Config:
     PUBLIC_FRAMEWORKS = _env_bool("PUBLIC_FRAMEWORKS", True)
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ["fr"]  # add "en" once translations/en has a catalog
-    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    # The certifier's time zone: dates on pages, in documents and in file names are its own.
+    CERTIFIER_TIMEZONE = os.environ.get("CERTIFIER_TIMEZONE", "Europe/Paris")
+    BABEL_DEFAULT_TIMEZONE = CERTIFIER_TIMEZONE
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

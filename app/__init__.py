@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.frameworks.editing import bp as editor
     from app.frameworks.routes import bp as frameworks
     from app.health import bp as health
+    from app.home.routes import bp as home
     from app.insertion.routes import bp as insertion
     from app.jury.routes import bp as jury
     from app.people.routes import bp as people
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         frameworks,
+        home,
         editor,
         people,
         cohorts,
@@ -147,6 +149,9 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.glossary import template_globals
 
     app.context_processor(template_globals)
+    from app.dates import format_date
+
+    app.add_template_filter(format_date, "date")
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.after_request

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from app.access import staff_cohort_query
-from app.assessment.grid import name_key, person
+from app.assessment.grid import person
 from app.assessment.models import ResultHead
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.db import db
@@ -35,6 +35,7 @@ from app.frameworks.models import (
 )
 from app.frameworks.structure import BlocNode, CompetencyNode, CriterionNode, Structure
 from app.glossary import ENROLMENT_STATUS
+from app.names import name_key
 from app.people.models import User
 from exports.spreadsheets import Cell
 

@@ -7,7 +7,6 @@ and results.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from app.frameworks.structure import (
     Structure,
     structure,
 )
+from app.names import name_key
 from app.people.models import User
 
 Key = tuple[int, int]  # (enrolment id, criterion id) or (enrolment id, competency id)
@@ -56,13 +56,6 @@ BLOC_STATUS_LABELS = {
 def competency_status_text(comp: CompetencyProgress) -> str:
     """« acquise » or « 2/3 » (criteria at an acquired level out of all)."""
     return str(_l("acquise")) if comp.is_acquired else f"{comp.acquired}/{comp.total}"
-
-
-def name_key(name: str) -> tuple[str, str]:
-    """Sort French names as people expect: accents and case ignored first."""
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return plain.casefold(), name
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from app.cohorts.forms import (
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import commit, db
 from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.names import name_key
 from app.people import mail
 from app.people.models import OrganisationKind, Role, User
 
@@ -163,7 +164,7 @@ def show(cohort_id: int) -> str:
     if cohort is None:
         abort(404)
     manage = can_manage_cohort(me, cohort)
-    enrolments = sorted(cohort.enrolments, key=lambda e: (e.learner.full_name.lower(), e.id))
+    enrolments = sorted(cohort.enrolments, key=lambda e: (name_key(e.learner.full_name), e.id))
     context: dict[str, Any] = {}
     if manage:
         assigned = {t.id for t in cohort.trainers}

@@ -30,6 +30,7 @@ from app.cohorts.models import (
 )
 from app.db import db, utcnow
 from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.names import name_key
 from app.people import audit, mail
 from app.people import services as people_services
 from app.people.models import (
@@ -193,7 +194,7 @@ def unassign_trainer(cohort: Cohort, trainer: User) -> None:
 def trainer_choices(coordinator: User) -> list[User]:
     """People with the trainer role in the coordinator's organisations."""
     organisation_ids = [org.id for org in coordinator.organisations]
-    return list(
+    trainers = list(
         db.session.scalars(
             sa.select(User)
             .join(UserRole, UserRole.user_id == User.id)
@@ -205,10 +206,10 @@ def trainer_choices(coordinator: User) -> list[User]:
                 memberships.c.organisation_id.in_(organisation_ids),
             )
             .distinct()
-            .order_by(User.full_name, User.id)
             .options(*_PLAIN_USER)
         )
     )
+    return sorted(trainers, key=lambda u: (name_key(u.full_name), u.id))
 
 
 # --- enrolments --------------------------------------------------------------------------------

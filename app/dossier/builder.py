@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.assessment.progress import LearnerProgress, progress
 from app.assessment.rules import BlocStatus
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.dates import local, local_date
 from app.db import db
 from app.dossier import services
 from app.frameworks import services as frameworks
@@ -41,12 +41,6 @@ from exports.dossier import (
     Rate,
     VersionLine,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def _paris_date(moment: dt.datetime | None) -> dt.date | None:
-    return moment.astimezone(PARIS).date() if moment is not None else None
 
 
 def _rule(version: FrameworkVersion) -> str:
@@ -106,9 +100,9 @@ def _versions(current: FrameworkVersion) -> list[VersionLine]:
             VersionLine(
                 label=version.label,
                 status=str(VERSION_STATUS[version.status.value]),
-                created_on=version.created_at.astimezone(PARIS).date(),
-                published_on=_paris_date(version.published_at),
-                retired_on=_paris_date(version.retired_at),
+                created_on=local(version.created_at).date(),
+                published_on=local_date(version.published_at),
+                retired_on=local_date(version.retired_at),
                 added=len(diff.of("added")) if diff else None,
                 removed=len(diff.of("removed")) if diff else None,
                 reworded=len(diff.of("reworded")) if diff else None,
@@ -237,7 +231,7 @@ def dossier_data(
         ),
         version_label=version.label,
         version_status=str(VERSION_STATUS[version.status.value]),
-        version_published_on=_paris_date(version.published_at),
+        version_published_on=local_date(version.published_at),
         generated_on=generated_on,
         context_and_opportunity=texts.context_and_opportunity if texts else "",
         vae_access=texts.vae_access if texts else "",

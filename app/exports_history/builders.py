@@ -8,17 +8,18 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
+from app.dates import local, local_date
 from app.db import db
 from app.dossier import services as dossier_services
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon
 from app.insertion.rates import InsertionRates, insertion_rates
 from app.insertion.services import latest_answers
+from app.names import name_key
 from app.people.models import User
 from exports.accrochage import AccrochageData, Holder, Passage
 from exports.fiche import (
@@ -30,8 +31,6 @@ from exports.fiche import (
     PromotionStats,
     Section,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # Voies d'accès → the fiche's SI_JURY_xx routes.
 JURY_ROUTE_OF = {
@@ -157,10 +156,6 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
     )
 
 
-def _paris_date(moment: dt.datetime | None) -> dt.date | None:
-    return moment.astimezone(PARIS).date() if moment is not None else None
-
-
 def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
     """The certified people of these cohorts, with their civil identity (one query)."""
     if not cohort_ids:
@@ -179,8 +174,8 @@ def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
         .join(User, User.id == Enrolment.learner_id)
         .outerjoin(LearnerIdentity, LearnerIdentity.user_id == Enrolment.learner_id)
         .where(Enrolment.cohort_id.in_(cohort_ids), _certified())
-        .order_by(Enrolment.id)
     ).all()
+    rows = sorted(rows, key=lambda row: (name_key(row[5]), row[0]))
     passages = []
     for enrolment_id, certified_on, enrolled_at, cohort, route, name, identity in rows:
         holder = None
@@ -201,7 +196,7 @@ def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
                 cohort_name=cohort,
                 access_route=route.value,
                 certified_on=certified_on,
-                enrolled_on=_paris_date(enrolled_at),
+                enrolled_on=local_date(enrolled_at),
                 holder=holder,
             )
         )
@@ -219,7 +214,7 @@ def accrochage_data(
 ) -> AccrochageData:
     return AccrochageData(
         flux_id=flux_id,
-        generated_at=generated_at.astimezone(PARIS),
+        generated_at=local(generated_at),
         client_id=client_id,
         contract_id=contract_id,
         certification_code=version.certification.code,

@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app.cohorts.models import Cohort
+from app.dates import file_stamp
+from app.dates import today as local_today
 from app.db import db, utcnow
 from app.dossier.builder import dossier_data
 from app.exports_history import builders
@@ -41,7 +42,6 @@ Progress = Callable[[int], None]
 
 KINDS_WITH_JOBS = (ExportKind.DOSSIER, ExportKind.FICHE, ExportKind.ACCROCHAGE)
 EXTENSIONS = {ExportKind.DOSSIER: ".pdf", ExportKind.FICHE: ".xml", ExportKind.ACCROCHAGE: ".xml"}
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class ExportError(Exception):
@@ -184,7 +184,7 @@ def resolve_cohorts(
 
 
 def _filename(kind: ExportKind, version: FrameworkVersion, extension: str) -> str:
-    stamp = f"{utcnow():%Y%m%d-%H%M%S}"
+    stamp = file_stamp(utcnow())
     parts = [kind.value, version.certification.code, version.label, stamp]
     return "-".join(_slug(p) for p in parts) + extension
 
@@ -305,7 +305,7 @@ def _left_out_details(left_out: Sequence[LeftOut]) -> list[dict[str, Any]]:
 def _produce_dossier(record: ExportRecord, version: FrameworkVersion, progress: Progress) -> bytes:
     """Build the dossier's data (fixed number of queries), then lay it out: the longest step,
     reported coarsely (HTML ready, pages laid out, PDF written)."""
-    today = utcnow().astimezone(PARIS).date()
+    today = local_today()
     data = dossier_data(version, record.parameters.get("cohort_ids", []), generated_on=today)
     progress(35)
     rendered = dossier_pdf.render(data, lambda percent: progress(35 + percent * 54 // 100))

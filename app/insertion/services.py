@@ -18,7 +18,7 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db
 from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
 from app.insertion.rates import EMPLOYED, InsertionRates, insertion_rates
-from app.jury.services import name_key
+from app.names import name_key
 from app.people import audit
 from app.people.models import User
 

@@ -27,6 +27,7 @@ from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
 from app.jury import services
 from app.jury.forms import CloseForm, EmptyForm, PresentForm, SessionForm, decision_form
 from app.jury.models import JuryPresentation, JurySession
+from app.names import name_key
 from app.people.models import Role, User, UserRole
 from exports.minutes import render_minutes
 
@@ -78,14 +79,10 @@ def _versions_for(user: User) -> list[FrameworkVersion]:
 
 
 def _jury_users() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole)
-            .where(UserRole.role == Role.JURY, User.active.is_(True))
-            .order_by(User.full_name, User.id)
-        )
+    users = db.session.scalars(
+        sa.select(User).join(UserRole).where(UserRole.role == Role.JURY, User.active.is_(True))
     )
+    return sorted(users, key=lambda u: (name_key(u.full_name), u.id))
 
 
 @bp.get("/")

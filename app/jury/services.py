@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -28,6 +27,7 @@ from app.frameworks.models import Bloc, FrameworkVersion, VersionStatus
 from app.frameworks.services import version_query
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
+from app.names import name_key
 from app.people import audit
 from app.people.models import Role, User
 from exports.minutes import BlocLine, LearnerLine, Minutes
@@ -136,12 +136,6 @@ def load_version(jury_session: JurySession) -> FrameworkVersion:
     return version
 
 
-def name_key(name: str) -> str:
-    """Sort names as a French reader expects: Élodie next to Eliott, not after Zoé."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def sorted_presentations(jury_session: JurySession) -> list[JuryPresentation]:
     return sorted(
         jury_session.presentations,
@@ -244,7 +238,7 @@ def eligible_enrolments(jury_session: JurySession, cohorts: sa.Select[Any]) -> l
     presented = sa.select(JuryPresentation.enrolment_id).where(
         JuryPresentation.jury_session_id == jury_session.id
     )
-    return list(
+    candidates = list(
         db.session.scalars(
             sa.select(Enrolment)
             .join(Enrolment.cohort)
@@ -256,9 +250,9 @@ def eligible_enrolments(jury_session: JurySession, cohorts: sa.Select[Any]) -> l
                 Enrolment.id.not_in(presented),
             )
             .options(selectinload(Enrolment.learner), selectinload(Enrolment.cohort))
-            .order_by(Cohort.name, User.full_name, Enrolment.id)
         )
     )
+    return sorted(candidates, key=lambda e: (e.cohort.name, name_key(e.learner.full_name), e.id))
 
 
 def present(jury_session: JurySession, enrolments: Iterable[Enrolment], by: User) -> None:

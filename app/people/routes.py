@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from app.access import authenticated, can_manage_user, managed_users_query, public, roles
 from app.db import commit, db
+from app.names import name_key
 from app.people import mail, services, throttle
 from app.people.forms import (
     ROLE_LABELS,
@@ -73,7 +74,7 @@ def is_safe_next(target: str | None) -> bool:
 
 def _next_or_home() -> str:
     target = request.args.get("next")
-    return target if target and is_safe_next(target) else url_for("frameworks.index")
+    return target if target and is_safe_next(target) else url_for("home.index")
 
 
 def _start_session(user: User) -> None:
@@ -219,7 +220,7 @@ def _managed_user_or_404(user_id: int) -> User:
 @roles(Role.COORDINATOR)
 def users() -> str:
     query = managed_users_query(current_user)
-    people = db.session.scalars(query.order_by(User.full_name, User.id)).all()
+    people = sorted(db.session.scalars(query), key=lambda u: (name_key(u.full_name), u.id))
     return render_template(
         "people/users.html",
         users=people,

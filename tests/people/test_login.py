@@ -28,7 +28,7 @@ def test_login_with_the_right_password(
     user = create_user("learner", name="Awa Diallo")
     response = form_login(user.email)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/mon-espace"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
     assert is_logged_in(client)
@@ -117,7 +117,7 @@ def test_logged_in_person_visiting_login_goes_home(
 ) -> None:
     login(create_user("learner"))
     response = client.get("/connexion")
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/mon-espace"
 
 
 def test_logout_is_a_post(client: Any, create_user: Any, login: Any) -> None:
@@ -160,7 +160,7 @@ def test_unsafe_next_goes_home(client: Any, create_user: Any, form_login: Any, t
         data={"email": user.email, "password": PASSWORD},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/mon-espace"
 
 
 @pytest.mark.parametrize(

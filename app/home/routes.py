@@ -1,0 +1,64 @@
+"""Each person's home ("Mon espace"): where logging in lands, their work one click away."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.access import (
+    authenticated,
+    export_query,
+    jury_session_query,
+    managed_cohort_query,
+    staff_cohort_query,
+)
+from app.cohorts.models import Cohort, cohort_trainers
+from app.exports_history.labels import EXPORT_STATUS
+from app.home import services
+from app.jury.models import JurySession, jury_members
+from app.people.models import Role, User
+
+bp = Blueprint("home", __name__)
+
+
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+@bp.get("/mon-espace")
+@authenticated
+def index() -> str | Response:
+    me = _me()
+    if not me.has_role(Role.COORDINATOR, Role.TRAINER, Role.JURY):
+        return redirect(url_for("progress.me"))
+    page: dict[str, object] = {}
+    if me.has_role(Role.TRAINER):
+        # The cohorts they teach (a trainer who also coordinates sees the others below).
+        mine = staff_cohort_query(me).where(
+            Cohort.id.in_(
+                sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == me.id)
+            )
+        )
+        page["trained"] = services.cohort_summaries(mine)
+    if me.has_role(Role.COORDINATOR):
+        page["managed"] = services.cohort_summaries(managed_cohort_query(me))
+        page["open_sessions"] = services.jury_summaries(jury_session_query(me), open_only=True)
+        page["exports"] = services.unfinished_exports(export_query(me))
+        page["dossier_gaps"] = services.dossier_gaps(me)
+    if me.has_role(Role.JURY):
+        seats = jury_session_query(me).where(
+            JurySession.id.in_(
+                sa.select(jury_members.c.jury_session_id).where(jury_members.c.user_id == me.id)
+            )
+        )
+        page["seats"] = services.jury_summaries(seats, open_only=False)
+    return render_template(
+        "home/index.html",
+        learner=me.has_role(Role.LEARNER),
+        export_status_labels=EXPORT_STATUS,
+        **page,
+    )

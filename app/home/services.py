@@ -1,0 +1,227 @@
+"""What each person's home ("Mon espace") shows: their work, read in a fixed number of queries.
+
+Every reader here takes the `select` of what the person may see from `app.access` and never
+widens it; the counts are grouped queries, so the number of statements does not depend on the
+number of cohorts, blocs or sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from app.assessment.models import ResultHead
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.db import db, utcnow
+from app.exports_history.models import ExportRecord, ExportStatus
+from app.frameworks.models import Bloc, Competency, Criterion, FrameworkVersion
+from app.jury.models import BlocDecision, JuryPresentation, JurySession
+
+# Failed exports stay on the coordinator's home this long, then only in the exports history.
+FAILED_EXPORTS_SHOWN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BlocProgress:
+    """One bloc of one cohort: its grid's filled cells out of all, and open disagreements."""
+
+    code: str
+    title: str
+    filled: int
+    cells: int
+    disagreements: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.filled / self.cells) if self.cells else 0
+
+
+@dataclass
+class CohortSummary:
+    cohort: Cohort
+    learners: int  # still enrolled or certified (withdrawn ones are not in the grids)
+    blocs: list[BlocProgress] = field(default_factory=list)
+
+    @property
+    def filled(self) -> int:
+        return sum(b.filled for b in self.blocs)
+
+    @property
+    def cells(self) -> int:
+        return sum(b.cells for b in self.blocs)
+
+    @property
+    def disagreements(self) -> int:
+        return sum(b.disagreements for b in self.blocs)
+
+
+@dataclass(frozen=True)
+class JurySummary:
+    session: JurySession
+    presented: int
+    blocs: int
+    decided: int  # (learner, bloc) pairs with a decision
+
+    @property
+    def to_decide(self) -> int:
+        return self.presented * self.blocs - self.decided
+
+    @property
+    def is_due(self) -> bool:
+        """The session's date has come and it is still open."""
+        return self.session.session_date <= dt.date.today()
+
+
+@dataclass(frozen=True)
+class DossierGap:
+    """Something the certification dossier still lacks (see `dossier_gaps`)."""
+
+    label: str
+    url: str | None = None
+
+
+def cohort_summaries(cohorts_query: sa.Select[Any]) -> list[CohortSummary]:
+    """The cohorts of `cohorts_query`, each with the progress of every bloc (4 queries)."""
+    cohorts = list(
+        db.session.scalars(
+            cohorts_query.options(
+                joinedload(Cohort.organisation),
+                joinedload(Cohort.version).joinedload(FrameworkVersion.certification),
+            ).order_by(Cohort.start_date.desc(), Cohort.name, Cohort.id)
+        ).unique()
+    )
+    if not cohorts:
+        return []
+    cohort_ids = [c.id for c in cohorts]
+    version_ids = sorted({c.version_id for c in cohorts})
+    in_grid = Enrolment.status != EnrolmentStatus.WITHDRAWN
+
+    # Blocs of the versions, with their number of criteria.
+    blocs_by_version: dict[int, list[tuple[int, str, str, int]]] = defaultdict(list)
+    for bloc_id, version_id, code, title, criteria in db.session.execute(
+        sa.select(Bloc.id, Bloc.version_id, Bloc.code, Bloc.title, sa.func.count(Criterion.id))
+        .select_from(Bloc)
+        .outerjoin(Competency, Competency.bloc_id == Bloc.id)
+        .outerjoin(Criterion, Criterion.competency_id == Competency.id)
+        .where(Bloc.version_id.in_(version_ids))
+        .group_by(Bloc.id, Bloc.version_id, Bloc.code, Bloc.title, Bloc.position)
+        .order_by(Bloc.version_id, Bloc.position)
+    ):
+        blocs_by_version[version_id].append((bloc_id, code, title, criteria))
+
+    learners = dict(
+        db.session.execute(
+            sa.select(Enrolment.cohort_id, sa.func.count(Enrolment.id))
+            .where(Enrolment.cohort_id.in_(cohort_ids), in_grid)
+            .group_by(Enrolment.cohort_id)
+        ).all()
+    )
+
+    # Filled cells and disagreements per (cohort, bloc), from the cells' current values.
+    counts: dict[tuple[int, int], tuple[int, int]] = {}
+    for cohort_id, bloc_id, filled, disagreements in db.session.execute(
+        sa.select(
+            Enrolment.cohort_id,
+            Competency.bloc_id,
+            sa.func.count(ResultHead.level_id),
+            sa.func.count(sa.case((ResultHead.disagreement.is_(True), 1))),
+        )
+        .select_from(ResultHead)
+        .join(Enrolment, Enrolment.id == ResultHead.enrolment_id)
+        .join(Criterion, Criterion.id == ResultHead.criterion_id)
+        .join(Competency, Competency.id == Criterion.competency_id)
+        .where(Enrolment.cohort_id.in_(cohort_ids), in_grid)
+        .group_by(Enrolment.cohort_id, Competency.bloc_id)
+    ):
+        counts[(cohort_id, bloc_id)] = (filled, disagreements)
+
+    summaries = []
+    for cohort in cohorts:
+        size = learners.get(cohort.id, 0)
+        summary = CohortSummary(cohort, size)
+        for bloc_id, code, title, criteria in blocs_by_version[cohort.version_id]:
+            filled, disagreements = counts.get((cohort.id, bloc_id), (0, 0))
+            summary.blocs.append(BlocProgress(code, title, filled, size * criteria, disagreements))
+        summaries.append(summary)
+    return summaries
+
+
+def jury_summaries(sessions_query: sa.Select[Any], *, open_only: bool) -> list[JurySummary]:
+    """Jury sessions of `sessions_query` (the open ones with `open_only`), soonest first, each
+    with what is left to decide (4 queries)."""
+    query = sessions_query.options(
+        joinedload(JurySession.version).joinedload(FrameworkVersion.certification)
+    )
+    if open_only:
+        query = query.where(JurySession.closed_at.is_(None))
+    sessions = list(
+        db.session.scalars(query.order_by(JurySession.session_date, JurySession.id)).unique()
+    )
+    if not sessions:
+        return []
+    ids = [s.id for s in sessions]
+    presented = dict(
+        db.session.execute(
+            sa.select(JuryPresentation.jury_session_id, sa.func.count(JuryPresentation.id))
+            .where(JuryPresentation.jury_session_id.in_(ids))
+            .group_by(JuryPresentation.jury_session_id)
+        ).all()
+    )
+    decided_pairs = (
+        sa.select(JuryPresentation.jury_session_id, BlocDecision.bloc_id, JuryPresentation.id)
+        .join(BlocDecision, BlocDecision.presentation_id == JuryPresentation.id)
+        .where(JuryPresentation.jury_session_id.in_(ids))
+        .distinct()
+        .subquery()
+    )
+    decided: dict[int, int] = dict(
+        db.session.execute(
+            sa.select(decided_pairs.c.jury_session_id, sa.func.count()).group_by(
+                decided_pairs.c.jury_session_id
+            )
+        ).all()
+    )
+    blocs = dict(
+        db.session.execute(
+            sa.select(Bloc.version_id, sa.func.count(Bloc.id))
+            .where(Bloc.version_id.in_({s.version_id for s in sessions}))
+            .group_by(Bloc.version_id)
+        ).all()
+    )
+    return [
+        JurySummary(s, presented.get(s.id, 0), blocs.get(s.version_id, 0), decided.get(s.id, 0))
+        for s in sessions
+    ]
+
+
+def unfinished_exports(exports_query: sa.Select[Any]) -> Sequence[ExportRecord]:
+    """Exports still waiting or running, and those that failed lately (1 query)."""
+    since = utcnow() - dt.timedelta(days=FAILED_EXPORTS_SHOWN_DAYS)
+    return db.session.scalars(
+        exports_query.where(
+            sa.or_(
+                ExportRecord.status.in_([ExportStatus.PENDING, ExportStatus.RUNNING]),
+                sa.and_(
+                    ExportRecord.status == ExportStatus.FAILED, ExportRecord.created_at >= since
+                ),
+            )
+        )
+        .order_by(ExportRecord.created_at.desc(), ExportRecord.id.desc())
+        .limit(10)
+    ).all()
+
+
+def dossier_gaps(user: Any) -> list[DossierGap] | None:
+    """What the certification dossier still lacks, for the coordinator's home.
+
+    The hook for the dossier readiness check (issue #13, item 1): it returns None until that
+    check exists, and the home then shows a link to the dossier instead of a list. Return the
+    gaps found (an empty list when the dossier is complete) once it does.
+    """
+    return None
