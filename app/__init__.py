@@ -91,6 +91,7 @@ def _register_commands(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.ops.cli import backup_command, restore_command
     from app.people.cli import users_cli
+    from app.registry.cli import rncp_cli
 
     register_jobs(app)
     for command in (
@@ -105,6 +106,7 @@ def _register_commands(app: Flask) -> None:
         bench_cli,
         backup_command,
         restore_command,
+        rncp_cli,
     ):
         app.cli.add_command(command)
 

@@ -33,3 +33,10 @@ from app.people.models import (  # noqa: F401
     UserRole,
 )
 from app.progress.models import Attestation  # noqa: F401
+from app.registry.models import (  # noqa: F401
+    RegistryBloc,
+    RegistryCode,
+    RegistryFiche,
+    RegistryStatement,
+    RegistryTerm,
+)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Collection, Iterable
+import threading
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from typing import IO
 
 from lxml import etree
 
@@ -101,6 +102,12 @@ class FicheData:
     blocs: list[FicheBloc] = field(default_factory=list)
     jury: dict[str, JuryRoute] = field(default_factory=dict)  # keys from JURY_ROUTES
     statistics: list[PromotionStats] = field(default_factory=list)
+    # What the national register says of a registered fiche (read, not written by us yet).
+    state: str = ""  # ETAT_FICHE
+    active: bool | None = None  # ACTIF
+    end_date: str = ""  # DATE_FIN_ENREGISTREMENT, as written (dd/mm/yyyy)
+    sectors: str = ""  # SECTEURS_ACTIVITE, plain text
+    job_types: str = ""  # TYPE_EMPLOI_ACCESSIBLES, plain text
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -214,13 +221,16 @@ def build_fiche(data: FicheData) -> bytes:
 # --- reading -------------------------------------------------------------------------------------
 
 
-class _Blocks(HTMLParser):
-    """Split an HTML-ish text into paragraphs ("p"), list items ("li") and bare lines."""
+class _Blocks:
+    """Split an HTML-ish text into paragraphs ("p"), list items ("li") and bare lines.
+
+    A target for lxml's HTML parser: the tokenising is libxml2's (fast on a national file of
+    hundreds of thousands of fragments), the splitting is here.
+    """
 
     PARAGRAPHS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.blocks: list[tuple[str, str]] = []
         self._buffer: list[str] = []
         self._kind = "line"
@@ -233,7 +243,7 @@ class _Blocks(HTMLParser):
         elif one_line(text):
             self.blocks.append((self._kind, text))
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def start(self, tag: str, attrs: object) -> None:
         if tag == "li":
             self._flush()
             self._kind = "li"
@@ -243,31 +253,43 @@ class _Blocks(HTMLParser):
         elif tag == "br":
             self._flush()
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag == "li" or tag in self.PARAGRAPHS or tag in {"ul", "ol"}:
             self._flush()
             self._kind = "line"
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         self._buffer.append(data)
 
-    def close(self) -> None:
-        super().close()
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> list[tuple[str, str]]:
         self._flush()
+        blocks, self.blocks, self._kind = self.blocks, [], "line"
+        return blocks
+
+
+_parsers = threading.local()
+
+
+def _html_parser() -> etree.HTMLParser:
+    """This thread's parser (making one inspects its target: too slow to do per fragment)."""
+    parser = getattr(_parsers, "html", None)
+    if parser is None:
+        parser = etree.HTMLParser(target=_Blocks(), no_network=True, remove_comments=True)
+        _parsers.html = parser
+    return parser
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪]|\d{1,2}[.)])\s+")
 
 
 def _blocks(text: str) -> list[tuple[str, str]]:
-    parser = _Blocks()
-    parser.feed(text)
-    parser.close()
-    return [(kind, one_line(value)) for kind, value in parser.blocks]
+    if "<" not in text and "&" not in text:  # plain text: lines, no parser needed
+        return [("line", one_line(line)) for line in text.splitlines() if one_line(line)]
+    blocks = etree.fromstring(f"<div>{text}</div>", _html_parser())
+    return [(kind, one_line(value)) for kind, value in blocks]
 
 
 def html_items(text: str | None) -> list[str]:
@@ -304,7 +326,9 @@ def html_text(text: str | None) -> str:
 
 def _local(element: etree._Element) -> str:
     tag = element.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    return tag if tag[0] != "{" else tag.rpartition("}")[2]
 
 
 def _child(element: etree._Element, *names: str) -> etree._Element | None:
@@ -451,19 +475,35 @@ def _fiche_data(fiche: etree._Element) -> FicheData:
         ],
         jury=_jury(fiche),
         statistics=_statistics(fiche),
+        state=_value(fiche, "ETAT_FICHE"),
+        active=_yes_no(_value(fiche, "ACTIF")),
+        end_date=_value(fiche, "DATE_FIN_ENREGISTREMENT"),
+        sectors=html_text(_markup(fiche, "SECTEURS_ACTIVITE")),
+        job_types=html_text(_markup(fiche, "TYPE_EMPLOI_ACCESSIBLES")),
     )
 
 
-def parse_fiches(xml: bytes, *, numbers: Collection[str] | None = None) -> list[FicheData]:
-    """Read the fiches of a flux (only those whose NUMERO_FICHE is in `numbers`, if given).
+def _yes_no(text: str) -> bool | None:
+    value = text.strip().lower()
+    if value in {"oui", "true", "1"}:
+        return True
+    if value in {"non", "false", "0"}:
+        return False
+    return None
+
+
+def iter_fiches(
+    stream: IO[bytes], *, numbers: Collection[str] | None = None
+) -> Iterator[FicheData]:
+    """Yield the fiches of a flux read from `stream` (only those whose NUMERO_FICHE is in
+    `numbers`, if given), one at a time.
 
     Streams the document, so a national file of several hundred megabytes is read one fiche at
-    a time. Refuses any DOCTYPE (entity expansion, external entities), and relies on lxml's
-    limits (no huge trees, no network).
+    a time in constant memory. Refuses any DOCTYPE (entity expansion, external entities), and
+    relies on lxml's limits (no huge trees, no network).
     """
     wanted = set(numbers) if numbers is not None else None
-    fiches: list[FicheData] = []
-    events = etree.iterparse(io.BytesIO(xml), events=("start", "end"), **safe_parser_options())
+    events = etree.iterparse(stream, events=("start", "end"), **safe_parser_options())
     depth = 0
     try:
         for event, element in events:
@@ -483,7 +523,7 @@ def parse_fiches(xml: bytes, *, numbers: Collection[str] | None = None) -> list[
             if any(isinstance(node, etree._Entity) for node in element.iter()):
                 raise FicheXMLError("références d'entités refusées")
             if wanted is None or _value(element, "NUMERO_FICHE") in wanted:
-                fiches.append(_fiche_data(element))
+                yield _fiche_data(element)
             # Free what has been read: the element and the siblings before it.
             element.clear(keep_tail=False)
             parent = element.getparent()
@@ -491,4 +531,8 @@ def parse_fiches(xml: bytes, *, numbers: Collection[str] | None = None) -> list[
                 del parent[0]
     except etree.XMLSyntaxError as exc:
         raise FicheXMLError(f"XML mal formé : {exc}") from exc
-    return fiches
+
+
+def parse_fiches(xml: bytes, *, numbers: Collection[str] | None = None) -> list[FicheData]:
+    """Read the fiches of a flux held in memory (see `iter_fiches`)."""
+    return list(iter_fiches(io.BytesIO(xml), numbers=numbers))

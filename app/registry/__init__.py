@@ -1,0 +1,1 @@
+"""The national register (RNCP open data): fiches read in, searched, compared with ours."""
