@@ -36,6 +36,7 @@ from app.ops.backup import (
     table_columns,
     tables,
 )
+from app.registry.models import rebuild_search_index
 
 _PROBLEMS_SHOWN = 20
 
@@ -260,6 +261,7 @@ def restore_archive(path: Path) -> RestoreReport:
                     report.tables += 1
                 if conn.dialect.name == "postgresql":
                     _reset_sequences(conn)
+                rebuild_search_index(conn)
                 for entry, target in targets:
                     _write_file(archive, entry, target, written)
                     report.files += 1

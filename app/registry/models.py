@@ -156,6 +156,15 @@ def create_search_index(connection: sa.Connection) -> None:
         connection.exec_driver_sql(POSTGRES_DDL)
 
 
+def rebuild_search_index(connection: sa.Connection) -> None:
+    """Index again every statement (after rows were written behind the index's back, as a
+    restore does). PostgreSQL's index follows its table by itself."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"  # noqa: S608 (a constant)
+        )
+
+
 def drop_search_index(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")

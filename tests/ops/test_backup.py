@@ -21,6 +21,7 @@ from app.db import commit, db
 from app.frameworks.models import Competency
 from app.ops.backup import snapshot_connection, table_rows, tables
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
+from app.registry.search import Query, search
 from tests.conftest import own_database
 
 PDF = b"%PDF-1.4\n% piece justificative de test\n%%EOF\n"
@@ -62,6 +63,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Pa
         upgrade()
         runner = app.test_cli_runner()
         assert runner.invoke(args=["demo"]).exit_code == 0
+        register = Path(__file__).resolve().parents[1] / "data" / "rncp" / "register-a.xml"
+        assert runner.invoke(args=["rncp", "import", str(register)]).exit_code == 0
         coordinator = db.session.scalars(
             sa.select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR)
         ).first()
@@ -154,6 +157,10 @@ def test_demo_restores_with_every_row_and_file_identical(
     assert sum(len(rows) for rows in before.values()) > 3000
     assert after == before
     assert stored_files(target_instance) == files
+    # The register's full-text index was rebuilt over the restored statements.
+    with target_app.app_context():
+        hits = search(db.session(), Query(words="coopérations")).hits
+        assert [hit.number for hit in hits] == ["RNCP34001"]
 
     # New rows get fresh ids: the sequences moved past the restored ones.
     with target_app.app_context():
