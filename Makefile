@@ -25,13 +25,14 @@ demo: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
 
-## Set up and run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
+## Set up and run the whole test suite on every core, slow tests included (SQLite unless
+## TEST_DATABASE_URL is set; each xdist worker gets a database of its own)
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## The same suite against the local PostgreSQL server
 test-postgres: install
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n auto
 
 ## Measure the heavy pages (SQLite unless DATABASE_URL is set); writes bench/results.json
 bench: install

@@ -1,7 +1,9 @@
 """Fixtures: one migrated database per test run, each test inside a rolled-back transaction.
 
 The database is SQLite (a file in a temporary folder) unless TEST_DATABASE_URL names another,
-e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test in CI.
+e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test in CI. Under pytest-xdist (`-n 2`) each
+worker has its own: its own temporary folder on SQLite, `<test database>_<worker>` (created
+fresh, dropped after) on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,20 +29,22 @@ REFERENTIEL = Path(__file__).resolve().parents[1] / "referentiel"
 REAL_FILES = sorted(REFERENTIEL.glob("*.yaml"))
 
 
-def database_url(tmp_dir: Path, name: str = "test") -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / name}.sqlite3"
+def xdist_worker() -> str:
+    """The pytest-xdist worker running this process ("gw0", "gw1", …), or "" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 @contextmanager
 def own_database(tmp_dir: Path, suffix: str) -> Iterator[str]:
     """An empty database apart from the suite's: a SQLite file in `tmp_dir`, or, on
-    PostgreSQL, `<test database>_<suffix>`, created fresh and dropped afterwards."""
+    PostgreSQL, `<test database>_<worker>_<suffix>` (no worker part without xdist), created
+    fresh and dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
         yield f"sqlite:///{tmp_dir / suffix}.sqlite3"
         return
     url = sa.make_url(base)
-    name = f"{url.database}_{suffix}"
+    name = "_".join(part for part in (url.database, xdist_worker(), suffix) if part)
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -67,24 +71,36 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def suite_database(tmp_dir: Path) -> Iterator[str]:
+    """The database the suite's transactions run in: TEST_DATABASE_URL itself without xdist,
+    else one per worker (a SQLite file in the worker's own temporary folder)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base and base.startswith("postgresql") and xdist_worker():
+        with own_database(tmp_dir, "") as url:
+            yield url
+    else:
+        yield base or f"sqlite:///{tmp_dir / 'test'}.sqlite3"
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("app")
-    url = database_url(tmp)
-    reset_database(url)
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=url,
-        WTF_CSRF_ENABLED=False,
-        INSTANCE_DIR=tmp / "instance",
-    )
-    with app.app_context():
-        # The schema comes from the models here; tests/test_migrations.py proves the
-        # migrations build the very same schema on this engine.
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with suite_database(tmp) as url:
+        reset_database(url)
+        app = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=url,
+            WTF_CSRF_ENABLED=False,
+            INSTANCE_DIR=tmp / "instance",
+        )
+        with app.app_context():
+            # The schema comes from the models here; tests/test_migrations.py proves the
+            # migrations build the very same schema on this engine.
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

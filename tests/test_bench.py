@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from app.assessment.models import Result
@@ -23,6 +24,7 @@ READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
 WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf")
 
 
+@pytest.mark.slow
 def test_the_bench_measures_everything(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     script = ROOT / "bench" / "run.py"
