@@ -218,3 +218,18 @@ def pilot(
     db_session: Any, create_user: Any, create_version: Any, mini_doc: dict[str, Any]
 ) -> Pilot:
     return build_pilot(db_session, create_user, create_version, pilot_doc(mini_doc))
+
+
+def close(pilot: Pilot, jury_session: JurySession, by: User | None = None) -> list[int]:
+    """Close a session as a coordinator would: every bloc left without a decision is first
+    decided « non présenté » (closing refuses silence)."""
+    for presentation in jury_session.presentations:
+        decided = {d.bloc_id for d in presentation.decisions}
+        missing = {
+            bloc.id: (Decision.NOT_PRESENTED, "Bloc non présenté à cette session.")
+            for bloc in pilot.version.blocs
+            if bloc.id not in decided
+        }
+        if missing:
+            jury.record_decisions(presentation, pilot.version, missing, pilot.coordinator)
+    return jury.close_session(jury_session, pilot.version, by or pilot.coordinator)

@@ -13,11 +13,10 @@ from app.assessment.models import CompetencyComment, EvaluationSession, Result, 
 from app.cohorts.models import Enrolment
 from app.db import utcnow
 from app.frameworks.models import Criterion, ScaleLevel
-from app.jury import services as jury
 from app.jury.models import Decision, JurySession
 from app.people.models import User
 from tests.jury import factories
-from tests.jury.factories import Pilot, decide, open_session
+from tests.jury.factories import Pilot, close, decide, open_session
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
 
@@ -122,7 +121,7 @@ def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
         session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
         decide(pilot, session, enrolment, **choices)
         db_session.flush()
-        jury.close_session(session, pilot.version, pilot.coordinator)
+        close(pilot, session)
         db_session.commit()
         return session
 
