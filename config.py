@@ -100,6 +100,21 @@ class Config:
     JOBS_STALE_MINUTES = int(os.environ.get("JOBS_STALE_MINUTES", 30))
     JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", 3))
     # --- end exports and background jobs ---
+    # --- personal data over time (app/privacy) ---
+    # Retention periods in days, applied by `flask retention apply` (0: kept without limit).
+    # Insertion-survey answers, from when they were recorded: France Compétences asks for the
+    # rates of the promotions of a registration (up to 5 years).
+    RETENTION_SURVEY_ANSWERS_DAYS = int(os.environ.get("RETENTION_SURVEY_ANSWERS_DAYS", 5 * 365))
+    # Evidence files, from the end of their cohort (the jury and its appeals are over by then).
+    RETENTION_EVIDENCE_DAYS = int(os.environ.get("RETENTION_EVIDENCE_DAYS", 2 * 365))
+    # Audit entries, from when they were written.
+    RETENTION_AUDIT_DAYS = int(os.environ.get("RETENTION_AUDIT_DAYS", 5 * 365))
+    # Accounts with no login (nor creation, nor cohort running) for this long are erased as on
+    # request: name and e-mail become a pseudonym, certification evidence stays.
+    RETENTION_INACTIVE_ACCOUNTS_DAYS = int(
+        os.environ.get("RETENTION_INACTIVE_ACCOUNTS_DAYS", 3 * 365)
+    )
+    # --- end personal data over time ---
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     TESTING = False

@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.insertion.routes import bp as insertion
     from app.jury.routes import bp as jury
     from app.people.routes import bp as people
+    from app.privacy.routes import bp as privacy
     from app.progress.routes import bp as progress
 
     for blueprint in (
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
         exports,
         dossier,
         health,
+        privacy,
     ):
         app.register_blueprint(blueprint)
 
@@ -91,6 +93,7 @@ def _register_commands(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.ops.cli import backup_command, restore_command
     from app.people.cli import users_cli
+    from app.privacy.cli import people_cli, retention_cli
     from app.registry.cli import rncp_cli
 
     register_jobs(app)
@@ -107,6 +110,8 @@ def _register_commands(app: Flask) -> None:
         backup_command,
         restore_command,
         rncp_cli,
+        people_cli,
+        retention_cli,
     ):
         app.cli.add_command(command)
 
