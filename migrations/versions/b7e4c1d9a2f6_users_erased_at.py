@@ -1,7 +1,7 @@
 """users.erased_at: when a person's identity was erased on request (pseudonym kept)
 
 Revision ID: b7e4c1d9a2f6
-Revises: 8d7302b94ba7
+Revises: 5b1e7c3d9a20
 Create Date: 2026-12-05 09:15:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e4c1d9a2f6"
-down_revision = "8d7302b94ba7"
+down_revision = "5b1e7c3d9a20"
 branch_labels = None
 depends_on = None
 
