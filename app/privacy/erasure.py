@@ -5,7 +5,8 @@ Removed: the civil identity (birth name, usage name, first names, birth date, se
 the name and e-mail of the account (replaced by the pseudonym), its password and pending links,
 the evidence files of the person's enrolments, the failed-login counters naming the address.
 Rewritten: the name and e-mail wherever they were copied (audit entries, attestations as issued,
-the exports' lists of people left out) and the holder's identity in stored accrochage flows.
+trainers' comments and jury reasons, the exports' lists of people left out) and the holder's
+identity in stored accrochage flows.
 Kept: enrolments, results, comments, jury presentations and decisions, certification dates,
 survey answers (no free text) — so the person still counts in the dossier's figures and in the
 exports history, as "Personne effacée XXXX-XXXX".
@@ -27,12 +28,13 @@ from flask import current_app
 from lxml import etree
 
 from app.assessment.evidence import stored_path
-from app.assessment.models import EvidenceFile
+from app.assessment.models import CompetencyComment, EvidenceFile
 from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import db, utcnow
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.exports_history.services import stored_file
 from app.insertion.models import SurveyAnswer
+from app.jury.models import BlocDecision, JuryPresentation
 from app.people import audit
 from app.people.models import AuditEvent, LoginThrottle, OneTimeToken, Role, User
 from app.privacy.after_commit import after_commit
@@ -247,6 +249,7 @@ def erase_person(person: User, *, actor: User | None) -> ErasurePlan:
             sa.select(Attestation).where(Attestation.enrolment_id.in_(ids))
         ):
             attestation.content = {**_replace(attestation.content, pairs), "learner_name": name}
+        _rewrite_free_text(ids, pairs)
         _remove_evidence(ids)
     passage_ids = _passage_ids(enrolments)
     for record in _export_records({e.cohort_id for e in enrolments}, needles):
@@ -276,6 +279,46 @@ def erase_person(person: User, *, actor: User | None) -> ErasurePlan:
         **plan.as_details(),
     )
     return plan
+
+
+def _rewrite_free_text(enrolment_ids: list[int], pairs: list[tuple[str, str]]) -> None:
+    """Trainers' comments and jury reasons about the person keep their content, not the name.
+
+    Comments are append-only and a closed jury's decisions final: the ORM guards refuse any
+    change, rightly. Erasure is the one change the law asks for, so it goes around them, on
+    the text columns only, in the same transaction.
+    """
+    comments = CompetencyComment.__table__
+    decisions = BlocDecision.__table__
+    targets = [
+        (
+            comments,
+            sa.select(comments.c.id, comments.c.text).where(
+                comments.c.enrolment_id.in_(enrolment_ids)
+            ),
+            "text",
+        ),
+        (
+            decisions,
+            sa.select(decisions.c.id, decisions.c.reason)
+            .join(JuryPresentation, JuryPresentation.id == decisions.c.presentation_id)
+            .where(JuryPresentation.enrolment_id.in_(enrolment_ids), decisions.c.reason != ""),
+            "reason",
+        ),
+    ]
+    db.session.flush()
+    connection = db.session.connection()
+    for table, query, column in targets:
+        changed = {}
+        for row_id, text in connection.execute(query):
+            rewritten = _replace(text, pairs)
+            if rewritten != text:
+                changed[row_id] = rewritten
+        for row_id, text in changed.items():
+            connection.execute(sa.update(table).where(table.c.id == row_id).values({column: text}))
+        for obj in list(db.session.identity_map.values()):
+            if getattr(obj, "__table__", None) is table and obj.id in changed:
+                db.session.expire(obj)
 
 
 def _remove_evidence(enrolment_ids: list[int]) -> None:

@@ -13,7 +13,7 @@ from flask import Flask
 from lxml import etree
 
 from app.assessment.evidence import attach, check_upload, stored_path
-from app.assessment.models import EvidenceFile
+from app.assessment.models import CompetencyComment, EvidenceFile
 from app.cohorts.models import (
     AccessRoute,
     Cohort,
@@ -270,6 +270,13 @@ def test_erasure_rewrites_the_audit_log_and_removes_links(
             expires_at=dt.datetime.now(dt.UTC),
         )
     )
+    comment = CompetencyComment(
+        enrolment=pilot["enrolment"],
+        competency=pilot["cohort"].version.blocs[0].competencies[0],
+        author=pilot["trainer"],
+        text="Zoé Lefèvre-Brun anime bien la réunion.",
+    )
+    db_session.add(comment)
     outbox = settings / "outbox"
     outbox.mkdir()
     (outbox / "invitation.eml").write_text("To: zoe@exemple.fr\n\nBonjour")
@@ -290,6 +297,9 @@ def test_erasure_rewrites_the_audit_log_and_removes_links(
     note = next(e for e in events if e.details.get("note"))
     assert note.details["note"] == f"{pseudonym} absente"
     assert db_session.get(AuditEvent, other.id).summary == "Zoé Martin ajoutée"
+    assert db_session.get(CompetencyComment, comment.id).text == (
+        f"{pseudonym} anime bien la réunion."
+    )
     assert db_session.scalar(sa.select(sa.func.count()).select_from(OneTimeToken)) == 0
     assert "Lefèvre" not in everything_as_text(db_session)
 
