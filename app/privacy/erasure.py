@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -288,9 +288,9 @@ def _rewrite_free_text(enrolment_ids: list[int], pairs: list[tuple[str, str]]) -
     change, rightly. Erasure is the one change the law asks for, so it goes around them, on
     the text columns only, in the same transaction.
     """
-    comments = CompetencyComment.__table__
-    decisions = BlocDecision.__table__
-    targets = [
+    comments = cast(sa.Table, CompetencyComment.__table__)
+    decisions = cast(sa.Table, BlocDecision.__table__)
+    targets: list[tuple[sa.Table, sa.Select[Any], str]] = [
         (
             comments,
             sa.select(comments.c.id, comments.c.text).where(
@@ -317,7 +317,7 @@ def _rewrite_free_text(enrolment_ids: list[int], pairs: list[tuple[str, str]]) -
         for row_id, text in changed.items():
             connection.execute(sa.update(table).where(table.c.id == row_id).values({column: text}))
         for obj in list(db.session.identity_map.values()):
-            if getattr(obj, "__table__", None) is table and obj.id in changed:
+            if getattr(obj, "__table__", None) is table and getattr(obj, "id", None) in changed:
                 db.session.expire(obj)
 
 
