@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.people.routes import bp as people
     from app.privacy.routes import bp as privacy
     from app.progress.routes import bp as progress
+    from app.registry.routes import bp as registry
 
     for blueprint in (
         frameworks,
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
         analytics,
         exports,
         dossier,
+        registry,
         health,
         privacy,
     ):

@@ -1,0 +1,31 @@
+"""The register's search form (a GET form: nothing to protect from forgery)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SearchField, StringField
+from wtforms.validators import Length, NumberRange, Optional, Regexp
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Mots"), validators=[Optional(), Length(max=200)])
+    rome = StringField(
+        _l("Code ROME"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[A-Za-z]\d{4}$", message=_l("Un code ROME : une lettre et 4 chiffres (K1802).")
+            ),
+        ],
+    )
+    nsf = StringField(_l("Code NSF"), validators=[Optional(), Length(max=10)])
+    formacode = StringField(
+        _l("Formacode"),
+        validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Un Formacode : 5 chiffres."))],
+    )
+    niveau = IntegerField(_l("Niveau"), validators=[Optional(), NumberRange(min=1, max=8)])
+    inactives = BooleanField(_l("Inclure les fiches inactives"))
