@@ -26,9 +26,10 @@ from app.jobs.models import Job  # noqa: F401
 from app.jury.models import BlocDecision, JuryPresentation, JurySession  # noqa: F401
 from app.people.models import (  # noqa: F401
     AuditEvent,
-    LoginThrottle,
     OneTimeToken,
     Organisation,
+    RateCounter,
+    RecoveryCode,
     User,
     UserRole,
 )

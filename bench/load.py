@@ -90,6 +90,7 @@ def prepare(url: sa.URL, size: str) -> dict[str, Any]:
         "production",
         SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
         SECRET_KEY=SECRET_KEY,
+        PUBLIC_URL="http://localhost",  # the test client's host, for the session cookies
     )
     with app.app_context():
         from flask_migrate import upgrade
@@ -147,6 +148,7 @@ def start_gunicorn(url: sa.URL, port: int, workers: int, log: Path) -> subproces
         "DATABASE_URL": url.render_as_string(hide_password=False),
         "INSTANCE_PATH": str(log.parent / "instance"),
         "BIND": f"127.0.0.1:{port}",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
     }
     with log.open("wb") as out:

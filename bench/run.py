@@ -781,6 +781,7 @@ def make_app(url: str) -> Any:
         "production",
         SQLALCHEMY_DATABASE_URI=url,
         SECRET_KEY="bench",
+        PUBLIC_URL="http://localhost",  # the test client's host
         SESSION_COOKIE_SECURE=False,
         WTF_CSRF_ENABLED=False,
     )
