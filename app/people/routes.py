@@ -24,6 +24,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
 from app.access import authenticated, can_manage_user, managed_users_query, public, roles
@@ -51,6 +52,12 @@ def _set_up(state: BlueprintSetupState) -> None:
     app = cast(Flask, state.app)
     links.configure(app)
     tasks.register_jobs(app)
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host outside TRUSTED_HOSTS: a plain answer, since no link can be built for it."""
+    return _("Adresse du site non reconnue."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 AUDIT_PAGE_SIZE = 50

@@ -98,7 +98,9 @@ def test_production_serves_only_the_public_host(tmp_path: Path) -> None:
     assert app.config["TRUSTED_HOSTS"] == ["certification.example.org"]
     client = app.test_client()
     page = "/mot-de-passe-oublie"
-    assert client.get(page, headers=FORGED).status_code == 400
+    forged = client.get(page, headers=FORGED)
+    assert forged.status_code == 400
+    assert forged.get_data(as_text=True) == "Adresse du site non reconnue."
     assert client.get(page, base_url="https://certification.example.org").status_code == 200
 
 
