@@ -23,7 +23,15 @@ from app.jobs.models import Job
 from app.jobs.queue import enqueue
 from app.people import audit, counters, mail, passwords
 from app.people.auth import end_all_sessions
-from app.people.models import OneTimeToken, Organisation, Role, TokenPurpose, User, UserRole
+from app.people.models import (
+    OneTimeToken,
+    Organisation,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+    UserRole,
+)
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_TOKEN_LENGTH = 100
@@ -158,6 +166,17 @@ def authenticate(email: str, password: str, client: str | None) -> User | None:
     user.last_login_at = utcnow()
     audit.record("user.login", user, _("Connexion de %(name)s", name=user.full_name), actor=user)
     return user
+
+
+def forget_sign_in_data(user: User) -> None:
+    """Remove what signing in keeps about `user` (erasure): two-factor secret and codes, and
+    the reset counter of their address (login counters are digests with the client's address,
+    forgotten after LOGIN_THROTTLE_FORGET_HOURS)."""
+    counters.forget(counters.key("reset-address", user.email))
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 def log_out(user: User) -> None:

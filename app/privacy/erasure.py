@@ -36,7 +36,8 @@ from app.exports_history.services import stored_file
 from app.insertion.models import SurveyAnswer
 from app.jury.models import BlocDecision, JuryPresentation
 from app.people import audit
-from app.people.models import AuditEvent, LoginThrottle, OneTimeToken, Role, User
+from app.people.models import AuditEvent, OneTimeToken, Role, User
+from app.people.services import forget_sign_in_data
 from app.privacy.after_commit import after_commit
 from app.progress.models import CODE_ALPHABET, Attestation
 from exports.accrochage import NAMESPACE, passage_id
@@ -259,9 +260,7 @@ def erase_person(person: User, *, actor: User | None) -> ErasurePlan:
     if identity is not None:
         db.session.delete(identity)
     db.session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == person.id))
-    db.session.execute(
-        sa.delete(LoginThrottle).where(LoginThrottle.key.contains(person.email, autoescape=True))
-    )
+    forget_sign_in_data(person)
     _forget_outbox_mail(person.email)
 
     person.full_name = name
