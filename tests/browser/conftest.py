@@ -34,7 +34,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.assessment.grid import cohort_enrolments, current_heads, load_grid, load_version
-from app.assessment.services import CellInput, save_grid
+from app.assessment.inputs import CellInput
+from app.assessment.saving import save_grid
 from app.cohorts.models import Cohort
 from app.db import db
 from app.demo import WEAK_COMPETENCY_POSITION, DemoPlan, build_demo, plan_demo
