@@ -35,6 +35,7 @@ from app.people.models import (  # noqa: F401
 )
 from app.progress.models import Attestation  # noqa: F401
 from app.registry.models import (  # noqa: F401
+    BlocCorrespondence,
     RegistryBloc,
     RegistryCode,
     RegistryFiche,

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SearchField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 
 class SearchForm(FlaskForm):
@@ -29,3 +38,21 @@ class SearchForm(FlaskForm):
     )
     niveau = IntegerField(_l("Niveau"), validators=[Optional(), NumberRange(min=1, max=8)])
     inactives = BooleanField(_l("Inclure les fiches inactives"))
+
+
+class CorrespondenceForm(FlaskForm):
+    """The verdict on one of our blocs against one bloc of the register."""
+
+    bloc_code = HiddenField(validators=[DataRequired(), Length(max=40)])
+    fiche_number = HiddenField(validators=[DataRequired(), Length(max=20)])
+    registry_bloc_code = HiddenField(validators=[DataRequired(), Length(max=40)])
+    kind = RadioField(
+        _l("Correspondance"),
+        choices=[
+            SelectChoice("total", _l("totale")),
+            SelectChoice("partial", _l("partielle")),
+            SelectChoice("none", _l("aucune")),
+        ],
+        validators=[DataRequired(message=_l("Choisissez totale, partielle ou aucune."))],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

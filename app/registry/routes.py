@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from app.access import roles
-from app.db import db
+from app.db import commit, db
 from app.frameworks import services as frameworks
-from app.frameworks.models import VersionStatus
+from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.people.models import Role
-from app.registry import copycheck, search
-from app.registry.forms import SearchForm
+from app.registry import copycheck, correspondences, search
+from app.registry.forms import CorrespondenceForm, SearchForm
+from app.registry.models import CorrespondenceKind
 
 bp = Blueprint("registry", __name__, url_prefix="/registre")
+
+KIND_LABELS = {
+    CorrespondenceKind.TOTAL: lambda: _("totale"),
+    CorrespondenceKind.PARTIAL: lambda: _("partielle"),
+    CorrespondenceKind.NONE: lambda: _("aucune"),
+}
 
 
 @bp.get("/")
@@ -49,13 +59,17 @@ def fiche(number: str) -> str:
     return render_template("registry/fiche.html", fiche=found)
 
 
+def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
+    try:
+        return frameworks.load_version(cert_code, label)
+    except frameworks.FrameworkError:
+        abort(404)
+
+
 @bp.get("/verification/<cert_code>/<label>")
 @roles(Role.COORDINATOR)
 def check(cert_code: str, label: str) -> str:
-    try:
-        version = frameworks.load_version(cert_code, label)
-    except frameworks.FrameworkError:
-        abort(404)
+    version = _version_or_404(cert_code, label)
     statements = copycheck.version_statements(version)
     flags = copycheck.check(db.session(), statements)
     return render_template(
@@ -67,3 +81,61 @@ def check(cert_code: str, label: str) -> str:
         summary=search.summary(db.session()),
         is_draft=version.status is VersionStatus.DRAFT,
     )
+
+
+@bp.get("/correspondances/<cert_code>/<label>")
+@roles(Role.COORDINATOR)
+def correspondence_list(cert_code: str, label: str) -> str:
+    version = _version_or_404(cert_code, label)
+    session = db.session()
+    ranking = {
+        bloc.code: correspondences.rank(session, version, bloc, limit=5) for bloc in version.blocs
+    }
+    marked = correspondences.marks(session, version)
+    return render_template(
+        "registry/correspondences.html",
+        version=version,
+        ranking=ranking,
+        marked={(m.bloc_code, m.registry_bloc_code): m for m in marked},
+        marks=marked,
+        form=CorrespondenceForm(),
+        summary=search.summary(session),
+    )
+
+
+@bp.post("/correspondances/<cert_code>/<label>")
+@roles(Role.COORDINATOR)
+def correspondence_mark(cert_code: str, label: str) -> Response:
+    version = _version_or_404(cert_code, label)
+    form = CorrespondenceForm()
+    target = url_for("registry.correspondence_list", cert_code=cert_code, label=label)
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(target)
+    try:
+        row = correspondences.mark(
+            db.session(),
+            version,
+            form.bloc_code.data,
+            form.fiche_number.data,
+            form.registry_bloc_code.data,
+            CorrespondenceKind(form.kind.data),
+            form.note.data or "",
+            current_user.id,
+        )
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(target)
+    commit()
+    flash(
+        _(
+            "Correspondance %(kind)s enregistrée entre %(ours)s et %(theirs)s.",
+            kind=KIND_LABELS[row.kind](),
+            ours=row.bloc_code,
+            theirs=row.registry_bloc_code,
+        ),
+        "success",
+    )
+    return redirect(f"{target}#bloc-{row.bloc_code}")
