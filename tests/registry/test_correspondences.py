@@ -118,3 +118,28 @@ def test_a_coordinator_marks_a_correspondence_from_the_page(
 
     refused = client.post(url, data={"bloc_code": "BC01"}, follow_redirects=True)
     assert "Choisissez totale, partielle ou aucune." in refused.get_data(as_text=True)
+
+
+def test_the_fiche_carries_the_total_and_partial_correspondences(
+    db_session: Any, load_register: Any, register_a: Path, level_six: Any, create_user: Any
+) -> None:
+    from app.exports_history import builders
+    from app.frameworks import services as frameworks
+    from exports.fiche import build_fiche, parse_fiches
+
+    load_register(register_a)
+    user = create_user("coordinator")
+    for registry_bloc, kind in (
+        ("RNCP34001BC02", CorrespondenceKind.PARTIAL),
+        ("RNCP34001BC01", CorrespondenceKind.NONE),
+    ):
+        correspondences.mark(
+            db_session, level_six, "BC01", "RNCP34001", registry_bloc, kind, "", user.id
+        )
+    db_session.commit()
+    data = builders.fiche_data(frameworks.load_version("MINI", level_six.label))
+    (parsed,) = parse_fiches(build_fiche(data))
+    assert [(c.bloc_code, c.other_bloc_code, c.total) for c in parsed.correspondences] == [
+        ("BC01", "RNCP34001BC02", False)
+    ]
+    assert parsed.correspondences[0].other_bloc_title == "Animer un réseau d'acteurs"
