@@ -1,7 +1,7 @@
 """bloc_correspondences: the coordinator's verdicts on our blocs and the register's
 
 Revision ID: 74c0bfa0fb17
-Revises: b7e4c1d9a2f6
+Revises: b7e1c4d2a9f0
 Create Date: 2026-12-05 09:23:59
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '74c0bfa0fb17'
-down_revision = 'b7e4c1d9a2f6'
+down_revision = 'b7e1c4d2a9f0'
 branch_labels = None
 depends_on = None
 
