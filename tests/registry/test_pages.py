@@ -69,3 +69,40 @@ def test_learners_and_jury_members_do_not_reach_the_register(
 ) -> None:
     login(create_user("learner"))
     assert client.get("/registre/").status_code == 403
+
+
+def test_the_editor_warns_when_a_saved_statement_copies_the_register(
+    client: Any,
+    login: Any,
+    create_user: Any,
+    create_version: Any,
+    load_register: Any,
+    register_a: Path,
+) -> None:
+    load_register(register_a)
+    draft = create_version()
+    competency = draft.blocs[0].competencies[0]
+    login(create_user("coordinator"))
+    edit = client.get(f"/edition/{draft.id}").get_data(as_text=True)
+    assert f'href="/registre/verification/{draft.certification.code}/{draft.label}"' in edit
+    form = client.get(f"/edition/{draft.id}/competence/{competency.id}").get_data(as_text=True)
+    import re
+
+    revision = re.search(r'name="revision"[^>]*value="(\d+)"', form) or re.search(
+        r'value="(\d+)"[^>]*name="revision"', form
+    )
+    assert revision is not None
+    response = client.post(
+        f"/edition/{draft.id}/competence/{competency.id}",
+        data={
+            "revision": revision.group(1),
+            "code": competency.code,
+            "statement": "Conduire des entretiens avec les élus, les associations et les "
+            "habitants du territoire pour repérer les dynamiques de coopération existantes",
+            "activity_ids": [a.id for a in competency.activities],
+        },
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert "enregistré" in text
+    assert f"{competency.code} reprend à" in text and "RNCP34001" in text
