@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rncp_register import write_register  # noqa: E402
+from bench.rncp_register import write_register
 
 TARGETS = {
     "import_s": 120,
@@ -76,7 +76,7 @@ def _child_import(url: str, path: Path) -> dict[str, Any]:
         "    print(json.dumps({'seconds': time.perf_counter() - started, **report.as_dict()}))\n"
     )
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603  (this Python, with our own code)
         [sys.executable, "-c", code, url, str(path)],
         check=True,
         capture_output=True,
@@ -165,8 +165,11 @@ def main() -> None:
         from app.db import db
 
         app = create_app(
-        "production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", PUBLIC_URL="http://localhost"
-    )
+            "production",
+            SQLALCHEMY_DATABASE_URI=url,
+            SECRET_KEY="bench",
+            PUBLIC_URL="http://localhost",
+        )
         with app.app_context():
             from tests.conftest import reset_database
 
@@ -196,7 +199,10 @@ def main() -> None:
         "python": platform.python_version(),
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607  (git, on this checkout)
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         ).stdout.strip(),
     }
     results_path = ROOT / "bench" / "results.json"

@@ -67,11 +67,15 @@ def version_statements(version: FrameworkVersion) -> list[Statement]:
     for domain in version.domains:
         for activity in domain.activities:
             text = f"{activity.title}. {activity.description}".strip(". ")
-            found.append(Statement(activity.code, "activity", text))
+            found.append(Statement(activity.code, "activity", text, activity.borrowed_from))
     for bloc in version.blocs:
-        found.append(Statement(bloc.code, "bloc", bloc.title))
+        found.append(Statement(bloc.code, "bloc", bloc.title, bloc.borrowed_from))
         for competency in bloc.competencies:
-            found.append(Statement(competency.code, "competency", competency.statement))
+            found.append(
+                Statement(
+                    competency.code, "competency", competency.statement, competency.borrowed_from
+                )
+            )
             for criterion in competency.criteria:
                 found.append(Statement(criterion.code, "criterion", criterion.statement))
     return found
@@ -81,11 +85,11 @@ def item_statement(item: object) -> Statement | None:
     """The statement of one item of a référentiel, if it is of a kind the check reads."""
     if isinstance(item, Activity):
         text = f"{item.title}. {item.description}".strip(". ")
-        return Statement(item.code, "activity", text)
+        return Statement(item.code, "activity", text, item.borrowed_from)
     if isinstance(item, Bloc):
-        return Statement(item.code, "bloc", item.title)
+        return Statement(item.code, "bloc", item.title, item.borrowed_from)
     if isinstance(item, Competency):
-        return Statement(item.code, "competency", item.statement)
+        return Statement(item.code, "competency", item.statement, item.borrowed_from)
     if isinstance(item, Criterion):
         return Statement(item.code, "criterion", item.statement)
     return None

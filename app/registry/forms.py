@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -14,7 +15,18 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from app.frameworks import editing_services as editing
+from app.frameworks import services
+from app.frameworks.forms import check_code, code_field, text_field
 
 
 class SearchForm(FlaskForm):
@@ -56,3 +68,26 @@ class CorrespondenceForm(FlaskForm):
         validators=[DataRequired(message=_l("Choisissez totale, partielle ou aucune."))],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class BorrowForm(FlaskForm):
+    """Open a draft référentiel from a fiche: which certification, which label, whose."""
+
+    code = code_field(
+        _l("Code de la certification"),
+        _l("Un code existant ajoute une version à cette certification ; un nouveau la crée."),
+    )
+    label = code_field(_l("Libellé de la version"), _l("Par exemple v1, 2026-01."))
+    certifier_name = text_field(_l("Nom du certificateur"))
+
+    def validate_code(self, field: Field) -> None:
+        check_code(field.data)
+
+    def validate_label(self, field: Field) -> None:
+        check_code(field.data)
+        try:
+            certification = services.get_certification(self.code.data or "")
+        except services.FrameworkError:
+            return
+        if editing.label_taken(certification.id, field.data):
+            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))

@@ -12,8 +12,8 @@ from app.db import commit, db
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.people.models import Role
-from app.registry import copycheck, correspondences, search
-from app.registry.forms import CorrespondenceForm, SearchForm
+from app.registry import borrow, copycheck, correspondences, search
+from app.registry.forms import BorrowForm, CorrespondenceForm, SearchForm
 from app.registry.models import CorrespondenceKind
 
 bp = Blueprint("registry", __name__, url_prefix="/registre")
@@ -56,7 +56,34 @@ def fiche(number: str) -> str:
     found = search.fiche(db.session(), number)
     if found is None:
         abort(404)
-    return render_template("registry/fiche.html", fiche=found)
+    form = BorrowForm() if current_user.has_role(Role.COORDINATOR) else None
+    return render_template("registry/fiche.html", fiche=found, form=form)
+
+
+@bp.route("/fiches/<number>/brouillon", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def borrow_fiche(number: str) -> str | Response:
+    found = search.fiche(db.session(), number)
+    if found is None:
+        abort(404)
+    form = BorrowForm()
+    if form.validate_on_submit():
+        version = borrow.start_draft_from(
+            found, form.code.data, form.label.data, form.certifier_name.data
+        )
+        commit()
+        flash(
+            _(
+                "Brouillon %(code)s %(label)s ouvert depuis la fiche %(number)s : ses énoncés "
+                "sont marqués comme repris, à reformuler avant le dépôt.",
+                code=form.code.data,
+                label=form.label.data,
+                number=found.number,
+            ),
+            "success",
+        )
+        return redirect(url_for("editor.edit", version_id=version.id))
+    return render_template("registry/fiche.html", fiche=found, form=form)
 
 
 def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
