@@ -87,7 +87,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from app.assessment.cli import grid_cli
-    from app.bench_data import bench_cli
     from app.demo import demo_command
     from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.tasks import register_jobs
@@ -108,7 +107,6 @@ def _register_commands(app: Flask) -> None:
         fiche_cli,
         accrochage_cli,
         dossier_cli,
-        bench_cli,
         backup_command,
         restore_command,
         rncp_cli,

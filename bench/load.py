@@ -44,7 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import SIZES, ensure_data, grid_cohort, login
+from grid import grid_cohort
+from measures import login
+from run import SIZES, ensure_data
 
 from app import create_app
 from app.assessment.models import Result
