@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from exports.guard import xml_parser
 from exports.xmltext import is_xml_text, one_line
 
 NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
@@ -295,14 +296,12 @@ def build_accrochage(data: AccrochageData) -> tuple[bytes, list[LeftOut]]:
 
 def schema() -> etree.XMLSchema:
     """The official schema, loaded from the copy shipped with the application."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), xml_parser()))
 
 
 def validation_errors(content: bytes) -> list[str]:
     """The schema's complaints about a generated file (empty when it validates)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    document = etree.fromstring(content, parser)
+    document = etree.fromstring(content, xml_parser())
     checker = schema()
     if checker.validate(document):
         return []

@@ -23,7 +23,8 @@ from typing import IO
 
 from lxml import etree
 
-from exports.xmltext import has_doctype, one_line, safe_parser_options, xml_text
+from exports.guard import SAFE_XML_OPTIONS, BoundedStream, Limits, MiB, Refused
+from exports.xmltext import one_line, xml_text
 
 FLUX_VERSION = "4.1"
 
@@ -88,18 +89,6 @@ class PromotionStats:
 
 
 @dataclass
-class Correspondence:
-    """A bloc of ours in total or partial correspondence with a bloc of another fiche."""
-
-    bloc_code: str
-    fiche_number: str
-    fiche_title: str
-    other_bloc_code: str
-    other_bloc_title: str
-    total: bool
-
-
-@dataclass
 class FicheData:
     number: str  # NUMERO_FICHE (RNCPnnnnn once registered, a provisional code before)
     title: str
@@ -120,7 +109,6 @@ class FicheData:
     end_date: str = ""  # DATE_FIN_ENREGISTREMENT, as written (dd/mm/yyyy)
     sectors: str = ""  # SECTEURS_ACTIVITE, plain text
     job_types: str = ""  # TYPE_EMPLOI_ACCESSIBLES, plain text
-    correspondences: list[Correspondence] = field(default_factory=list)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -206,17 +194,6 @@ def _fiche_element(data: FicheData) -> etree._Element:
             _sub(entry, "LIBELLE", _text(bloc.title))
             _sub(entry, "LISTE_COMPETENCES", _html_list(bloc.competencies))
             _sub(entry, "MODALITES_EVALUATION", _html_list(bloc.modalities))
-    if data.correspondences:
-        # The open-data flux publishes no element for these; ours follow its naming.
-        holder = _sub(fiche, "CORRESPONDANCES")
-        for item in data.correspondences:
-            entry = _sub(holder, "CORRESPONDANCE")
-            _sub(entry, "TYPE", "TOTALE" if item.total else "PARTIELLE")
-            _sub(entry, "CODE_BLOC", _text(item.bloc_code))
-            _sub(entry, "NUMERO_FICHE", _text(item.fiche_number))
-            _sub(entry, "INTITULE", _text(item.fiche_title))
-            _sub(entry, "CODE_BLOC_CORRESPONDANT", _text(item.other_bloc_code))
-            _sub(entry, "LIBELLE_BLOC_CORRESPONDANT", _text(item.other_bloc_title))
     if data.statistics:
         holder = _sub(fiche, "STATISTIQUES_PROMOTIONS")
         for stats in sorted(data.statistics, key=lambda s: s.year):
@@ -504,17 +481,6 @@ def _fiche_data(fiche: etree._Element) -> FicheData:
         end_date=_value(fiche, "DATE_FIN_ENREGISTREMENT"),
         sectors=html_text(_markup(fiche, "SECTEURS_ACTIVITE")),
         job_types=html_text(_markup(fiche, "TYPE_EMPLOI_ACCESSIBLES")),
-        correspondences=[
-            Correspondence(
-                bloc_code=_value(node, "CODE_BLOC"),
-                fiche_number=_value(node, "NUMERO_FICHE"),
-                fiche_title=one_line(_value(node, "INTITULE")),
-                other_bloc_code=_value(node, "CODE_BLOC_CORRESPONDANT"),
-                other_bloc_title=one_line(_value(node, "LIBELLE_BLOC_CORRESPONDANT")),
-                total=_value(node, "TYPE").upper() == "TOTALE",
-            )
-            for node in _children(fiche, "CORRESPONDANCES", "CORRESPONDANCE")
-        ],
     )
 
 
@@ -527,30 +493,37 @@ def _yes_no(text: str) -> bool | None:
     return None
 
 
+# The national register is one file of several hundred megabytes.
+REGISTER_LIMITS = Limits(max_bytes=1024 * MiB)
+
+
 def iter_fiches(
-    stream: IO[bytes], *, numbers: Collection[str] | None = None
+    stream: IO[bytes],
+    *,
+    numbers: Collection[str] | None = None,
+    limits: Limits = REGISTER_LIMITS,
+    file: str | None = None,
 ) -> Iterator[FicheData]:
     """Yield the fiches of a flux read from `stream` (only those whose NUMERO_FICHE is in
     `numbers`, if given), one at a time.
 
     Streams the document, so a national file of several hundred megabytes is read one fiche at
-    a time in constant memory. Refuses any DOCTYPE (entity expansion, external entities), and
-    relies on lxml's limits (no huge trees, no network).
+    a time in constant memory. The stream goes through the guard (at most `limits.max_bytes`,
+    no DTD or entity declaration) and lxml runs with its safe settings (no huge trees, no
+    network).
     """
     wanted = set(numbers) if numbers is not None else None
-    events = etree.iterparse(stream, events=("start", "end"), **safe_parser_options())
+    guarded = BoundedStream(stream, limits.max_bytes, file=file, xml=True)
+    events = etree.iterparse(guarded, events=("start", "end"), **SAFE_XML_OPTIONS)
     depth = 0
     try:
         for event, element in events:
             if event == "start":
                 depth += 1
-                if depth == 1:
-                    if has_doctype(element):
-                        raise FicheXMLError("déclaration DOCTYPE refusée")
-                    if _local(element) not in {"FICHES", "FICHE"}:
-                        raise FicheXMLError(
-                            f"élément racine inattendu : {_local(element)} (FICHES attendu)"
-                        )
+                if depth == 1 and _local(element) not in {"FICHES", "FICHE"}:
+                    raise FicheXMLError(
+                        f"élément racine inattendu : {_local(element)} (FICHES attendu)"
+                    )
                 continue
             depth -= 1
             if _local(element) != "FICHE":
@@ -564,6 +537,8 @@ def iter_fiches(
             parent = element.getparent()
             while parent is not None and element.getprevious() is not None:
                 del parent[0]
+    except Refused as refused:
+        raise FicheXMLError(str(refused)) from None
     except etree.XMLSyntaxError as exc:
         raise FicheXMLError(f"XML mal formé : {exc}") from exc
 

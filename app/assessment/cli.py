@@ -15,13 +15,13 @@ from flask.cli import AppGroup
 from flask_babel import force_locale, format_datetime
 
 from app.access import staff_cohort_query
-from app.assessment import saving, xlsx
+from app.assessment import services, xlsx
 from app.assessment.grid import Grid, current_heads, find_session, load_grid
-from app.assessment.inputs import GridError
 from app.assessment.models import EvaluationSession
 from app.cohorts.models import Cohort
 from app.db import commit, db
 from app.people.models import Organisation, User
+from exports.guard import Limits, Refused, bounded_read
 
 grid_cli = AppGroup("grid", help="Grilles d'évaluation hors ligne : exporter, importer.")
 
@@ -89,9 +89,12 @@ def export_command(
 @_in_default_locale
 def import_command(path: Path, email: str, session_id: int | None) -> None:
     """Record the cells changed in an exported grid; nothing at all on any error or conflict."""
+    limits = Limits.from_config(current_app.config)
     try:
-        grid_file = xlsx.read_workbook(path.read_bytes())
-    except GridError as exc:
+        grid_file = xlsx.read_workbook(bounded_read(path, limits.max_bytes), limits, path.name)
+    except Refused as refused:
+        _fail(str(refused))
+    except services.GridError as exc:
         _fail(*exc.problems)
     assessor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if assessor is None or not assessor.is_active:
@@ -107,8 +110,8 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
             _fail(f"la session {session_id} n'est pas une session de ce bloc et de cette promotion")
     try:
         cells = xlsx.cell_inputs(grid_file, grid)
-        outcome = saving.save_grid(grid, assessor, cells, session=session, source="xlsx")
-    except GridError as exc:
+        outcome = services.save_grid(grid, assessor, cells, session=session, source="xlsx")
+    except services.GridError as exc:
         _fail(*exc.problems, "rien n'a été importé")
     if outcome.conflicts:
         lines = []
@@ -122,10 +125,10 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
                 f"{format_datetime(conflict.theirs_at, 'dd/MM/yyyy HH:mm')}"
             )
         _fail(
-            f"{len(lines)} conflit(s) : rien n'a été importé ({outcome.import_report()})",
+            f"{len(lines)} conflit(s) : rien n'a été importé",
             *lines,
             "importez ce fichier depuis la page de la grille pour choisir cellule par cellule, "
             "ou exportez une grille à jour",
         )
     commit()
-    click.echo(f"{path.name} importé : {outcome.import_report()}")
+    click.echo(f"{outcome.results} résultat(s) enregistré(s) depuis {path.name}")

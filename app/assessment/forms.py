@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,11 +24,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, ValidationErr
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessment.grid import Grid
-from app.assessment.inputs import CellInput, CommentInput
+from app.assessment.services import CellInput, CommentInput
 from app.frameworks.models import FrameworkVersion
 from app.people.models import User
-
-UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+from exports.guard import Limits, size_text
 
 
 class SessionForm(FlaskForm):
@@ -90,10 +90,11 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Importer"))
 
     def validate_file(self, field: FileField) -> None:
-        data = field.data.read(UPLOAD_MAX_BYTES + 1)
+        limit = Limits.from_config(current_app.config).max_bytes
+        data = field.data.read(limit + 1)
         field.data.seek(0)
-        if len(data) > UPLOAD_MAX_BYTES:
-            raise ValidationError(_("Le fichier dépasse 2 Mo."))
+        if len(data) > limit:
+            raise ValidationError(_("Le fichier dépasse %(size)s.", size=size_text(limit)))
         if not data.startswith(b"PK\x03\x04"):
             raise ValidationError(_("Ce fichier n'est pas un classeur XLSX."))
 

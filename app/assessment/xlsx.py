@@ -9,14 +9,11 @@ result at export time. Every id read back is checked against the cohort and the 
 
 from __future__ import annotations
 
-import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from app.assessment.grid import (
@@ -27,11 +24,12 @@ from app.assessment.grid import (
     cohort_enrolments,
     competency_status_text,
 )
-from app.assessment.inputs import CellInput, GridError
 from app.assessment.progress import progress
+from app.assessment.services import CellInput, GridError
 from app.cohorts.models import Cohort
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
+from exports.guard import Limits, Refused, bounded_rows, open_xlsx
 from exports.spreadsheets import Cell, ListValidation, Sheet, csv_bytes, xlsx_bytes
 
 GRID_SHEET = "Grille"
@@ -39,8 +37,6 @@ META_SHEET = "meta"
 FORMAT = "grille-1"
 FIRST_ROW = 3  # the first learner's row
 FIRST_COLUMN = 3  # the first criterion's column (C)
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 5000
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -164,24 +160,26 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def read_workbook(data: bytes) -> GridFile:
-    """Read an offline grid; raise GridError if it is not one (or is suspiciously large)."""
+def _sheet_rows(workbook: Any, name: str, limits: Limits, filename: str) -> list[tuple[Any, ...]]:
+    rows = workbook[name].iter_rows(max_col=limits.max_columns + 1, values_only=True)
+    member = f"feuille « {name} »"
+    return [tuple(cells) for _, cells in bounded_rows(rows, limits, file=filename, member=member)]
+
+
+def read_workbook(data: bytes, limits: Limits | None = None, filename: str = "") -> GridFile:
+    """Read an offline grid within `limits`; raise GridError if it is not one or too large."""
+    limits = limits or Limits()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise GridError([_("Ce fichier est trop volumineux une fois décompressé.")])
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except GridError:
-        raise
-    except Exception as exc:  # zip, XML or workbook structure: all mean "unreadable"
-        raise GridError([_("Ce fichier XLSX est illisible.")]) from exc
-    try:
-        if GRID_SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
-            raise _not_a_grid()
-        meta = list(workbook[META_SHEET].iter_rows(max_row=MAX_ROWS + 10, values_only=True))
-        sheet_rows = list(workbook[GRID_SHEET].iter_rows(max_row=MAX_ROWS, values_only=True))
-    finally:
-        workbook.close()
+        workbook = open_xlsx(data, limits, file=filename or None)
+        try:
+            if GRID_SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
+                raise _not_a_grid()
+            meta = _sheet_rows(workbook, META_SHEET, limits, filename)
+            sheet_rows = _sheet_rows(workbook, GRID_SHEET, limits, filename)
+        finally:
+            workbook.close()
+    except Refused as refused:
+        raise GridError([_("Fichier refusé : %(detail)s", detail=refused)]) from None
     keys: dict[str, tuple[Any, ...]] = {}
     heads: dict[int, list[int]] = {}
     for row in meta:

@@ -26,12 +26,11 @@ from app.validators import (
     is_valid_person_name,
     normalize_insee_code,
 )
+from exports import guard
+from exports.guard import Limits
 
-MAX_BYTES = 2 * 1024 * 1024
+# Learners in one file; the file's own bounds (size, lines, columns, cells) are the guard's.
 MAX_ROWS = 2000
-# Blank lines are skipped, but a sheet of a million empty rows is not worth walking through.
-MAX_LINES = 10 * MAX_ROWS
-MAX_COLUMNS = 50
 NAME_MAX = 100
 FIRST_NAMES_MAX = 200
 
@@ -205,53 +204,41 @@ def _sniff_delimiter(header_line: str) -> str:
     return max((";", ",", "\t"), key=score)
 
 
-def _csv_lines(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _csv_lines(data: bytes, limits: Limits, filename: str) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(data)
     lines = text.splitlines()
-    source = io.StringIO(text, newline="")
-    offset = 0
+    first_line = 1
     # Excel may start the file with a "sep=;" line naming the separator.
     if lines and re.fullmatch(r"sep=[;,\t]", lines[0].strip(), flags=re.IGNORECASE):
         delimiter = lines[0].strip()[4]
+        source = io.StringIO(text, newline="")
         source.readline()
-        offset = 1
+        text = source.read()
+        first_line = 2
     else:
         delimiter = _sniff_delimiter(next((line for line in lines if line.strip()), ""))
-    reader = csv.reader(source, delimiter=delimiter)
-    end = 0
-    try:
-        for cells in reader:
-            start, end = end + 1, reader.line_num
-            yield start + offset, cells
-    except csv.Error as error:
-        raise _Refused(_("Fichier CSV mal formé : %(error)s", error=str(error))) from None
+    return guard.csv_rows(text, limits, delimiter=delimiter, file=filename, first_line=first_line)
 
 
-def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise _Refused(_("Ce classeur XLSX est illisible.")) from None
+def _xlsx_lines(data: bytes, limits: Limits, filename: str) -> Iterator[tuple[int, list[Any]]]:
+    workbook = guard.open_xlsx(data, limits, file=filename)
     try:
         sheet = workbook.worksheets[0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-            for number, cells in enumerate(rows, start=1):
-                yield number, list(cells)
-    except _Refused:
+            # One column more than allowed is read, so a wider sheet is refused, not cut.
+            rows = sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1)
+            member = f"feuille « {sheet.title} »"
+            yield from guard.bounded_rows(rows, limits, file=filename, member=member)
+    except guard.Refused:
         raise
     except Exception:
-        raise _Refused(_("Ce classeur XLSX est illisible.")) from None
+        raise guard.Refused("classeur XLSX illisible", file=filename) from None
     finally:
         workbook.close()
 
 
-def _lines(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
+def _lines(data: bytes, filename: str, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
     """The (line number, cells) of the file, once its kind is known from its content."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in {"csv", "xlsx"}:
@@ -267,10 +254,10 @@ def _lines(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
     if extension == "xlsx":
         if not is_zip:
             raise _Refused(_("Ce fichier n'est pas un classeur XLSX."))
-        return _xlsx_lines(data)
+        return _xlsx_lines(data, limits, filename)
     if is_zip or data.startswith(BINARY_MAGICS):
         raise _Refused(_("Ce fichier n'est pas un fichier CSV."))
-    return _csv_lines(data)
+    return _csv_lines(data, limits, filename)
 
 
 # --- checking the values -----------------------------------------------------------------------
@@ -441,27 +428,37 @@ def _blank(cells: Iterable[Any]) -> bool:
     return all(_text(c) == "" for c in cells)
 
 
-def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> ParseResult:
-    """Read learners from a CSV or XLSX file: the valid rows, and every problem found."""
+def parse(
+    data: bytes, filename: str, *, today: dt.date | None = None, limits: Limits | None = None
+) -> ParseResult:
+    """Read learners from a CSV or XLSX file: the valid rows, and every problem found.
+
+    The file is read within `limits` (the guard's defaults unless given): a file over them is
+    refused as a whole, with what and where.
+    """
     today = today or dt.date.today()
+    limits = limits or Limits()
     result = ParseResult()
     if not data:
         result.problems.append(Problem(None, None, _("Le fichier est vide.")))
         return result
-    if len(data) > MAX_BYTES:
+    if len(data) > limits.max_bytes:
         result.problems.append(
             Problem(
                 None,
                 None,
-                _("Le fichier dépasse %(size)s Mo.", size=MAX_BYTES // (1024 * 1024)),
+                _("Le fichier dépasse %(size)s.", size=guard.size_text(limits.max_bytes)),
             )
         )
         return result
     try:
-        _read(_lines(data, filename), result, today)
+        _read(_lines(data, filename, limits), result, today)
     except _Refused as refused:
         result.rows.clear()
         result.problems[:] = [Problem(None, None, str(refused))]
+    except guard.Refused as refused:
+        result.rows.clear()
+        result.problems[:] = [Problem(None, None, _("Fichier refusé : %(detail)s", detail=refused))]
     return result
 
 
@@ -472,8 +469,6 @@ def _read(lines: Iterator[tuple[int, list[Any]]], result: ParseResult, today: dt
     seen: dict[str, int] = {}  # email → first line
     count = 0
     for line, cells in lines:
-        if line > MAX_LINES:
-            raise _Refused(_("Le fichier contient trop de lignes."))
         if _blank(cells):
             continue
         if not headers and not header_count:

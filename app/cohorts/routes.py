@@ -22,13 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.access import (
-    can_erase_person,
-    can_manage_cohort,
-    can_manage_identity,
-    roles,
-    staff_cohort_query,
-)
+from app.access import can_manage_cohort, can_manage_identity, roles, staff_cohort_query
 from app.cohorts import importer, services
 from app.cohorts.forms import (
     ActionForm,
@@ -48,6 +42,7 @@ from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.names import name_key
 from app.people import mail
 from app.people.models import OrganisationKind, Role, User
+from exports.guard import Limits, size_text
 
 bp = Blueprint("cohorts", __name__)
 
@@ -374,11 +369,7 @@ def identity(user_id: int) -> str | Response:
         .order_by(Cohort.start_date)
     ).all()
     return render_template(
-        "cohorts/identity.html",
-        form=form,
-        learner=learner,
-        enrolments=enrolments,
-        may_erase=can_erase_person(_me(), learner),
+        "cohorts/identity.html", form=form, learner=learner, enrolments=enrolments
     )
 
 
@@ -389,10 +380,14 @@ def _upload_folder() -> Path:
     return Path(current_app.config["INSTANCE_DIR"]) / "imports"
 
 
+def _limits() -> Limits:
+    return Limits.from_config(current_app.config)
+
+
 def _too_large_message() -> str:
     return _(
-        "Le fichier dépasse %(size)s Mo : découpez-le en plusieurs fichiers.",
-        size=importer.MAX_BYTES // (1024 * 1024),
+        "Le fichier dépasse %(size)s : découpez-le en plusieurs fichiers.",
+        size=size_text(_limits().max_bytes),
     )
 
 
@@ -402,7 +397,7 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
     cohort = _cohort_or_404(cohort_id, manage=True)
     page: dict[str, Any] = {"cohort": cohort, "parsed": None, "plan": None}
     # Refuse a huge body before reading it; the parser says the same for a smaller excess.
-    request.max_content_length = importer.MAX_BYTES + 64 * 1024
+    request.max_content_length = _limits().max_bytes + 64 * 1024
     try:
         form = ImportForm()
         submitted = form.validate_on_submit()
@@ -413,8 +408,8 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
     if submitted:
         upload = form.spreadsheet.data
         filename = upload.filename or ""
-        data = upload.read(importer.MAX_BYTES + 1)
-        parsed = importer.parse(data, filename)
+        data = upload.read(_limits().max_bytes + 1)
+        parsed = importer.parse(data, filename, limits=_limits())
         page.update(parsed=parsed, filename=filename)
         if parsed.rows:
             page["plan"] = plan = services.plan_import(cohort, parsed)
@@ -438,7 +433,7 @@ def confirm_import(cohort_id: int) -> str | Response:
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
     filename = form.filename.data or key
     # The stored file is read and checked again: nothing is taken on trust from the preview.
-    parsed = importer.parse(data, key)
+    parsed = importer.parse(data, key, limits=_limits())
     try:
         result = services.import_learners(cohort, parsed, filename, actor=_me())
         commit()

@@ -16,13 +16,12 @@ from typing import Any
 import jsonschema
 import yaml
 
+from exports import guard
+
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "referentiel" / "schema.json"
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 MAX_NODES = 200_000
-_PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
-)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
@@ -68,29 +67,25 @@ def schema() -> dict[str, Any]:
         return json.load(fh)
 
 
+def _limits(max_bytes: int) -> guard.Limits:
+    return guard.Limits(max_bytes=max_bytes, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+
+
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     """Read a YAML file, refusing what is too large, binary or hostile."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DocumentError([Problem(f"fichier illisible : {exc.strerror}")]) from None
-    if size > max_bytes:
-        raise DocumentError(
-            [Problem(f"fichier trop volumineux ({size} octets, maximum {max_bytes})")]
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError([Problem(f"fichier illisible : {exc.strerror}")]) from None
+        raw = guard.bounded_read(path, max_bytes, file="")
+    except guard.Refused as refused:
+        raise DocumentError([Problem(refused.reason)]) from None
     return parse_bytes(raw, max_bytes)
 
 
 def parse_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     """Parse YAML bytes into a document with line numbers."""
-    if len(raw) > max_bytes:
-        raise DocumentError(
-            [Problem(f"fichier trop volumineux ({len(raw)} octets, maximum {max_bytes})")]
-        )
+    try:
+        guard.bounded_read(raw, max_bytes)
+    except guard.Refused as refused:
+        raise DocumentError([Problem(refused.reason)]) from None
     if b"\x00" in raw:
         raise DocumentError([Problem("fichier binaire : ce n'est pas un fichier YAML")])
     try:
@@ -101,7 +96,7 @@ def parse_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
             [Problem("encodage invalide : le fichier doit être en UTF-8", line)]
         ) from None
     try:
-        node = _compose(text)
+        node = _compose(text, _limits(max_bytes))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark else None
@@ -117,29 +112,14 @@ def parse_bytes(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     return parsed
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """Compose the YAML node tree, refusing anchors, aliases, tags and runaway structures."""
-
-    def refuse(message: str, event: yaml.Event) -> DocumentError:
-        line = event.start_mark.line + 1 if event.start_mark else None
-        return DocumentError([Problem(f"YAML invalide : {message}", line)])
-
-    # Walk the events first: cheap, and stops alias bombs before anything is built.
-    depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader), start=1):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise refuse("les ancres et alias YAML (& et *) ne sont pas acceptés", event)
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag not in _PLAIN_TAGS:
-            raise refuse(f"étiquette YAML non acceptée : {tag}", event)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise refuse("structure trop profonde", event)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        if count > MAX_NODES:
-            raise refuse("fichier trop grand (trop d'éléments)", event)
+def _compose(text: str, limits: guard.Limits) -> yaml.Node | None:
+    """Compose the YAML node tree once the guard refused anchors, aliases, tags and runaway
+    structures (it walks the events only: cheap, and stops alias bombs before anything is
+    built)."""
+    try:
+        guard.check_yaml_safe(text, limits)
+    except guard.Refused as refused:
+        raise DocumentError([Problem(f"YAML invalide : {refused.reason}", refused.line)]) from None
     loader = yaml.SafeLoader(text)
     try:
         return loader.get_single_node()

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.cohorts import importer, services
+from app.cohorts import services
 from app.cohorts.models import Enrolment, LearnerIdentity
 from app.people.models import AuditEvent, Role, User
+from exports.guard import Limits
 from tests.cohorts.conftest import read_mails
 from tests.cohorts.test_importer import HEADER, ROWS, csv_bytes, xlsx_bytes
 
@@ -283,10 +284,10 @@ def test_file_too_large_or_not_a_spreadsheet(
     client: Any, login: Any, coordinator: Any, cohort: Any, db_session: Any
 ) -> None:
     login(coordinator)
-    huge = upload(client, cohort, b"x" * (importer.MAX_BYTES + 100 * 1024))
+    huge = upload(client, cohort, b"x" * (Limits().max_bytes + 100 * 1024))
     assert huge.status_code == 413
     assert "Le fichier dépasse 2 Mo" in text(huge)
-    just_over = upload(client, cohort, csv_bytes([]) + b"x" * importer.MAX_BYTES)
+    just_over = upload(client, cohort, csv_bytes([]) + b"x" * Limits().max_bytes)
     assert "Le fichier dépasse 2 Mo" in text(just_over)
     png = upload(client, cohort, b"\x89PNG\r\n\x1a\n" + bytes(100), "photo.csv")
     assert "Ce fichier n'est pas un fichier CSV." in text(png)

@@ -11,6 +11,7 @@ import pytest
 
 from app.cohorts import importer
 from app.cohorts.models import Sex
+from exports.guard import Limits
 
 TODAY = dt.date(2025, 6, 1)
 HEADER = [
@@ -341,7 +342,7 @@ def test_old_xls_and_other_extensions_refused() -> None:
 
 def test_size_limit() -> None:
     row = ";".join(one_row({}))
-    data = csv_bytes([]) + ((row + "\r\n") * (importer.MAX_BYTES // len(row) + 1)).encode()
+    data = csv_bytes([]) + ((row + "\r\n") * (Limits().max_bytes // len(row) + 1)).encode()
     assert "2 Mo" in only_problem(parse(data))
 
 

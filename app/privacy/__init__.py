@@ -1,1 +1,0 @@
-"""Personal data over time: erasure on request and retention periods."""
