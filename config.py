@@ -23,6 +23,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _database_url(default_name: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -66,12 +73,28 @@ class Config:
     # One-time links: invitation (hours) and password reset (minutes).
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", 7 * 24))
     PASSWORD_RESET_TTL_MINUTES = int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 60))
-    # Failed logins: after N failures within the window, the key is locked for a while.
-    # Per e-mail address typed, and per client address (higher: offices share one address).
+    # Login attempts are counted per address-and-client pair (the e-mail typed and the client's
+    # IP address): after LOGIN_THROTTLE_FAILURES, each further attempt waits a pause that starts
+    # at LOGIN_THROTTLE_DELAY_SECONDS and doubles up to LOGIN_THROTTLE_MAX_DELAY_MINUTES; a
+    # looser ceiling per client (LOGIN_THROTTLE_CLIENT_FAILURES, any address) slows down one
+    # client trying many accounts. Counts are forgotten after LOGIN_THROTTLE_FORGET_HOURS.
     LOGIN_THROTTLE_FAILURES = int(os.environ.get("LOGIN_THROTTLE_FAILURES", 5))
-    LOGIN_THROTTLE_ADDRESS_FAILURES = int(os.environ.get("LOGIN_THROTTLE_ADDRESS_FAILURES", 20))
-    LOGIN_THROTTLE_WINDOW_MINUTES = int(os.environ.get("LOGIN_THROTTLE_WINDOW_MINUTES", 15))
-    LOGIN_THROTTLE_LOCK_MINUTES = int(os.environ.get("LOGIN_THROTTLE_LOCK_MINUTES", 15))
+    LOGIN_THROTTLE_CLIENT_FAILURES = int(os.environ.get("LOGIN_THROTTLE_CLIENT_FAILURES", 50))
+    LOGIN_THROTTLE_DELAY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_DELAY_SECONDS", 60))
+    LOGIN_THROTTLE_MAX_DELAY_MINUTES = int(os.environ.get("LOGIN_THROTTLE_MAX_DELAY_MINUTES", 60))
+    LOGIN_THROTTLE_FORGET_HOURS = int(os.environ.get("LOGIN_THROTTLE_FORGET_HOURS", 24))
+    # Password-reset requests: per address typed and per client, then growing pauses from
+    # PASSWORD_RESET_DELAY_MINUTES (the same rules as logins).
+    PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_PER_ADDRESS", 3))
+    PASSWORD_RESET_PER_CLIENT = int(os.environ.get("PASSWORD_RESET_PER_CLIENT", 10))
+    PASSWORD_RESET_DELAY_MINUTES = int(os.environ.get("PASSWORD_RESET_DELAY_MINUTES", 15))
+    # The address people reach the site at, e.g. https://certification.example.org: links in
+    # e-mails are built from it, never from the request's Host header. Required in production
+    # (or SERVER_NAME). TRUSTED_HOSTS (comma-separated) lists the Host headers served; in
+    # production it defaults to PUBLIC_URL's host, and any other Host gets 400.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
     # E-mail: sent over SMTP when MAIL_SERVER is set, otherwise written as .eml files to
     # MAIL_OUTBOX (default: INSTANCE_DIR / "outbox", resolved when a mail is written).
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -108,6 +131,21 @@ class Config:
     JOBS_STALE_MINUTES = int(os.environ.get("JOBS_STALE_MINUTES", 30))
     JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", 3))
     # --- end exports and background jobs ---
+    # --- personal data over time (app/privacy) ---
+    # Retention periods in days, applied by `flask retention apply` (0: kept without limit).
+    # Insertion-survey answers, from when they were recorded: France Compétences asks for the
+    # rates of the promotions of a registration (up to 5 years).
+    RETENTION_SURVEY_ANSWERS_DAYS = int(os.environ.get("RETENTION_SURVEY_ANSWERS_DAYS", 5 * 365))
+    # Evidence files, from the end of their cohort (the jury and its appeals are over by then).
+    RETENTION_EVIDENCE_DAYS = int(os.environ.get("RETENTION_EVIDENCE_DAYS", 2 * 365))
+    # Audit entries, from when they were written.
+    RETENTION_AUDIT_DAYS = int(os.environ.get("RETENTION_AUDIT_DAYS", 5 * 365))
+    # Accounts with no login (nor creation, nor cohort running) for this long are erased as on
+    # request: name and e-mail become a pseudonym, certification evidence stays.
+    RETENTION_INACTIVE_ACCOUNTS_DAYS = int(
+        os.environ.get("RETENTION_INACTIVE_ACCOUNTS_DAYS", 3 * 365)
+    )
+    # --- end personal data over time ---
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     TESTING = False
@@ -121,6 +159,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    PUBLIC_URL = "http://localhost"
     SECRET_KEY = "testing"
     # Tests use TEST_DATABASE_URL (PostgreSQL in CI) or a private SQLite file.
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -128,6 +167,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 

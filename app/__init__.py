@@ -60,7 +60,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.insertion.routes import bp as insertion
     from app.jury.routes import bp as jury
     from app.people.routes import bp as people
+    from app.privacy.routes import bp as privacy
     from app.progress.routes import bp as progress
+    from app.registry.routes import bp as registry
 
     for blueprint in (
         frameworks,
@@ -76,14 +78,15 @@ def _register_blueprints(app: Flask) -> None:
         analytics,
         exports,
         dossier,
+        registry,
         health,
+        privacy,
     ):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
     from app.assessment.cli import grid_cli
-    from app.bench_data import bench_cli
     from app.demo import demo_command
     from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.tasks import register_jobs
@@ -91,6 +94,7 @@ def _register_commands(app: Flask) -> None:
     from app.jobs.cli import jobs_cli
     from app.ops.cli import backup_command, restore_command
     from app.people.cli import users_cli
+    from app.privacy.cli import people_cli, retention_cli
     from app.registry.cli import rncp_cli
 
     register_jobs(app)
@@ -103,10 +107,11 @@ def _register_commands(app: Flask) -> None:
         fiche_cli,
         accrochage_cli,
         dossier_cli,
-        bench_cli,
         backup_command,
         restore_command,
         rncp_cli,
+        people_cli,
+        retention_cli,
     ):
         app.cli.add_command(command)
 

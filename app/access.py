@@ -335,3 +335,25 @@ def managed_cohort_query(user: User) -> sa.Select[Any]:
             sa.select(memberships.c.organisation_id).where(memberships.c.user_id == user.id)
         )
     )
+
+
+def can_erase_person(user: User, person: User) -> bool:
+    """A coordinator erases a learner (app/privacy) whose every enrolment is in one of their
+    organisations' cohorts; staff accounts and people shared with another organisation are
+    erased from the command line."""
+    from app.db import db
+
+    if not user.has_role(Role.COORDINATOR) or person.id == user.id:
+        return False
+    if person.has_role(Role.COORDINATOR, Role.TRAINER, Role.JURY):
+        return False
+    mine = sa.select(memberships.c.organisation_id).where(memberships.c.user_id == user.id)
+    counts = db.session.execute(
+        sa.select(
+            sa.func.count(Enrolment.id),
+            sa.func.count(Enrolment.id).filter(Cohort.organisation_id.in_(mine)),
+        )
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.learner_id == person.id)
+    ).one()
+    return counts[0] > 0 and counts[0] == counts[1]

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
+from app.assessment.models import CompetencyComment, EvaluationSession
+from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import (
     AccessRoute,
     Cohort,
@@ -392,6 +393,8 @@ def _assess(cohort: Cohort, trainer: User, rng: random.Random, *, finished: bool
     missing = levels[0]
     blocs = version.blocs if finished else version.blocs[:2]
     when = dt.datetime.combine(cohort.start_date, dt.time(10), tzinfo=dt.UTC)
+    db.session.flush()
+    results: list[NewResult] = []
     for enrolment in sorted(cohort.enrolments, key=lambda e: e.learner.email):
         if enrolment.status is EnrolmentStatus.WITHDRAWN:
             continue
@@ -409,25 +412,15 @@ def _assess(cohort: Cohort, trainer: User, rng: random.Random, *, finished: bool
                     elif not finished and rng.random() < 0.4:
                         final = started
                     history = [started, final] if final is not started else [started]
-                    result = None
-                    for step, level in enumerate(history):
-                        result = Result(
-                            enrolment=enrolment,
-                            criterion=crit,
-                            level=level,
-                            assessor=trainer,
+                    results.extend(
+                        NewResult(
+                            enrolment.id,
+                            crit.id,
+                            level.id,
+                            trainer.id,
                             recorded_at=when + dt.timedelta(days=30 * (b + 1) + 14 * step),
                         )
-                        db.session.add(result)
-                    db.session.flush()
-                    assert result is not None
-                    db.session.add(
-                        ResultHead(
-                            enrolment_id=enrolment.id,
-                            criterion_id=crit.id,
-                            result_id=result.id,
-                            level_id=result.level_id,
-                        )
+                        for step, level in enumerate(history)
                     )
                 if weak or rng.random() < 0.15:
                     db.session.add(
@@ -439,6 +432,7 @@ def _assess(cohort: Cohort, trainer: User, rng: random.Random, *, finished: bool
                             recorded_at=when + dt.timedelta(days=30 * (b + 1) + 20),
                         )
                     )
+    record_results(results)
 
 
 DEMO_COMMENTS = [

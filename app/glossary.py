@@ -51,6 +51,7 @@ DECISION = {
     "validated": _l("validé"),
     "not_validated": _l("non validé"),
     "deferred": _l("ajourné"),
+    "not_presented": _l("non présenté"),
 }
 
 # A bloc's status as shown to the jury (BlocStatus values): the results' proposal.

@@ -26,14 +26,16 @@ from app.jobs.models import Job  # noqa: F401
 from app.jury.models import BlocDecision, JuryPresentation, JurySession  # noqa: F401
 from app.people.models import (  # noqa: F401
     AuditEvent,
-    LoginThrottle,
     OneTimeToken,
     Organisation,
+    RateCounter,
+    RecoveryCode,
     User,
     UserRole,
 )
 from app.progress.models import Attestation  # noqa: F401
 from app.registry.models import (  # noqa: F401
+    BlocCorrespondence,
     RegistryBloc,
     RegistryCode,
     RegistryFiche,

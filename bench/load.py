@@ -44,7 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import SIZES, ensure_data, grid_cohort, login
+from grid import grid_cohort
+from measures import login
+from run import SIZES, ensure_data
 
 from app import create_app
 from app.assessment.models import Result
@@ -90,6 +92,7 @@ def prepare(url: sa.URL, size: str) -> dict[str, Any]:
         "production",
         SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
         SECRET_KEY=SECRET_KEY,
+        PUBLIC_URL="http://localhost",  # the test client's host, for the session cookies
     )
     with app.app_context():
         from flask_migrate import upgrade
@@ -147,6 +150,7 @@ def start_gunicorn(url: sa.URL, port: int, workers: int, log: Path) -> subproces
         "DATABASE_URL": url.render_as_string(hide_password=False),
         "INSTANCE_PATH": str(log.parent / "instance"),
         "BIND": f"127.0.0.1:{port}",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
     }
     with log.open("wb") as out:

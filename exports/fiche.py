@@ -89,6 +89,18 @@ class PromotionStats:
 
 
 @dataclass
+class Correspondence:
+    """A bloc of ours in total or partial correspondence with a bloc of another fiche."""
+
+    bloc_code: str
+    fiche_number: str
+    fiche_title: str
+    other_bloc_code: str
+    other_bloc_title: str
+    total: bool
+
+
+@dataclass
 class FicheData:
     number: str  # NUMERO_FICHE (RNCPnnnnn once registered, a provisional code before)
     title: str
@@ -109,6 +121,7 @@ class FicheData:
     end_date: str = ""  # DATE_FIN_ENREGISTREMENT, as written (dd/mm/yyyy)
     sectors: str = ""  # SECTEURS_ACTIVITE, plain text
     job_types: str = ""  # TYPE_EMPLOI_ACCESSIBLES, plain text
+    correspondences: list[Correspondence] = field(default_factory=list)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -194,6 +207,17 @@ def _fiche_element(data: FicheData) -> etree._Element:
             _sub(entry, "LIBELLE", _text(bloc.title))
             _sub(entry, "LISTE_COMPETENCES", _html_list(bloc.competencies))
             _sub(entry, "MODALITES_EVALUATION", _html_list(bloc.modalities))
+    if data.correspondences:
+        # The open-data flux publishes no element for these; ours follow its naming.
+        holder = _sub(fiche, "CORRESPONDANCES")
+        for item in data.correspondences:
+            entry = _sub(holder, "CORRESPONDANCE")
+            _sub(entry, "TYPE", "TOTALE" if item.total else "PARTIELLE")
+            _sub(entry, "CODE_BLOC", _text(item.bloc_code))
+            _sub(entry, "NUMERO_FICHE", _text(item.fiche_number))
+            _sub(entry, "INTITULE", _text(item.fiche_title))
+            _sub(entry, "CODE_BLOC_CORRESPONDANT", _text(item.other_bloc_code))
+            _sub(entry, "LIBELLE_BLOC_CORRESPONDANT", _text(item.other_bloc_title))
     if data.statistics:
         holder = _sub(fiche, "STATISTIQUES_PROMOTIONS")
         for stats in sorted(data.statistics, key=lambda s: s.year):
@@ -481,6 +505,17 @@ def _fiche_data(fiche: etree._Element) -> FicheData:
         end_date=_value(fiche, "DATE_FIN_ENREGISTREMENT"),
         sectors=html_text(_markup(fiche, "SECTEURS_ACTIVITE")),
         job_types=html_text(_markup(fiche, "TYPE_EMPLOI_ACCESSIBLES")),
+        correspondences=[
+            Correspondence(
+                bloc_code=_value(node, "CODE_BLOC"),
+                fiche_number=_value(node, "NUMERO_FICHE"),
+                fiche_title=one_line(_value(node, "INTITULE")),
+                other_bloc_code=_value(node, "CODE_BLOC_CORRESPONDANT"),
+                other_bloc_title=one_line(_value(node, "LIBELLE_BLOC_CORRESPONDANT")),
+                total=_value(node, "TYPE").upper() == "TOTALE",
+            )
+            for node in _children(fiche, "CORRESPONDANCES", "CORRESPONDANCE")
+        ],
     )
 
 

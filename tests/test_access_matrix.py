@@ -138,6 +138,7 @@ def build_world(
         "export_id": export_a.id,
         "horizon": "6m",
         "code": "ABCD-EFGH-JKMN-PQRS",  # an attestation's verification code (public)
+        "number": "RNCP34001",  # a fiche of the national register
     }
     # The same routes, on objects of organisation B: insiders of A are outsiders there.
     outsider_values = dict(
@@ -157,6 +158,7 @@ def build_world(
 # by every coordinator; invitation/reset links and one's own password concern oneself.
 NOT_OBJECT_SCOPED = {
     "frameworks",
+    "registry",  # the national register is open data, the same for every organisation
     "editor",
     "people.change_password",
     "people.logout",

@@ -1,6 +1,7 @@
 """`make bench` keeps working: bench/run.py measures every page and export of issue #7 on a
-tiny database of the engine under test and writes every figure to its results file; and
-`flask bench seed` writes only where no real account lives."""
+tiny database of the engine under test and writes every figure to its results file and the
+page generated from it; and the generator (bench/seed.py) writes only where no real account
+lives."""
 
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ def test_the_bench_measures_everything(tmp_path: Path) -> None:
     script = ROOT / "bench" / "run.py"
     with own_database(tmp_path, "bench") as url:
         done = subprocess.run(
-            [sys.executable, str(script), "--size", "tiny", "--runs", "2", "--out", str(out)],
+            [
+                sys.executable,
+                str(script),
+                *("--size", "tiny", "--runs", "2", "--out", str(out)),
+                *("--docs", str(tmp_path / "benchmarks.md")),
+            ],
             env={**os.environ, "DATABASE_URL": url},
             capture_output=True,
             text=True,
@@ -52,12 +58,27 @@ def test_the_bench_measures_everything(tmp_path: Path) -> None:
         assert 0 < m["median_ms"] <= m["p95_ms"] and m["queries"] > 0, (name, m)
         assert isinstance(m.get("meets_target"), bool) or name == "grid_import", (name, m)
     assert measures["dossier_pdf"]["pages"] > 0 and measures["dossier_pdf"]["peak_mb"] > 0
+    save = measures["grid_save"]
+    assert save["write_floor_median_ms"] > 0 and save["write_floor_statements"] == 2
+    assert save["ratio_to_write_floor"] > 0
     assert "median" in done.stdout and "written" in done.stdout
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert f"## {engine}, tiny" in page and "| grid_save |" in page
+    assert "Plancher d'écriture" in page
+
+
+def seed_command() -> Any:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from seed import seed_command
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return seed_command
 
 
 def test_bench_seed_fills_a_database_without_real_accounts(runner: Any, db_session: Any) -> None:
     before = db_session.scalar(sa.select(sa.func.count(Result.id)))
-    result = runner.invoke(args=["bench", "seed", "--learners", "24", "--cohorts", "2"])
+    result = runner.invoke(seed_command(), ["--learners", "24", "--cohorts", "2"])
     assert result.exit_code == 0, result.output
     assert "24 apprenant·es, 2 promotions" in result.output
     assert db_session.scalar(sa.select(sa.func.count(Enrolment.id))) == 24
@@ -68,7 +89,7 @@ def test_bench_seed_never_writes_next_to_real_accounts(
     runner: Any, db_session: Any, create_user: Any
 ) -> None:
     create_user(Role.COORDINATOR, email="camille.martin@cooperative-du-territoire.fr")
-    result = runner.invoke(args=["bench", "seed", "--learners", "24", "--cohorts", "2"])
+    result = runner.invoke(seed_command(), ["--learners", "24", "--cohorts", "2"])
     assert result.exit_code == 1
     assert "cette base contient de vrais comptes (camille.martin@" in result.output
     assert db_session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0

@@ -62,6 +62,7 @@ def test_gunicorn_serves_the_health_check_from_two_workers(tmp_path: Path) -> No
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "WEB_CONCURRENCY": "2",
         "PORT": str(port),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("BIND", None)
     subprocess.run(

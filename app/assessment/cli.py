@@ -15,8 +15,9 @@ from flask.cli import AppGroup
 from flask_babel import force_locale, format_datetime
 
 from app.access import staff_cohort_query
-from app.assessment import services, xlsx
+from app.assessment import saving, xlsx
 from app.assessment.grid import Grid, current_heads, find_session, load_grid
+from app.assessment.inputs import GridError
 from app.assessment.models import EvaluationSession
 from app.cohorts.models import Cohort
 from app.db import commit, db
@@ -94,7 +95,7 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
         grid_file = xlsx.read_workbook(bounded_read(path, limits.max_bytes), limits, path.name)
     except Refused as refused:
         _fail(str(refused))
-    except services.GridError as exc:
+    except GridError as exc:
         _fail(*exc.problems)
     assessor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if assessor is None or not assessor.is_active:
@@ -110,8 +111,8 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
             _fail(f"la session {session_id} n'est pas une session de ce bloc et de cette promotion")
     try:
         cells = xlsx.cell_inputs(grid_file, grid)
-        outcome = services.save_grid(grid, assessor, cells, session=session, source="xlsx")
-    except services.GridError as exc:
+        outcome = saving.save_grid(grid, assessor, cells, session=session, source="xlsx")
+    except GridError as exc:
         _fail(*exc.problems, "rien n'a été importé")
     if outcome.conflicts:
         lines = []
@@ -125,10 +126,10 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
                 f"{format_datetime(conflict.theirs_at, 'dd/MM/yyyy HH:mm')}"
             )
         _fail(
-            f"{len(lines)} conflit(s) : rien n'a été importé",
+            f"{len(lines)} conflit(s) : rien n'a été importé ({outcome.import_report()})",
             *lines,
             "importez ce fichier depuis la page de la grille pour choisir cellule par cellule, "
             "ou exportez une grille à jour",
         )
     commit()
-    click.echo(f"{outcome.results} résultat(s) enregistré(s) depuis {path.name}")
+    click.echo(f"{path.name} importé : {outcome.import_report()}")

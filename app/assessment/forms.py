@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, ValidationErr
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessment.grid import Grid
-from app.assessment.services import CellInput, CommentInput
+from app.assessment.inputs import CellInput, CommentInput
 from app.frameworks.models import FrameworkVersion
 from app.people.models import User
 from exports.guard import Limits, size_text

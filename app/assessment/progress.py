@@ -51,7 +51,8 @@ def current_levels(enrolment_ids: Iterable[int]) -> dict[int, dict[int, int | No
 def validated_blocs(enrolment_ids: Iterable[int]) -> dict[int, set[int]]:
     """Blocs validated by a closed jury session, per enrolment (one query).
 
-    A later closed session's decision on the same bloc replaces an earlier one.
+    A later closed session's decision on the same bloc replaces an earlier one, except
+    "non présenté", which decides nothing on the bloc.
     """
     ids = list(enrolment_ids)
     result: dict[int, set[int]] = defaultdict(set)
@@ -71,7 +72,7 @@ def validated_blocs(enrolment_ids: Iterable[int]) -> dict[int, set[int]]:
     for enrolment_id, bloc_id, decision in rows:
         if decision is Decision.VALIDATED:
             result[enrolment_id].add(bloc_id)
-        else:
+        elif decision is not Decision.NOT_PRESENTED:
             result[enrolment_id].discard(bloc_id)
     return result
 

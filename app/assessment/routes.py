@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from app.access import roles, staff_cohort_query
-from app.assessment import services, xlsx
+from app.assessment import saving, services, xlsx
 from app.assessment.forms import (
     ConfirmCellForm,
     GridForm,
@@ -52,8 +52,9 @@ from app.assessment.grid import (
     load_version,
     person,
 )
+from app.assessment.inputs import CellInput, CommentInput, GridError
 from app.assessment.models import EvaluationSession, Result, ResultHead
-from app.assessment.services import CellInput, CommentInput, Conflict
+from app.assessment.saving import Conflict
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import commit, db
 from app.people.models import Role
@@ -131,7 +132,7 @@ def sessions(cohort_id: int) -> Response | tuple[str, int]:
             session = services.create_session(
                 cohort, bloc, modality, form.session_date.data, form.title.data or "", chosen
             )
-        except services.GridError as exc:
+        except GridError as exc:
             for problem in exc.problems:
                 form.form_errors.append(problem)
         else:
@@ -214,7 +215,7 @@ def _render_grid(
 def _entered(
     cells: Sequence[CellInput],
     comments: Sequence[CommentInput],
-    outcome: services.SaveOutcome | None = None,
+    outcome: saving.SaveOutcome | None = None,
 ) -> Entered:
     """What was sent, to show again. After conflicts, only the changed cells are: the others
     show their current value; conflicting cells carry the current ids, so that confirming
@@ -271,12 +272,12 @@ def _save(
 ) -> Response | tuple[str, int]:
     back = _grid_url(grid, session)  # before a commit expires the rows it reads
     try:
-        outcome = services.save_grid(
+        outcome = saving.save_grid(
             grid, current_user, cells, comments, session=session, source=source
         )
         if outcome.saved and (outcome.results or outcome.comments):
             commit()
-    except services.GridError as exc:
+    except GridError as exc:
         entered = _entered(cells, comments)
         return _render_grid(grid, session, form, entered=entered, errors=exc.problems, status=400)
     except sa.exc.OperationalError:
@@ -291,10 +292,22 @@ def _save(
     if outcome.conflicts:
         form.origin.data = source
         entered = _entered(cells, comments, outcome)
+        report = [_("Import : %(report)s.", report=outcome.import_report())]
         return _render_grid(
-            grid, session, form, entered=entered, conflicts=outcome.conflicts, status=409
+            grid,
+            session,
+            form,
+            entered=entered,
+            errors=report if source == "xlsx" else (),
+            conflicts=outcome.conflicts,
+            status=409,
         )
-    if outcome.results or outcome.comments:
+    if source == "xlsx":
+        flash(
+            _("Import : %(report)s.", report=outcome.import_report()),
+            "success" if outcome.results else "info",
+        )
+    elif outcome.results or outcome.comments:
         flash(
             _(
                 "Grille enregistrée : %(results)s résultat(s) et %(comments)s commentaire(s).",
@@ -324,7 +337,7 @@ def grid_import(cohort_id: int, bloc_code: str) -> Response | tuple[str, int]:
         limits = Limits.from_config(current_app.config)
         grid_file = xlsx.read_workbook(upload.read(limits.max_bytes + 1), limits, upload.filename)
         cells = xlsx.cell_inputs(grid_file, grid)
-    except services.GridError as exc:
+    except GridError as exc:
         return _render_grid(grid, session, form, errors=exc.problems, status=400)
     return _save(grid, session, form, cells, [], source="xlsx")
 
@@ -437,10 +450,10 @@ def confirm_cell(cohort_id: int, bloc_code: str, enrolment_id: int, criterion_id
     if not form.validate_on_submit():
         abort(400)
     try:
-        confirmed = services.confirm_cell(
+        confirmed = saving.confirm_cell(
             grid, current_user, enrolment_id, criterion_id, form.head.data or 0
         )
-    except services.GridError:
+    except GridError:
         abort(404)
     if confirmed:
         commit()

@@ -24,8 +24,8 @@ from app.assessment.grid import (
     cohort_enrolments,
     competency_status_text,
 )
+from app.assessment.inputs import CellInput, GridError
 from app.assessment.progress import progress
-from app.assessment.services import CellInput, GridError
 from app.cohorts.models import Cohort
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion

@@ -22,7 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.access import can_manage_cohort, can_manage_identity, roles, staff_cohort_query
+from app.access import (
+    can_erase_person,
+    can_manage_cohort,
+    can_manage_identity,
+    roles,
+    staff_cohort_query,
+)
 from app.cohorts import importer, services
 from app.cohorts.forms import (
     ActionForm,
@@ -369,7 +375,11 @@ def identity(user_id: int) -> str | Response:
         .order_by(Cohort.start_date)
     ).all()
     return render_template(
-        "cohorts/identity.html", form=form, learner=learner, enrolments=enrolments
+        "cohorts/identity.html",
+        form=form,
+        learner=learner,
+        enrolments=enrolments,
+        may_erase=can_erase_person(_me(), learner),
     )
 
 

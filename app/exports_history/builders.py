@@ -21,10 +21,13 @@ from app.insertion.rates import InsertionRates, insertion_rates
 from app.insertion.services import latest_answers
 from app.names import name_key
 from app.people.models import User
+from app.registry import correspondences
+from app.registry.models import CorrespondenceKind
 from exports.accrochage import AccrochageData, Holder, Passage
 from exports.fiche import (
     Certifier,
     Code,
+    Correspondence,
     FicheBloc,
     FicheData,
     JuryRoute,
@@ -153,6 +156,18 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
             for route, key in JURY_ROUTE_OF.items()
         },
         statistics=_promotion_stats(version),
+        correspondences=[
+            Correspondence(
+                bloc_code=mark.bloc_code,
+                fiche_number=mark.fiche_number,
+                fiche_title=mark.fiche_title,
+                other_bloc_code=mark.registry_bloc_code,
+                other_bloc_title=mark.registry_bloc_title,
+                total=mark.kind is CorrespondenceKind.TOTAL,
+            )
+            for mark in correspondences.marks(db.session(), version)
+            if mark.kind is not CorrespondenceKind.NONE
+        ],
     )
 
 

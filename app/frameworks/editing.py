@@ -19,6 +19,7 @@ from app.frameworks import forms
 from app.frameworks.models import Certification, FrameworkVersion
 from app.frameworks.services import FrameworkError, ImmutableVersionError
 from app.people.models import Role
+from app.registry import copycheck
 
 bp = Blueprint("editor", __name__, url_prefix="/edition")
 
@@ -80,6 +81,25 @@ def _attempt(change: Callable[[], T]) -> tuple[T | None, str | None]:
         db.session.rollback()
         return None, _("Ce code ou ce libellé vient d'être pris : rechargez la page.")
     return result, None
+
+
+def _warn_if_copied(item: Any) -> None:
+    """Say at once when a statement just saved reproduces one of the national register."""
+    flag = copycheck.check_item(db.session(), item)
+    if flag is not None:
+        flash(
+            _(
+                "%(code)s reprend à %(percent)s %% l'énoncé « %(theirs)s » de la fiche "
+                "%(number)s (%(title)s) : reformulez-le, une reprise littérale fait refuser "
+                "le dossier sans examen.",
+                code=flag.ours.code,
+                percent=round(flag.score * 100),
+                theirs=flag.theirs,
+                number=flag.fiche_number,
+                title=flag.fiche_title,
+            ),
+            "error",
+        )
 
 
 def _to_edit(version: FrameworkVersion, anchor: str | None = None) -> Response:
@@ -209,6 +229,7 @@ def add_item(version_id: int, kind: str) -> Page:
         )
         if added is not None:
             flash(_("%(item)s ajouté(e).", item=editing.item_name(added).capitalize()), "success")
+            _warn_if_copied(added)
             return _to_edit(version, f"{kind}-{added.id}")
     if parent is version:
         title = _("Ajouter : %(kind)s", kind=spec.label)
@@ -238,6 +259,7 @@ def edit_item(version_id: int, kind: str, item_id: int) -> Page:
             flash(
                 _("%(item)s enregistré(e).", item=editing.item_name(item).capitalize()), "success"
             )
+            _warn_if_copied(item)
             return _to_edit(version, f"{kind}-{item.id}")
     return _form_page(
         version,

@@ -174,6 +174,8 @@ class Activity(_VersionContent, Base):
     code: Mapped[str] = mapped_column(sa.String(40))
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The register fiche (RNCPnnnnn) a draft started from took this from, if any.
+    borrowed_from: Mapped[str | None] = mapped_column(sa.String(20))
 
     domain: Mapped[ActivityDomain] = relationship(back_populates="activities")
     version: Mapped[FrameworkVersion] = relationship()
@@ -194,6 +196,7 @@ class Bloc(_VersionContent, Base):
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     optional: Mapped[bool] = mapped_column(default=False)
+    borrowed_from: Mapped[str | None] = mapped_column(sa.String(20))  # see Activity
 
     version: Mapped[FrameworkVersion] = relationship(back_populates="blocs")
     modalities: Mapped[list[EvaluationModality]] = relationship(
@@ -234,6 +237,7 @@ class Competency(_VersionContent, Base):
     position: Mapped[int]
     code: Mapped[str] = mapped_column(sa.String(40))
     statement: Mapped[str] = mapped_column(sa.Text)
+    borrowed_from: Mapped[str | None] = mapped_column(sa.String(20))  # see Activity
 
     bloc: Mapped[Bloc] = relationship(back_populates="competencies")
     version: Mapped[FrameworkVersion] = relationship()

@@ -177,6 +177,7 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
                 code=act_doc["code"],
                 title=act_doc["title"],
                 description=act_doc.get("description", ""),
+                borrowed_from=act_doc.get("borrowed_from"),
             )
             domain.activities.append(activity)
             activities[activity.code] = activity
@@ -190,6 +191,7 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
             title=bloc_doc["title"],
             description=bloc_doc.get("description", ""),
             optional=bloc_doc.get("optional", False),
+            borrowed_from=bloc_doc.get("borrowed_from"),
         )
         bloc.modalities = [
             EvaluationModality(
@@ -207,6 +209,7 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
                 position=c,
                 code=comp["code"],
                 statement=comp["statement"],
+                borrowed_from=comp.get("borrowed_from"),
                 activities=[activities[code] for code in comp["activities"]],
                 criteria=[
                     Criterion(
@@ -265,8 +268,14 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                 "title": domain.title,
                 "activities": [
                     _without_empty(
-                        {"code": a.code, "title": a.title, "description": a.description},
+                        {
+                            "code": a.code,
+                            "title": a.title,
+                            "description": a.description,
+                            "borrowed_from": a.borrowed_from,
+                        },
                         "description",
+                        "borrowed_from",
                     )
                     for a in domain.activities
                 ],
@@ -279,6 +288,7 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                 "title": bloc.title,
                 **({"description": bloc.description} if bloc.description else {}),
                 "optional": bloc.optional,
+                **({"borrowed_from": bloc.borrowed_from} if bloc.borrowed_from else {}),
                 "modalities": [
                     _without_empty(
                         {"code": m.code, "title": m.title, "description": m.description},
@@ -290,6 +300,7 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                     {
                         "code": comp.code,
                         "statement": comp.statement,
+                        **({"borrowed_from": comp.borrowed_from} if comp.borrowed_from else {}),
                         "activities": [
                             a.code for a in sorted(comp.activities, key=lambda a: order[a])
                         ],

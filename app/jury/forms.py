@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     Field,
     HiddenField,
@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.frameworks.models import Bloc
@@ -63,13 +63,6 @@ class PresentForm(FlaskForm):
     def validate_enrolments(self, field: Field) -> None:
         if not field.data:
             raise ValidationError(_l("Choisissez au moins une personne."))
-
-
-class CloseForm(FlaskForm):
-    confirm = BooleanField(
-        _l("Je confirme que les décisions sont définitives : la session sera close."),
-        validators=[DataRequired(message=_l("Cochez la case pour confirmer la clôture."))],
-    )
 
 
 class EmptyForm(FlaskForm):
@@ -122,16 +115,71 @@ def decision_form(blocs: Sequence[Bloc], proposals: Mapping[int, bool], **kwargs
         setattr(
             Form,
             f"decision_{bloc.id}",
-            SelectField(_l("Décision"), choices=DECISION_CHOICES, default=""),
+            SelectField(
+                _("Décision sur %(code)s", code=bloc.code), choices=DECISION_CHOICES, default=""
+            ),
         )
         setattr(
             Form,
             f"reason_{bloc.id}",
             TextAreaField(
-                _l("Motif"),
+                _("Motif (%(code)s)", code=bloc.code),
                 validators=[Length(max=5000, message=_l("5 000 caractères au plus."))],
             ),
         )
     Form.blocs = list(blocs)
     Form.proposals = dict(proposals)
     return Form(**kwargs)
+
+
+class SessionDecisionForm(FlaskForm):
+    """Every presented learner's decision and reason on every bloc; see
+    `session_decision_form()`. The fields are named ``decision_P_B`` and ``reason_P_B``
+    (presentation id, bloc id)."""
+
+    state = HiddenField()  # the session's decisions' fingerprint when the page was loaded
+
+    cells: Sequence[tuple[int, int]] = ()
+
+    def choices(self) -> dict[tuple[int, int], tuple[Decision | None, str]]:
+        out: dict[tuple[int, int], tuple[Decision | None, str]] = {}
+        for p, b in self.cells:
+            value = self[f"decision_{p}_{b}"].data
+            out[(p, b)] = (Decision(value) if value else None, self[f"reason_{p}_{b}"].data or "")
+        return out
+
+
+def session_decision_form(
+    cells: Sequence[tuple[int, int, str, str]], **kwargs: Any
+) -> SessionDecisionForm:
+    """A SessionDecisionForm for `cells`: (presentation id, bloc id, learner's name, bloc
+    code), the last two naming the fields for people and error summaries."""
+
+    class Form(SessionDecisionForm):
+        pass
+
+    for p, b, name, code in cells:
+        setattr(
+            Form,
+            f"decision_{p}_{b}",
+            SelectField(
+                # gettext, not lazy: a lazy string counts as safe HTML, and a name is not.
+                _("Décision de %(name)s sur %(code)s", name=name, code=code),
+                choices=DECISION_CHOICES,
+                default="",
+            ),
+        )
+        setattr(
+            Form,
+            f"reason_{p}_{b}",
+            TextAreaField(
+                _("Motif (%(name)s, %(code)s)", name=name, code=code),
+                validators=[Length(max=5000, message=_l("5 000 caractères au plus."))],
+            ),
+        )
+    Form.cells = [(p, b) for p, b, _name, _code in cells]
+    return Form(**kwargs)
+
+
+class CloseConfirmForm(FlaskForm):
+    """The confirmation step's button: CSRF and nothing else (the page says what it does)."""

@@ -19,6 +19,7 @@ class Decision(enum.Enum):
     VALIDATED = "validated"  # validé
     NOT_VALIDATED = "not_validated"  # non validé
     DEFERRED = "deferred"  # ajourné
+    NOT_PRESENTED = "not_presented"  # non présenté (the learner did not present this bloc)
 
 
 jury_members = sa.Table(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -25,7 +27,14 @@ from app.db import commit, db
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
 from app.jury import services
-from app.jury.forms import CloseForm, EmptyForm, PresentForm, SessionForm, decision_form
+from app.jury.forms import (
+    CloseConfirmForm,
+    EmptyForm,
+    PresentForm,
+    SessionForm,
+    decision_form,
+    session_decision_form,
+)
 from app.jury.models import JuryPresentation, JurySession
 from app.names import name_key
 from app.people.models import Role, User, UserRole
@@ -143,8 +152,8 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
         views=services.bloc_views(version, presentations),
         would_certify=services.certification_outlook(jury_session, version, presentations),
         runs=runs,
+        may_decide=can_decide(_me(), jury_session) and not jury_session.is_closed,
         present_form=present_form,
-        close_form=CloseForm(formdata=None) if runs and not jury_session.is_closed else None,
     )
 
 
@@ -288,18 +297,154 @@ def withdraw(session_id: int, presentation_id: int) -> Response:
     return redirect(url_for(".show", session_id=session_id))
 
 
-@bp.post("/<int:session_id>/cloturer")
+def _decision_cells(
+    version: FrameworkVersion, presentations: Sequence[JuryPresentation]
+) -> list[tuple[int, int, str, str]]:
+    return [
+        (p.id, bloc.id, p.enrolment.learner.full_name, bloc.code)
+        for p in presentations
+        for bloc in version.blocs
+    ]
+
+
+def _decisions_page(
+    jury_session: JurySession,
+    version: FrameworkVersion,
+    presentations: Sequence[JuryPresentation],
+    form: Any,
+    status: int = 200,
+) -> tuple[str, int]:
+    return render_template(
+        "jury/decisions.html",
+        jury_session=jury_session,
+        version=version,
+        presentations=presentations,
+        views=services.bloc_views(version, presentations),
+        form=form,
+    ), status
+
+
+@bp.route("/<int:session_id>/decisions", methods=["GET", "POST"])
+@roles(Role.COORDINATOR, Role.JURY)
+def decisions(session_id: int) -> Response | tuple[str, int]:
+    """Every presented learner's decisions on every bloc, on one page; one save, all or
+    nothing."""
+    jury_session = _session_or_404(session_id)
+    if not can_decide(_me(), jury_session):
+        abort(403)
+    if jury_session.is_closed:
+        flash(_("La session de jury est close : ses décisions ne peuvent plus changer."), "error")
+        return redirect(url_for(".show", session_id=session_id))
+    version = services.load_version(jury_session)
+    presentations = services.sorted_presentations(jury_session)
+    cells = _decision_cells(version, presentations)
+    if request.method == "GET":
+        data: dict[str, Any] = {"state": services.session_state(presentations)}
+        for p in presentations:
+            for d in p.decisions:
+                data[f"decision_{p.id}_{d.bloc_id}"] = d.decision.value
+                data[f"reason_{p.id}_{d.bloc_id}"] = d.reason
+        form = session_decision_form(cells, formdata=None, data=data)
+        return _decisions_page(jury_session, version, presentations, form)
+    form = session_decision_form(cells)
+    if not form.validate_on_submit():
+        return _decisions_page(jury_session, version, presentations, form, 400)
+    try:
+        changed = services.record_session_decisions(
+            jury_session, version, form.choices(), _me(), expected_state=form.state.data
+        )
+    except services.SessionDecisionErrors as error:
+        db.session.rollback()
+        for (p_id, b_id), message in error.errors.items():
+            if f"reason_{p_id}_{b_id}" in form:
+                form[f"reason_{p_id}_{b_id}"].errors.append(str(message))
+            else:
+                form.form_errors.append(str(message))
+        return _decisions_page(jury_session, version, presentations, form, 400)
+    except services.StaleDecisionsError as error:
+        # Keep what was typed beside the decisions now recorded; saving again is deliberate.
+        db.session.rollback()
+        flash(str(error), "error")
+        jury_session = _session_or_404(session_id)
+        presentations = services.sorted_presentations(jury_session)
+        form.state.data = services.session_state(presentations)
+        return _decisions_page(jury_session, version, presentations, form, 409)
+    except services.ClosedSessionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".show", session_id=session_id))
+    commit()
+    flash(
+        ngettext(
+            "Décisions enregistrées : %(num)d personne concernée.",
+            "Décisions enregistrées : %(num)d personnes concernées.",
+            changed,
+        )
+        if changed
+        else _("Aucune modification : rien à enregistrer."),
+        "success" if changed else "info",
+    )
+    return redirect(url_for(".show", session_id=session_id))
+
+
+def _close_page(
+    jury_session: JurySession,
+    problems: Sequence[str],
+    status: int = 200,
+) -> tuple[str, int]:
+    version = services.load_version(jury_session)
+    presentations = services.sorted_presentations(jury_session)
+    outlook = services.certification_outlook(jury_session, version, presentations)
+    validated = services.validated_after(jury_session, presentations)
+    codes = {b.id: b.code for b in version.blocs}
+    certified = [
+        p for p in presentations if outlook[p.id] and p.enrolment.status.value == "enrolled"
+    ]
+    partial = [
+        (p, [codes[b] for b in codes if b in validated[p.enrolment_id]])
+        for p in presentations
+        if p not in certified and validated[p.enrolment_id] & set(codes)
+    ]
+    return render_template(
+        "jury/close.html",
+        jury_session=jury_session,
+        version=version,
+        presentations=presentations,
+        problems=problems,
+        certified=certified,
+        partial=partial,
+        today=services.today_in_france(),
+        form=CloseConfirmForm(formdata=None) if not problems else None,
+    ), status
+
+
+@bp.route("/<int:session_id>/cloturer", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
-def close(session_id: int) -> Response | str:
+def close(session_id: int) -> Response | tuple[str, int]:
+    """Close the session, after a step that says what becomes final (or why it cannot yet)."""
     jury_session = _session_or_404(session_id)
     if not can_run_jury_session(_me(), jury_session):
         abort(403)
-    form = CloseForm()
-    if not form.validate_on_submit():
-        flash(_("Cochez la case pour confirmer la clôture."), "error")
-        return redirect(url_for(".show", session_id=session_id, _anchor="cloture"))
+    if jury_session.is_closed:
+        flash(_("La session est déjà close."), "info")
+        return redirect(url_for(".show", session_id=session_id))
+    if request.method == "GET":
+        version = services.load_version(jury_session)
+        problems = services.closing_problems(
+            jury_session, version, jury_session.presentations, services.today_in_france()
+        )
+        return _close_page(jury_session, [str(p) for p in problems])
+    if not CloseConfirmForm().validate_on_submit():
+        return _close_page(
+            jury_session,
+            [_("Le formulaire a expiré : rechargez la page (la session n'a pas été close).")],
+            400,
+        )
     try:
         certified = services.close_session(jury_session, services.load_version(jury_session), _me())
+    except services.ClosingRefused as refused:
+        db.session.rollback()
+        return _close_page(_session_or_404(session_id), [str(p) for p in refused.problems], 409)
     except services.JuryError as error:
         db.session.rollback()
         flash(str(error), "error")

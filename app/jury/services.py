@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, selectinload
@@ -50,6 +52,26 @@ class DecisionErrors(JuryError):
 
     def __str__(self) -> str:
         return " ".join(str(message) for message in self.errors.values())
+
+
+class SessionDecisionErrors(JuryError):
+    """Decisions of a whole session refused, with a message per (presentation id, bloc id);
+    nothing was recorded."""
+
+    def __init__(self, errors: dict[tuple[int, int], Any]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return " ".join(str(message) for message in self.errors.values())
+
+
+class ClosingRefused(JuryError):
+    """The session cannot be closed yet; `problems` says why, one sentence each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(" ".join(str(p) for p in problems))
+        self.problems = list(problems)
 
 
 class StaleDecisionsError(JuryError):
@@ -322,7 +344,87 @@ def record_decisions(
             )
         )
     views = {v.bloc.id: v for v in bloc_views(version, [presentation])[presentation.id]}
-    errors: dict[int, str] = {}
+    errors = _check_choices(views, choices)
+    if errors:
+        raise DecisionErrors(errors)
+    _apply_choices(presentation, views, choices, by, utcnow())
+
+
+def _presentations_for_update(jury_session: JurySession) -> list[JuryPresentation]:
+    """The session's presentations and decisions as stored now, rows locked."""
+    return list(
+        db.session.scalars(
+            sa.select(JuryPresentation)
+            .where(JuryPresentation.jury_session_id == jury_session.id)
+            .options(
+                selectinload(JuryPresentation.decisions),
+                selectinload(JuryPresentation.enrolment).selectinload(Enrolment.learner),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def session_state(presentations: Iterable[JuryPresentation]) -> str:
+    """A fingerprint of every decision of a session, carried by the session's decision page."""
+    rows = sorted(
+        (p.id, d.bloc_id, d.decision.value, d.reason, d.decided_by_id)
+        for p in presentations
+        for d in p.decisions
+    )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def record_session_decisions(
+    jury_session: JurySession,
+    version: FrameworkVersion,
+    choices: Mapping[tuple[int, int], tuple[Decision | None, str]],
+    by: User,
+    expected_state: str | None = None,
+) -> int:
+    """Record the decisions of every presented learner at once, keyed by (presentation id,
+    bloc id): all or nothing. Returns the number of learners whose decisions changed."""
+    _lock(jury_session)
+    presentations = _presentations_for_update(jury_session)
+    if expected_state is not None and expected_state != session_state(presentations):
+        raise StaleDecisionsError(
+            _l(
+                "Les décisions de cette session ont été modifiées par quelqu'un d'autre depuis "
+                "l'ouverture de la page : rien n'a été enregistré. Voici les décisions actuelles."
+            )
+        )
+    by_id = {p.id: p for p in presentations}
+    all_views = bloc_views(version, presentations)
+    per_learner: dict[int, dict[int, tuple[Decision | None, str]]] = defaultdict(dict)
+    errors: dict[tuple[int, int], Any] = {}
+    for (presentation_id, bloc_id), choice in choices.items():
+        if presentation_id not in by_id:
+            errors[(presentation_id, bloc_id)] = _l(
+                "Cette personne n'est pas (ou plus) présentée à cette session."
+            )
+        else:
+            per_learner[presentation_id][bloc_id] = choice
+    for presentation_id, learner_choices in per_learner.items():
+        views = {v.bloc.id: v for v in all_views[presentation_id]}
+        for bloc_id, message in _check_choices(views, learner_choices).items():
+            errors[(presentation_id, bloc_id)] = message
+    if errors:
+        raise SessionDecisionErrors(errors)
+    now = utcnow()
+    changed = 0
+    for presentation_id, learner_choices in per_learner.items():
+        views = {v.bloc.id: v for v in all_views[presentation_id]}
+        if _apply_choices(by_id[presentation_id], views, learner_choices, by, now):
+            changed += 1
+    return changed
+
+
+def _check_choices(
+    views: Mapping[int, BlocView], choices: Mapping[int, tuple[Decision | None, str]]
+) -> dict[int, Any]:
+    """What is wrong with one learner's choices, per bloc id."""
+    errors: dict[int, Any] = {}
     for bloc_id, (decision, reason) in choices.items():
         if bloc_id not in views:
             errors[bloc_id] = _l("Ce bloc n'appartient pas au référentiel de la session.")
@@ -332,9 +434,17 @@ def record_decisions(
             and not (reason.strip())
         ):
             errors[bloc_id] = missing_reason_message(views[bloc_id].proposed)
-    if errors:
-        raise DecisionErrors(errors)
-    now = utcnow()
+    return errors
+
+
+def _apply_choices(
+    presentation: JuryPresentation,
+    views: Mapping[int, BlocView],
+    choices: Mapping[int, tuple[Decision | None, str]],
+    by: User,
+    now: dt.datetime,
+) -> bool:
+    """Write one learner's checked choices and audit them; whether anything changed."""
     changes: list[dict[str, Any]] = []
     existing = {d.bloc_id: d for d in presentation.decisions}
     for bloc_id, (decision, reason) in choices.items():
@@ -363,10 +473,11 @@ def record_decisions(
             presentation,
             f"Décisions du jury enregistrées ({len(changes)} bloc(s))",
             actor=by,
-            jury_session_id=jury_session.id,
+            jury_session_id=presentation.jury_session_id,
             enrolment_id=presentation.enrolment_id,
             changes=changes,
         )
+    return bool(changes)
 
 
 def missing_reason_message(proposed: bool) -> str:
@@ -392,7 +503,7 @@ def validated_after(
             for decision in presentation.decisions:
                 if decision.decision is Decision.VALIDATED:
                     blocs.add(decision.bloc_id)
-                else:
+                elif decision.decision is not Decision.NOT_PRESENTED:
                     blocs.discard(decision.bloc_id)
     return validated
 
@@ -409,10 +520,79 @@ def certification_outlook(
     }
 
 
-def close_session(jury_session: JurySession, version: FrameworkVersion, by: User) -> list[int]:
+def today_in_france() -> dt.date:
+    return _paris_date(utcnow())
+
+
+@dataclass(frozen=True)
+class MissingDecisions:
+    """A presented learner with blocs left without a decision."""
+
+    name: str
+    presentation_id: int
+    bloc_codes: list[str]
+
+
+def missing_decisions(
+    version: FrameworkVersion, presentations: Sequence[JuryPresentation]
+) -> list[MissingDecisions]:
+    """Presented learners lacking a decision on a bloc of the version, sorted by name."""
+    missing = []
+    for presentation in sorted(
+        presentations, key=lambda p: (name_key(p.enrolment.learner.full_name), p.id)
+    ):
+        decided = {d.bloc_id for d in presentation.decisions}
+        codes = [bloc.code for bloc in version.blocs if bloc.id not in decided]
+        if codes:
+            missing.append(
+                MissingDecisions(presentation.enrolment.learner.full_name, presentation.id, codes)
+            )
+    return missing
+
+
+def closing_problems(
+    jury_session: JurySession,
+    version: FrameworkVersion,
+    presentations: Sequence[JuryPresentation],
+    today: dt.date,
+) -> list[str]:
+    """Why the session cannot be closed today, one sentence each (none: it can)."""
+    problems: list[str] = []
+    if today < jury_session.session_date:
+        problems.append(
+            _l(
+                "La session a lieu le %(date)s : elle ne peut être close qu'à partir de ce jour.",
+                date=format_date(jury_session.session_date, "long"),
+            )
+        )
+    for learner in missing_decisions(version, presentations):
+        problems.append(
+            _l(
+                "%(name)s : pas de décision sur %(codes)s (« ajourné » ou « non présenté » "
+                "sont des décisions).",
+                name=learner.name,
+                codes=", ".join(learner.bloc_codes),
+            )
+        )
+    return problems
+
+
+def close_session(
+    jury_session: JurySession,
+    version: FrameworkVersion,
+    by: User,
+    today: dt.date | None = None,
+) -> list[int]:
     """Close the session for good and award the certification, dated by the jury, to each
-    presented learner whose mandatory blocs are now all validated. Returns their enrolment ids."""
+    presented learner whose mandatory blocs are now all validated. Returns their enrolment ids.
+
+    Refused (ClosingRefused) before the session's date, and while a presented learner lacks a
+    decision on a bloc."""
     _lock(jury_session)
+    presentations = _presentations_for_update(jury_session)
+    problems = closing_problems(jury_session, version, presentations, today or today_in_france())
+    if problems:
+        raise ClosingRefused(problems)
     closed_by_id = by.id  # read first: loading it may flush, and both columns go together
     jury_session.closed_at = utcnow()
     jury_session.closed_by_id = closed_by_id

@@ -1,7 +1,7 @@
 """E-mail: over SMTP when MAIL_SERVER is set, otherwise as .eml files in an outbox folder.
 
-Messages are built by the services and sent by the view after `commit()`, so a link never
-points at a token that was rolled back.
+Messages are built by the services and sent after `commit()`, so a link never points at a
+token that was rolled back. Links are built from PUBLIC_URL (app/people/links.py).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from app.db import utcnow
+from app.people.links import public_url
 from app.people.models import User
 
 
@@ -74,7 +75,7 @@ def _site_name() -> str:
 
 
 def invitation(user: User, raw_token: str, expires_at: datetime, *, inviter: User) -> EmailMessage:
-    link = url_for("people.accept_invitation", token=raw_token, _external=True)
+    link = public_url("people.accept_invitation", token=raw_token)
     body = _(
         "Bonjour %(name)s,\n\n"
         "%(inviter)s vous a créé un compte sur « %(site)s ».\n\n"
@@ -92,7 +93,7 @@ def invitation(user: User, raw_token: str, expires_at: datetime, *, inviter: Use
 
 
 def password_reset(user: User, raw_token: str, expires_at: datetime) -> EmailMessage:
-    link = url_for("people.reset_password", token=raw_token, _external=True)
+    link = public_url("people.reset_password", token=raw_token)
     body = _(
         "Bonjour %(name)s,\n\n"
         "Une réinitialisation du mot de passe de votre compte sur « %(site)s » a été demandée.\n\n"

@@ -76,6 +76,13 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the person's identity was erased (app/privacy): name and e-mail are a pseudonym.
+    erased_at: Mapped[datetime | None]
+    # Two-factor authentication (TOTP): the base32 secret, set while the person sets it up and
+    # kept once enabled (enabled_at); the last 30-second step used, so a code serves once.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -135,15 +142,31 @@ class OneTimeToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginThrottle(Base):
-    """Failed logins per key (an e-mail or an address), shared by every worker."""
+class RecoveryCode(Base):
+    """A single-use two-factor recovery code, stored as its SHA-256."""
 
-    __tablename__ = "login_throttles"
+    __tablename__ = "recovery_codes"
 
-    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_until: Mapped[datetime | None]
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class RateCounter(Base):
+    """Attempts counted under one key (a login pair, a client, a reset address), shared by
+    every worker and updated in one atomic statement (app/people/counters.py)."""
+
+    __tablename__ = "rate_counters"
+    __table_args__ = (sa.CheckConstraint("hits >= 0 AND refused >= 0", name="counts_positive"),)
+
+    # A kind and a SHA-256 of what is counted: no e-mail address is kept here.
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    hits: Mapped[int]
+    refused: Mapped[int]  # attempts refused since the last one counted
+    last_hit_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
 
 
 class AuditEvent(Base):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from email.message import EmailMessage
+from typing import cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -18,15 +20,18 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
 from app.access import authenticated, can_manage_user, managed_users_query, public, roles
 from app.db import commit, db
+from app.jobs.queue import dispatch
 from app.names import name_key
-from app.people import mail, services, throttle
+from app.people import links, mail, services, tasks
 from app.people.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
@@ -39,6 +44,21 @@ from app.people.forms import (
 from app.people.models import AuditEvent, Role, TokenPurpose, User
 
 bp = Blueprint("people", __name__)
+
+
+@bp.record_once
+def _set_up(state: BlueprintSetupState) -> None:
+    """Check the public address and register the mail jobs, once per application."""
+    app = cast(Flask, state.app)
+    links.configure(app)
+    tasks.register_jobs(app)
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host outside TRUSTED_HOSTS: a plain answer, since no link can be built for it."""
+    return _("Adresse du site non reconnue."), 400, {"Content-Type": "text/plain; charset=utf-8"}
+
 
 AUDIT_PAGE_SIZE = 50
 OBJECT_TYPE_LABELS = {
@@ -85,6 +105,21 @@ def _start_session(user: User) -> None:
 # --- logging in and out ----------------------------------------------------------------------
 
 
+def _retry_minutes(exc: services.Throttled) -> int:
+    return max(1, math.ceil(exc.retry_after.total_seconds() / 60))
+
+
+def _throttled_login(form: LoginForm, exc: services.Throttled) -> tuple[str, int, dict[str, str]]:
+    minutes = _retry_minutes(exc)
+    error = _(
+        "Trop de tentatives de connexion ont échoué depuis votre poste. Par sécurité, "
+        "patientez %(minutes)d minute(s) avant de réessayer.",
+        minutes=minutes,
+    )
+    page = render_template("people/login.html", form=form, error=error)
+    return page, 429, {"Retry-After": str(minutes * 60)}
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
@@ -93,23 +128,20 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        email, client = form.email.data or "", request.remote_addr
         try:
-            user = services.authenticate(
-                form.email.data or "", form.password.data or "", request.remote_addr
-            )
-        except throttle.Throttled as exc:
-            minutes = max(1, math.ceil(exc.retry_after.total_seconds() / 60))
-            error = _(
-                "Trop de tentatives de connexion ont échoué. Par sécurité, la connexion est "
-                "bloquée : réessayez dans %(minutes)d minute(s).",
-                minutes=minutes,
-            )
-            page = render_template("people/login.html", form=form, error=error)
-            return page, 429, {"Retry-After": str(minutes * 60)}
+            services.count_login_attempt(email, client)
+        except services.Throttled as exc:
+            commit()  # a refused attempt is recorded too
+            return _throttled_login(form, exc)
+        # Committed before the password is checked, so concurrent attempts see the count.
+        commit()
+        try:
+            user = services.authenticate(email, form.password.data or "", client)
         except services.AccountDisabled:
             error = _("Ce compte est désactivé. Adressez-vous à votre coordinateur·rice.")
         else:
-            commit()  # a failure is counted too
+            commit()
             if user is not None:
                 _start_session(user)
                 return redirect(_next_or_home())
@@ -172,13 +204,24 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @public
-def forgot_password() -> str:
+def forgot_password() -> str | tuple[str, int, dict[str, str]]:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        message = services.request_password_reset(form.email.data or "")
+        try:
+            job = services.request_password_reset(form.email.data or "", request.remote_addr)
+        except services.Throttled as exc:
+            commit()
+            minutes = _retry_minutes(exc)
+            error = _(
+                "Trop de demandes de réinitialisation depuis votre poste : réessayez dans "
+                "%(minutes)d minute(s).",
+                minutes=minutes,
+            )
+            page = render_template("people/forgot_password.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(minutes * 60)}
         commit()
-        if message is not None:
-            mail.send_quietly(message)
+        if job is not None:
+            dispatch(job)  # the mail leaves from the job queue (at once when JOBS_INLINE)
         # The same answer whether an account has this address or not.
         return render_template("people/forgot_password_sent.html")
     return render_template("people/forgot_password.html", form=form)

@@ -19,9 +19,19 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.db import db, utcnow
-from app.people import audit, mail, passwords, throttle
+from app.jobs.models import Job
+from app.jobs.queue import enqueue
+from app.people import audit, counters, mail, passwords
 from app.people.auth import end_all_sessions
-from app.people.models import OneTimeToken, Organisation, Role, TokenPurpose, User, UserRole
+from app.people.models import (
+    OneTimeToken,
+    Organisation,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+    UserRole,
+)
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_TOKEN_LENGTH = 100
@@ -43,6 +53,22 @@ class AccountDisabled(Exception):
 
 class TokenInvalid(Exception):
     """An unknown, used or expired one-time link."""
+
+
+class Throttled(Exception):
+    """Too many attempts: the key is paused until `until`."""
+
+    def __init__(self, verdicts: Iterable[counters.Verdict]) -> None:
+        ends = [v.blocked_until for v in verdicts if v.blocked_until is not None]
+        self.until = max(ends) if ends else utcnow()
+        super().__init__(self.until)
+
+    @property
+    def retry_after(self) -> timedelta:
+        return max(self.until - utcnow(), timedelta(0))
+
+
+RESET_MAIL_JOB = "mail.password_reset"
 
 
 # --- checks shared by the forms and the command line ----------------------------------------
@@ -69,10 +95,12 @@ def name_problem(name: str) -> str | None:
 
 
 def _set_password(user: User, password: str) -> None:
+    """Set a new password; any reset link issued before stops working."""
     problems = passwords.password_problems(password, email=user.email, name=user.full_name)
     if problems:
         raise PasswordRejected(problems)
     user.password_hash = passwords.hash_password(password)
+    _revoke_tokens(user, TokenPurpose.PASSWORD_RESET)
 
 
 # --- logging in and out ----------------------------------------------------------------------
@@ -82,28 +110,73 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str, address: str | None) -> User | None:
-    """Return the user whose credentials these are, or None (the failure is counted).
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=int(current_app.config[name]))
 
-    Raises throttle.Throttled while the e-mail or the address is locked, and AccountDisabled
-    for the right password of a disabled account.
+
+def _login_policy(limit_setting: str) -> counters.Policy:
+    config = current_app.config
+    return counters.Policy(
+        limit=int(config[limit_setting]),
+        delay=timedelta(seconds=int(config["LOGIN_THROTTLE_DELAY_SECONDS"])),
+        max_delay=_minutes("LOGIN_THROTTLE_MAX_DELAY_MINUTES"),
+        forget_after=timedelta(hours=int(config["LOGIN_THROTTLE_FORGET_HOURS"])),
+    )
+
+
+def _login_keys(email: str, client: str | None) -> tuple[str, str]:
+    """The counters of a login: the address-and-client pair, and the client alone."""
+    return counters.key("login", email, client), counters.key("login-client", client)
+
+
+def count_login_attempt(email: str, client: str | None) -> None:
+    """Count a login attempt before its password is checked; raise Throttled when paused.
+
+    The caller commits at once, so that concurrent attempts see each other's counts: the
+    pair's limit then bounds the passwords checked, however many requests arrive together.
+    """
+    pair, by_client = _login_keys(normalise_email(email), client)
+    verdicts = [
+        counters.hit(pair, _login_policy("LOGIN_THROTTLE_FAILURES")),
+        counters.hit(by_client, _login_policy("LOGIN_THROTTLE_CLIENT_FAILURES")),
+    ]
+    if not all(v.allowed for v in verdicts):
+        raise Throttled(verdicts)
+
+
+def authenticate(email: str, password: str, client: str | None) -> User | None:
+    """Return the user whose credentials these are, or None.
+
+    The attempt was counted by `count_login_attempt()`; a success forgets the pair's count
+    and gives the client's back. Raises AccountDisabled for the right password of a disabled
+    account.
     """
     email = normalise_email(email)
-    keys = [throttle.email_key(email), throttle.address_key(address)]
-    throttle.check(keys)
     user = user_by_email(email)
     if not passwords.verify_password(user.password_hash if user else None, password):
-        throttle.record_failure(keys)
         return None
     assert user is not None and user.password_hash is not None
     if not user.active:
         raise AccountDisabled
-    throttle.reset(keys[0])
+    pair, by_client = _login_keys(email, client)
+    counters.forget(pair)
+    counters.refund(by_client, _login_policy("LOGIN_THROTTLE_CLIENT_FAILURES"))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
     audit.record("user.login", user, _("Connexion de %(name)s", name=user.full_name), actor=user)
     return user
+
+
+def forget_sign_in_data(user: User) -> None:
+    """Remove what signing in keeps about `user` (erasure): two-factor secret and codes, and
+    the reset counter of their address (login counters are digests with the client's address,
+    forgotten after LOGIN_THROTTLE_FORGET_HOURS)."""
+    counters.forget(counters.key("reset-address", user.email))
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 def log_out(user: User) -> None:
@@ -214,8 +287,39 @@ def accept_invitation(raw: str, password: str) -> User:
     return user
 
 
-def request_password_reset(email: str) -> EmailMessage | None:
-    """The reset mail for the active account of `email`, or None when there is none."""
+def _reset_policy(limit_setting: str) -> counters.Policy:
+    return counters.Policy(
+        limit=int(current_app.config[limit_setting]),
+        delay=_minutes("PASSWORD_RESET_DELAY_MINUTES"),
+        max_delay=timedelta(hours=24),
+        forget_after=timedelta(hours=24),
+    )
+
+
+def request_password_reset(email: str, client: str | None) -> Job | None:
+    """Count the request and queue the reset mail, whether or not an account has `email`.
+
+    The request does the same work either way (two counters and one queued job), so its
+    duration does not tell which addresses have an account; the job looks the account up and
+    mails the link. Raises Throttled when this client asked too often; an address asked too
+    often is silently left alone (None), so the answer stays the same.
+    """
+    email = normalise_email(email)
+    by_client = counters.hit(
+        counters.key("reset-client", client), _reset_policy("PASSWORD_RESET_PER_CLIENT")
+    )
+    if not by_client.allowed:
+        raise Throttled([by_client])
+    by_address = counters.hit(
+        counters.key("reset-address", email), _reset_policy("PASSWORD_RESET_PER_ADDRESS")
+    )
+    if not by_address.allowed:
+        return None
+    return enqueue(RESET_MAIL_JOB, {"email": email})
+
+
+def password_reset_mail(email: str) -> EmailMessage | None:
+    """Issue a reset link for the active account of `email`: its mail, or None if none."""
     user = user_by_email(email)
     if user is None or not user.active:
         return None
@@ -234,8 +338,8 @@ def reset_password(raw: str, password: str) -> User:
     user = token.user
     if not user.active:
         raise TokenInvalid
-    _set_password(user, password)
     _use(token)
+    _set_password(user, password)
     end_all_sessions(user)
     audit.record(
         "user.reset_password",

@@ -132,6 +132,41 @@ class RegistryTerm(Base):
     statements: Mapped[int]
 
 
+class CorrespondenceKind(enum.Enum):
+    TOTAL = "total"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+class BlocCorrespondence(Base):
+    """A coordinator's verdict on one of our blocs and a bloc of the register.
+
+    Keyed by codes, not by the register's rows, which a re-import replaces; the titles are
+    kept as they were read, so the dossier reads the same whatever the register says later.
+    """
+
+    __tablename__ = "bloc_correspondences"
+    __table_args__ = (sa.UniqueConstraint("version_id", "bloc_code", "registry_bloc_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True
+    )
+    bloc_code: Mapped[str] = mapped_column(sa.String(40))
+    fiche_number: Mapped[str] = mapped_column(sa.String(20))
+    fiche_title: Mapped[str] = mapped_column(sa.Text)
+    registry_bloc_code: Mapped[str] = mapped_column(sa.String(40))
+    registry_bloc_title: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[CorrespondenceKind] = mapped_column(
+        enum_column(CorrespondenceKind, "correspondence_kind")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 # --- the full-text index, which the ORM's metadata cannot describe -------------------------------
 
 FTS_TABLE = "registry_statements_fts"

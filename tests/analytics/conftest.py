@@ -16,7 +16,8 @@ import pytest
 from flask_babel import force_locale
 
 from app.assessment.grid import current_heads, load_grid
-from app.assessment.services import CellInput, save_grid
+from app.assessment.inputs import CellInput
+from app.assessment.saving import save_grid
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.frameworks.models import Criterion, FrameworkVersion
 from app.people.models import Organisation, OrganisationKind, Role, User

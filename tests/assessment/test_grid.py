@@ -269,9 +269,10 @@ def test_a_stale_confirmation_conflicts_again(
     assert head_level(db_session, learner, crit) is None
 
 
-def test_same_value_meanwhile_is_not_a_conflict(
+def test_same_value_meanwhile_is_not_a_conflict_and_records_nothing(
     client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
 ) -> None:
+    """#13.6: a cell sent with its current value is unchanged, whoever set it."""
     learner, crit = world.enrolments[0], world.criteria[0]
     x = "c-" + key(learner, crit)
     login(world.trainer_a)
@@ -283,7 +284,7 @@ def test_same_value_meanwhile_is_not_a_conflict(
     login(world.trainer_a)
     loaded_by_a[x] = str(world.levels["A"].id)
     assert client.post(world.grid_url, data=loaded_by_a).status_code == 302
-    assert [r.assessor_id for r in results(db_session)] == [world.trainer_b.id, world.trainer_a.id]
+    assert [r.assessor_id for r in results(db_session)] == [world.trainer_b.id]
 
 
 def test_comments_are_appended_and_checked_for_conflicts(
@@ -517,12 +518,12 @@ def test_a_busy_database_keeps_what_was_typed(
     db_session: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.assessment import services
+    from app.assessment import saving
 
     def busy(*args: Any, **kwargs: Any) -> None:
         raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(services, "save_grid", busy)
+    monkeypatch.setattr(saving, "save_grid", busy)
     login(world.trainer_a)
     data = load_grid_form(world.grid_url)
     name = "c-" + key(world.enrolments[0], world.criteria[0])

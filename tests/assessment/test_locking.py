@@ -20,8 +20,9 @@ from flask import Flask
 from flask_babel import force_locale
 
 from app.assessment.grid import load_grid
+from app.assessment.inputs import CellInput
 from app.assessment.models import Result, ResultHead
-from app.assessment.services import CellInput, SaveOutcome, save_grid
+from app.assessment.saving import SaveOutcome, save_grid
 from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.db import commit, db
 from app.frameworks import services as frameworks

@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from app.assessment.grid import load_grid
+from app.assessment.inputs import CellInput
 from app.assessment.progress import progress
 from app.assessment.rules import BlocStatus
-from app.assessment.services import CellInput, save_grid
+from app.assessment.saving import save_grid
 from app.db import utcnow
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from tests.assessment.conftest import World, french

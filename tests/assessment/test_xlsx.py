@@ -182,7 +182,11 @@ def test_import_records_changed_cells_only(
     path.write_bytes(filled)
     result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_b.upper()])
     assert result.exit_code == 0, result.output
-    assert "3 résultat(s) enregistré(s)" in result.output
+    cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
+    assert (
+        f"remplie.xlsx importé : 3 cellule(s) appliquée(s), {cells - 3} inchangée(s), "
+        "0 refusée(s)" in result.output
+    )
     saved = xlsx_results(db_session)
     assert {(r.enrolment_id, r.criterion_id, r.level_id) for r in saved} == {
         (pw.enrolment_ids[0], pw.criterion_ids[1], pw.levels["A"]),
@@ -191,6 +195,44 @@ def test_import_records_changed_cells_only(
     }
     assert all(r.assessor.email == pw.trainer_b for r in saved)
     assert all_results(db_session) == 4  # C3 was exported as is: not recorded again
+
+
+def test_importing_the_same_file_again_records_nothing(
+    client: Any, login: Any, runner: Any, pw: Plain, tmp_path: Path, db_session: Any
+) -> None:
+    """#13.6: a cell equal to its current value records nothing, so a second import of the
+    same file (its loaded ids now stale) adds no "Acquis → Acquis" to anyone's history."""
+    path = tmp_path / "deux-fois.xlsx"
+    path.write_bytes(edit(export(client, login, pw), C3="Acquis", D4="Non acquis", E5=None))
+    cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
+    first = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    assert first.exit_code == 0, first.output
+    assert f"2 cellule(s) appliquée(s), {cells - 2} inchangée(s), 0 refusée(s)" in first.output
+    again = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_b])
+    assert again.exit_code == 0, again.output
+    assert f"0 cellule(s) appliquée(s), {cells} inchangée(s), 0 refusée(s)" in again.output
+    assert all_results(db_session) == 2
+
+
+def test_uploading_the_same_file_again_reports_it_unchanged(
+    client: Any, login: Any, pw: Plain, db_session: Any
+) -> None:
+    filled = edit(export(client, login, pw), C3="Acquis", D4="Non acquis")
+    cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
+    for applied in (2, 0):
+        response = client.post(
+            pw.url + "/import",
+            data={"file": (io.BytesIO(filled), "grille.xlsx")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        report = (
+            f"Import : {applied} cellule(s) appliquée(s), {cells - applied} inchangée(s), "
+            "0 refusée(s)."
+        )
+        assert report in response.get_data(as_text=True)
+    assert len(xlsx_results(db_session)) == 2
 
 
 def test_clearing_a_cell_offline_is_a_change(
@@ -226,7 +268,8 @@ def test_import_conflicts_apply_nothing(
     path.write_bytes(edit(exported, C3="Non acquis", D3="Acquis"))
     result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
     assert result.exit_code == 1
-    assert "1 conflit(s) : rien n'a été importé" in result.output
+    assert "1 conflit(s) : rien n'a été importé (0 cellule(s) appliquée(s)" in result.output
+    assert ", 1 refusée(s))" in result.output
     assert f"C3 {pw.names[0]}, {pw.criterion_codes[0]}" in result.output
     assert "fichier « Non acquis »" in result.output and "« Acquis »" in result.output
     assert xlsx_results(db_session) == []
@@ -343,6 +386,7 @@ def test_upload_conflicts_are_shown_to_decide(
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "cellule C3" in html
+    assert "Import : 0 cellule(s) appliquée(s)" in html and ", 1 refusée(s)." in html
     assert xlsx_results(db_session) == []
     resolution = read_form(html)
     assert resolution["origin"] == "xlsx"

@@ -34,7 +34,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.assessment.grid import cohort_enrolments, current_heads, load_grid, load_version
-from app.assessment.services import CellInput, save_grid
+from app.assessment.inputs import CellInput
+from app.assessment.saving import save_grid
 from app.cohorts.models import Cohort
 from app.db import db
 from app.demo import WEAK_COMPETENCY_POSITION, DemoPlan, build_demo, plan_demo
@@ -74,6 +75,7 @@ class Demo:
     # The ongoing cohort (Marc Okafor's, on the other framework).
     other_cohort_id: int
     other_version_id: int
+    other_cert_code: str
     other_bloc_codes: list[str]
     other_levels: dict[str, int]  # scale level code → id
     # A learner of the ongoing cohort whose first bloc misses one criterion (not acquired):
@@ -141,6 +143,7 @@ def build(app: Flask) -> Demo:
             weakest=(weak.code, weak.statement),
             other_cohort_id=ongoing.id,
             other_version_id=other_version.id,
+            other_cert_code=other_version.certification.code,
             other_bloc_codes=[bloc.code for bloc in other_version.blocs],
             other_levels=levels,
             learner_email=learner.learner.email,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.assessment.models import Result, ResultHead
+from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
@@ -88,25 +88,13 @@ class PilotMaker:
 
     def results(self, enrolment: Enrolment, levels: dict[int, int]) -> None:
         """Current results: criterion id → scale level id."""
-        for criterion_id, level_id in levels.items():
-            result = Result(
-                enrolment=enrolment,
-                criterion_id=criterion_id,
-                level_id=level_id,
-                assessor=self.assessor,
-                source="bench",
-            )
-            self.db_session.add(result)
-            self.db_session.flush()
-            self.db_session.add(
-                ResultHead(
-                    enrolment_id=enrolment.id,
-                    criterion_id=criterion_id,
-                    result_id=result.id,
-                    level_id=level_id,
-                )
-            )
         self.db_session.flush()
+        record_results(
+            [
+                NewResult(enrolment.id, criterion_id, level_id, self.assessor.id, source="bench")
+                for criterion_id, level_id in levels.items()
+            ]
+        )
 
     def jury(
         self,

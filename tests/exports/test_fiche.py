@@ -10,6 +10,7 @@ from exports.fiche import (
     JURY_ROUTES,
     Certifier,
     Code,
+    Correspondence,
     FicheBloc,
     FicheData,
     FicheXMLError,
@@ -58,6 +59,12 @@ def sample() -> FicheData:
             "VAE": JuryRoute(True, ""),
         },
         statistics=[PromotionStats(2026, 14, 1), PromotionStats(2025, 12, 0, 83, 75, None)],
+        correspondences=[
+            Correspondence(
+                "BC02", "RNCP34001", "Chargé de développement", "RNCP34001BC02", "Animer", False
+            ),
+            Correspondence("BC01", "RNCP29003", "Coordonnateur", "RNCP29003BC01", "Piloter", True),
+        ],
     )
 
 
@@ -79,6 +86,7 @@ def test_round_trip_gives_the_same_blocs_and_competencies() -> None:
         key: data.jury.get(key, JuryRoute(open=False)) for key in JURY_ROUTES
     } | {"FC": JuryRoute(True, "Trois membres dont deux professionnels\nPrésidé par un pair")}
     assert parsed.statistics == sorted(data.statistics, key=lambda s: s.year)
+    assert parsed.correspondences == data.correspondences
 
 
 def test_element_names_and_order_follow_the_flux() -> None:
@@ -105,6 +113,7 @@ def test_element_names_and_order_follow_the_flux() -> None:
         "SI_JURY_CL",
         "SI_JURY_VAE",
         "BLOCS_COMPETENCES",
+        "CORRESPONDANCES",
         "STATISTIQUES_PROMOTIONS",
     ]
     assert fiche.findtext("NOMENCLATURE_EUROPE/NIVEAU") == "NIV5"

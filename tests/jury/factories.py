@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.assessment.models import Result, ResultHead
+from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.frameworks.models import Bloc, FrameworkVersion
 from app.jury import services as jury
@@ -152,21 +152,13 @@ def build_pilot(
 def make_proposed(db_session: Any, enrolment: Enrolment, bloc: Bloc, assessor: User) -> None:
     """Give every criterion of `bloc` an acquired result, so the bloc is proposed."""
     acquired = next(level for level in bloc.version.scale_levels if level.counts_as_acquired)
-    for competency in bloc.competencies:
-        for criterion in competency.criteria:
-            result = Result(
-                enrolment=enrolment, criterion=criterion, level=acquired, assessor=assessor
-            )
-            db_session.add(result)
-            db_session.flush()
-            db_session.add(
-                ResultHead(
-                    enrolment_id=enrolment.id,
-                    criterion_id=criterion.id,
-                    result_id=result.id,
-                    level_id=acquired.id,
-                )
-            )
+    record_results(
+        [
+            NewResult(enrolment.id, criterion.id, acquired.id, assessor.id)
+            for competency in bloc.competencies
+            for criterion in competency.criteria
+        ]
+    )
     db_session.commit()
 
 
@@ -218,3 +210,18 @@ def pilot(
     db_session: Any, create_user: Any, create_version: Any, mini_doc: dict[str, Any]
 ) -> Pilot:
     return build_pilot(db_session, create_user, create_version, pilot_doc(mini_doc))
+
+
+def close(pilot: Pilot, jury_session: JurySession, by: User | None = None) -> list[int]:
+    """Close a session as a coordinator would: every bloc left without a decision is first
+    decided « non présenté » (closing refuses silence)."""
+    for presentation in jury_session.presentations:
+        decided = {d.bloc_id for d in presentation.decisions}
+        missing = {
+            bloc.id: (Decision.NOT_PRESENTED, "Bloc non présenté à cette session.")
+            for bloc in pilot.version.blocs
+            if bloc.id not in decided
+        }
+        if missing:
+            jury.record_decisions(presentation, pilot.version, missing, pilot.coordinator)
+    return jury.close_session(jury_session, pilot.version, by or pilot.coordinator)

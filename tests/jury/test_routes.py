@@ -14,7 +14,14 @@ from markupsafe import escape
 from app.cohorts.models import EnrolmentStatus
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision, JurySession
-from tests.jury.factories import Pilot, decide, make_proposed, open_session, presentation_of
+from tests.jury.factories import (
+    Pilot,
+    close,
+    decide,
+    make_proposed,
+    open_session,
+    presentation_of,
+)
 
 
 def _url(session: JurySession, suffix: str = "") -> str:
@@ -171,7 +178,7 @@ def test_session_page_shows_bloc_statuses(
         db_session, pilot, on=dt.date(2025, 12, 1), enrolments=[pilot.enrolments[0]]
     )
     decide(pilot, earlier, pilot.enrolments[0], BC02=(Decision.VALIDATED, "VAE partielle"))
-    jury.close_session(earlier, pilot.version, pilot.coordinator)
+    close(pilot, earlier)
     session = open_session(db_session, pilot)
     login(pilot.jury_member)
     html = client.get(
@@ -248,15 +255,28 @@ def test_close_then_decisions_are_final(
 ) -> None:
     for bloc in ("BC01", "BC02"):
         make_proposed(db_session, pilot.enrolments[0], pilot.bloc(bloc), pilot.trainer)
-    session = open_session(db_session, pilot, on=dt.date(2026, 3, 12))
-    decide(pilot, session, pilot.enrolments[0], BC01=Decision.VALIDATED, BC02=Decision.VALIDATED)
+    session = open_session(
+        db_session, pilot, on=dt.date(2026, 3, 12), enrolments=pilot.enrolments[:1]
+    )
+    decide(
+        pilot,
+        session,
+        pilot.enrolments[0],
+        BC01=Decision.VALIDATED,
+        BC02=Decision.VALIDATED,
+        BC03=Decision.NOT_PRESENTED,
+    )
     db_session.commit()
     login(pilot.coordinator)
-    # Without the confirmation box nothing happens.
-    client.post(_url(session, "/cloturer"), data={})
+    # The confirmation step says what becomes final, and closes nothing.
+    step = client.get(_url(session, "/cloturer"))
+    assert step.status_code == 200
+    text = step.get_data(as_text=True)
+    assert "Ce que la clôture rend définitif" in text
+    assert "Clôturer définitivement la session" in text
     db_session.expire_all()
     assert not session.is_closed
-    assert client.post(_url(session, "/cloturer"), data={"confirm": "y"}).status_code == 302
+    assert client.post(_url(session, "/cloturer")).status_code == 302
     db_session.expire_all()
     assert session.is_closed
     assert pilot.enrolments[0].status is EnrolmentStatus.CERTIFIED
@@ -269,7 +289,10 @@ def test_close_then_decisions_are_final(
         _decision_url(session, pilot), data={f"decision_{bloc}": "deferred", f"reason_{bloc}": "x"}
     )
     db_session.expire_all()
-    assert {d.decision for d in db_session.scalars(sa.select(BlocDecision))} == {Decision.VALIDATED}
+    assert {d.decision for d in db_session.scalars(sa.select(BlocDecision))} == {
+        Decision.VALIDATED,
+        Decision.NOT_PRESENTED,
+    }
 
 
 def test_close_needs_the_csrf_token(
@@ -303,8 +326,10 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(text.split())  # table cells wrap their text
 
 
-@pytest.mark.parametrize("close", [False, True])
-def test_minutes_pdf(pilot: Pilot, db_session: Any, client: Any, login: Any, close: bool) -> None:
+@pytest.mark.parametrize("closed", [False, True])
+def test_minutes_pdf(
+    pilot: Pilot, db_session: Any, client: Any, login: Any, app: Any, closed: bool
+) -> None:
     full, partial, _ = pilot.enrolments
     for bloc in ("BC01", "BC02"):
         make_proposed(db_session, full, pilot.bloc(bloc), pilot.trainer)
@@ -317,8 +342,8 @@ def test_minutes_pdf(pilot: Pilot, db_session: Any, client: Any, login: Any, clo
         BC01=(Decision.VALIDATED, "Expérience probante"),
         BC02=Decision.DEFERRED,
     )
-    if close:
-        jury.close_session(session, pilot.version, pilot.coordinator)
+    if closed:
+        close(pilot, session)
     db_session.commit()
     login(pilot.jury_member)
     response = client.get(_url(session, "/proces-verbal.pdf"))
@@ -346,7 +371,15 @@ def test_minutes_pdf(pilot: Pilot, db_session: Any, client: Any, login: Any, clo
     ):
         assert expected in text, expected
     assert pilot.learners[2].full_name not in text  # not presented
-    assert ("Projet" in text) is not close
+    assert ("Projet" in text) is not closed
+    # The session's date and the closing date, each under its own name.
+    assert "Date de la session : 12 mars 2026" in text
+    if closed:
+        today = jury.today_in_france()
+        with app.test_request_context():
+            from flask_babel import format_date
+
+            assert f"Session close le : {format_date(today, 'long')}" in text
 
 
 def test_every_view_declares_its_access_rule(app: Any) -> None:

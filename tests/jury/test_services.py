@@ -16,7 +16,14 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision
 from app.people.models import AuditEvent
-from tests.jury.factories import Pilot, decide, make_proposed, open_session, presentation_of
+from tests.jury.factories import (
+    Pilot,
+    close,
+    decide,
+    make_proposed,
+    open_session,
+    presentation_of,
+)
 
 V, NV, AJ = Decision.VALIDATED, Decision.NOT_VALIDATED, Decision.DEFERRED
 
@@ -149,9 +156,9 @@ def test_stale_form_refused(pilot: Pilot, db_session: Any) -> None:
 
 def test_closed_session_decisions_cannot_change(pilot: Pilot, db_session: Any) -> None:
     learner = pilot.enrolments[0]
-    session = open_session(db_session, pilot)
+    session = open_session(db_session, pilot, enrolments=[learner])
     decide(pilot, session, learner, BC01=NV)
-    jury.close_session(session, pilot.version, pilot.coordinator)
+    close(pilot, session)
     db_session.commit()
     with pytest.raises(jury.ClosedSessionError):
         decide(pilot, session, learner, BC01=(V, "Changement d'avis"))
@@ -160,10 +167,10 @@ def test_closed_session_decisions_cannot_change(pilot: Pilot, db_session: Any) -
         jury.present(session, [pilot.enrolments[1]], pilot.coordinator)
     db_session.rollback()
     with pytest.raises(jury.ClosedSessionError):
-        jury.close_session(session, pilot.version, pilot.coordinator)
+        close(pilot, session)
     db_session.rollback()
     # Even a direct write to the rows is refused before it reaches the database.
-    (row,) = _decisions(db_session)
+    row = next(d for d in _decisions(db_session) if d.bloc_id == pilot.blocs["BC01"])
     row.decision = Decision.DEFERRED
     with pytest.raises(jury.ClosedSessionError):
         db_session.flush()
@@ -172,14 +179,14 @@ def test_closed_session_decisions_cannot_change(pilot: Pilot, db_session: Any) -
     with pytest.raises(jury.ClosedSessionError):
         db_session.flush()
     db_session.rollback()
-    assert [d.decision for d in _decisions(db_session)] == [NV]
+    assert [d.decision for d in _decisions(db_session) if d.bloc_id == pilot.blocs["BC01"]] == [NV]
 
 
 def test_later_session_can_decide_again(pilot: Pilot, db_session: Any) -> None:
     learner = pilot.enrolments[0]
     first = open_session(db_session, pilot, on=dt.date(2026, 3, 12), enrolments=[learner])
     decide(pilot, first, learner, BC01=NV, BC02=(V, "Très bon dossier"))
-    jury.close_session(first, pilot.version, pilot.coordinator)
+    close(pilot, first)
     db_session.commit()
     assert validated_blocs([learner.id])[learner.id] == {pilot.blocs["BC02"]}
 
@@ -187,7 +194,7 @@ def test_later_session_can_decide_again(pilot: Pilot, db_session: Any) -> None:
     decide(pilot, second, learner, BC01=(V, "Rattrapage réussi"), BC02=NV)
     # Until the second session closes, the first one's decisions stand.
     assert validated_blocs([learner.id])[learner.id] == {pilot.blocs["BC02"]}
-    jury.close_session(second, pilot.version, pilot.coordinator)
+    close(pilot, second)
     db_session.commit()
     assert validated_blocs([learner.id])[learner.id] == {pilot.blocs["BC01"]}
 
@@ -208,7 +215,7 @@ def test_certification_when_every_mandatory_bloc_validated(pilot: Pilot, db_sess
     # An open session certifies nobody.
     assert full.status is EnrolmentStatus.ENROLLED and full.certified_on is None
 
-    certified = jury.close_session(session, pilot.version, pilot.coordinator)
+    certified = close(pilot, session)
     db_session.commit()
     assert certified == [full.id]
     assert full.status is EnrolmentStatus.CERTIFIED
@@ -225,13 +232,13 @@ def test_partial_validation_completed_by_a_later_jury(pilot: Pilot, db_session: 
     learner = pilot.enrolments[1]
     first = open_session(db_session, pilot, on=dt.date(2026, 3, 12), enrolments=[learner])
     decide(pilot, first, learner, BC01=(V, "Expérience attestée"))
-    jury.close_session(first, pilot.version, pilot.coordinator)
+    close(pilot, first)
     db_session.commit()
     assert learner.status is EnrolmentStatus.ENROLLED
 
     second = open_session(db_session, pilot, on=dt.date(2026, 6, 18), enrolments=[learner])
     decide(pilot, second, learner, BC02=(V, "Étude de cas réussie"))
-    assert jury.close_session(second, pilot.version, pilot.coordinator) == [learner.id]
+    assert close(pilot, second) == [learner.id]
     db_session.commit()
     assert learner.status is EnrolmentStatus.CERTIFIED
     assert learner.certified_on == dt.date(2026, 6, 18)
@@ -241,7 +248,7 @@ def test_optional_bloc_alone_does_not_certify(pilot: Pilot, db_session: Any) -> 
     learner = pilot.enrolments[0]
     session = open_session(db_session, pilot, enrolments=[learner])
     decide(pilot, session, learner, BC03=(V, "Projet remarquable"))
-    assert jury.close_session(session, pilot.version, pilot.coordinator) == []
+    assert close(pilot, session) == []
 
 
 # --- sessions and presentations ------------------------------------------------------------------

@@ -183,6 +183,7 @@ def production_app(tmp_path: Path) -> Flask:
     app = create_app(
         "production",
         SECRET_KEY="x" * 32,
+        PUBLIC_URL="http://localhost",  # the test client's host
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/app.sqlite3",
         INSTANCE_DIR=tmp_path / "instance",
         MAX_CONTENT_LENGTH=1024 * 1024,

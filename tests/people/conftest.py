@@ -28,6 +28,12 @@ def create_org(db_session: Any):  # type: ignore[no-untyped-def]
     return create
 
 
+@pytest.fixture(autouse=True)
+def jobs_inline(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mails queued as jobs leave within the request, as in development."""
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
+
+
 @pytest.fixture
 def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Mails are written here (no MAIL_SERVER)."""

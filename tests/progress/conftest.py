@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
+from app.assessment.models import CompetencyComment, EvaluationSession
+from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import Enrolment
 from app.db import utcnow
 from app.frameworks.models import Criterion, ScaleLevel
-from app.jury import services as jury
 from app.jury.models import Decision, JurySession
 from app.people.models import User
 from tests.jury import factories
-from tests.jury.factories import Pilot, decide, open_session
+from tests.jury.factories import Pilot, close, decide, open_session
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
 
@@ -49,35 +49,21 @@ def grade(db_session: Any):  # type: ignore[no-untyped-def]
         *,
         at: dt.datetime | None = None,
         session: EvaluationSession | None = None,
-    ) -> list[Result]:
-        made = []
-        for crit, lvl in grades:
-            result = Result(
-                enrolment_id=enrolment.id,
-                criterion_id=crit.id,
-                level_id=lvl.id if lvl else None,
-                assessor_id=assessor.id,
-                session_id=session.id if session else None,
-                recorded_at=at or utcnow(),
-            )
-            db_session.add(result)
-            db_session.flush()
-            head = db_session.get(ResultHead, (enrolment.id, crit.id))
-            if head is None:
-                db_session.add(
-                    ResultHead(
-                        enrolment_id=enrolment.id,
-                        criterion_id=crit.id,
-                        result_id=result.id,
-                        level_id=result.level_id,
-                    )
+    ) -> None:
+        record_results(
+            [
+                NewResult(
+                    enrolment.id,
+                    crit.id,
+                    lvl.id if lvl else None,
+                    assessor.id,
+                    session.id if session else None,
+                    recorded_at=at,
                 )
-            else:
-                head.result_id, head.level_id = result.id, result.level_id
-            db_session.flush()
-            made.append(result)
+                for crit, lvl in grades
+            ]
+        )
         db_session.commit()
-        return made
 
     return record
 
@@ -122,7 +108,7 @@ def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
         session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
         decide(pilot, session, enrolment, **choices)
         db_session.flush()
-        jury.close_session(session, pilot.version, pilot.coordinator)
+        close(pilot, session)
         db_session.commit()
         return session
 

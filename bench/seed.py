@@ -1,9 +1,13 @@
-"""`flask bench seed`: realistic volumes for benchmarks, inserted in bulk.
+"""The benchmark's generator: realistic volumes, inserted in bulk.
+
+    DATABASE_URL=… .venv/bin/python bench/seed.py --learners 10000 --cohorts 400
 
 Builds cohorts of 10–30 learners on the real published frameworks, with full assessment
 histories (progressions and corrections), closed juries with decisions, certifications and
 insertion-survey answers. Rows are inserted with Core `executemany` in chunks and explicit ids,
-so 10,000 learners and ~2 million results take minutes, not hours.
+results through `record_results` (the same primitive as the grid) one cohort at a time, so
+10,000 learners and ~2 million results take minutes, not hours. It refuses a database that
+holds any account outside reserved domains.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import ScriptInfo, with_appcontext
 
-from app.assessment.models import Result, ResultHead
+from app import create_app
+from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import (
     AccessRoute,
     Cohort,
@@ -37,8 +42,6 @@ from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole, memberships
 from app.people.passwords import hash_password
-
-bench_cli = AppGroup("bench", help="Données de mesure (volumes réalistes).")
 
 CHUNK = 10_000
 # Domains that can never be real addresses (RFC 2606, RFC 6761), such as the demo's and the
@@ -84,7 +87,6 @@ def _fix_sequences() -> None:
         "organisations",
         "cohorts",
         "enrolments",
-        "results",
         "jury_sessions",
         "jury_presentations",
         "bloc_decisions",
@@ -92,7 +94,7 @@ def _fix_sequences() -> None:
     ):
         db.session.execute(
             sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         )
@@ -181,15 +183,14 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
     next_user = coordinator_id + 1
 
     cohort_id, enrolment_id = _next_id(Cohort), _next_id(Enrolment)
-    result_id, session_id = _next_id(Result), _next_id(JurySession)
+    session_id = _next_id(JurySession)
     presentation_id, decision_id = _next_id(JuryPresentation), _next_id(BlocDecision)
     answer_id = _next_id(SurveyAnswer)
     cohort_rows: list[dict[str, Any]] = []
     trainer_rows: list[dict[str, Any]] = []
     enrolment_rows: list[dict[str, Any]] = []
     identity_rows: list[dict[str, Any]] = []
-    result_rows: list[dict[str, Any]] = []
-    head_rows: list[dict[str, Any]] = []
+    results: list[list[NewResult]] = []  # one list per cohort
     session_rows: list[dict[str, Any]] = []
     presentation_rows: list[dict[str, Any]] = []
     decision_rows: list[dict[str, Any]] = []
@@ -222,6 +223,7 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
             }
         )
         trainer_rows.append({"cohort_id": cid, "user_id": trainer})
+        results.append([])
         if finished:
             jsid = session_id + len(session_rows)
             session_rows.append(
@@ -279,28 +281,18 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
                 history = sorted(rng.choices(range(len(levels)), k=steps))
                 if finished and skill > 0.25:
                     history[-1] = levels.index(acquired[-1])
-                for step, index in enumerate(history):
-                    result_rows.append(
-                        {
-                            "id": result_id + len(result_rows),
-                            "enrolment_id": eid,
-                            "criterion_id": crit,
-                            "level_id": levels[index],
-                            "assessor_id": trainer,
-                            "session_id": None,
-                            "source": "bench",
-                            "recorded_at": now - dt.timedelta(days=(steps - step) * 7),
-                        }
+                results[-1].extend(
+                    NewResult(
+                        eid,
+                        crit,
+                        levels[index],
+                        trainer,
+                        source="bench",
+                        recorded_at=now - dt.timedelta(days=(steps - step) * 7),
                     )
-                head_rows.append(
-                    {
-                        "enrolment_id": eid,
-                        "criterion_id": crit,
-                        "result_id": result_rows[-1]["id"],
-                        "level_id": result_rows[-1]["level_id"],
-                    }
+                    for step, index in enumerate(history)
                 )
-                ok = result_rows[-1]["level_id"] in acquired
+                ok = levels[history[-1]] in acquired
                 acquired_all[bloc.id] = acquired_all.get(bloc.id, True) and ok
             status = EnrolmentStatus.WITHDRAWN if withdrawn else EnrolmentStatus.ENROLLED
             certified_on = None
@@ -353,7 +345,7 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
                     "certified_on": certified_on,
                 }
             )
-    with click.progressbar(length=11, label="insertion", file=None) as bar:
+    with click.progressbar(length=10 + len(results), label="insertion", file=None) as bar:
         for table, rows in (
             (User.__table__, users),
             (UserRole.__table__, roles),
@@ -362,8 +354,13 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
             (cohort_trainers, trainer_rows),
             (Enrolment.__table__, enrolment_rows),
             (LearnerIdentity.__table__, identity_rows),
-            (Result.__table__, result_rows),
-            (ResultHead.__table__, head_rows),
+        ):
+            _insert(table, rows)
+            bar.update(1)
+        for cohort_results in results:
+            record_results(cohort_results)
+            bar.update(1)
+        for table, rows in (
             (JurySession.__table__, session_rows),
             (JuryPresentation.__table__, presentation_rows),
         ):
@@ -374,7 +371,7 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
     _fix_sequences()
     report.learners = len(enrolment_rows)
     report.cohorts = len(cohort_rows)
-    report.results = len(result_rows)
+    report.results = sum(len(rows) for rows in results)
     report.decisions = len(decision_rows)
     report.answers = len(answer_rows)
     report.seconds = time.perf_counter() - started
@@ -388,10 +385,11 @@ def refresh_statistics() -> None:
     commit()
 
 
-@bench_cli.command("seed")
+@click.command("seed")
 @click.option("--learners", default=1000, show_default=True, type=click.IntRange(1))
 @click.option("--cohorts", default=40, show_default=True, type=click.IntRange(1))
 @click.option("--seed", "seed_value", default=7, show_default=True)
+@with_appcontext
 def seed_command(learners: int, cohorts: int, seed_value: int) -> None:
     """Fill the database with benchmark volumes (never on a database people use)."""
     real = db.session.scalar(
@@ -415,3 +413,8 @@ def seed_command(learners: int, cohorts: int, seed_value: int) -> None:
         f"{report.decisions} décisions de jury, {report.answers} réponses d'enquête "
         f"en {report.seconds:.1f} s"
     )
+
+
+if __name__ == "__main__":
+    # DATABASE_URL names the database (migrated beforehand with `flask db upgrade`).
+    seed_command(obj=ScriptInfo(create_app=create_app))

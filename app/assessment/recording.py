@@ -1,0 +1,161 @@
+"""Recording results: the one place where results are appended and where each cell's head
+(its current value and its disagreement flag) follows its latest result.
+
+The grid save, the offline import, the confirmation of a cell, the demo, the benchmark's
+generator and the tests' factories all record results through `record_results`. It changes
+the session and never commits; callers that may race with another writer on the same
+learners take `lock_learners` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.assessment.models import Result, ResultHead
+from app.cohorts.models import Enrolment
+from app.db import db, utcnow
+
+Key = tuple[int, int]  # (enrolment id, criterion id)
+
+RESULTS: sa.Table = Result.__table__  # type: ignore[assignment]
+HEADS: sa.Table = ResultHead.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """One result to append. `level_id` None records that the assessor cleared the cell."""
+
+    enrolment_id: int
+    criterion_id: int
+    level_id: int | None
+    assessor_id: int
+    session_id: int | None = None
+    source: str = "web"
+    recorded_at: datetime | None = None  # now, unless a history is being replayed
+
+    @property
+    def key(self) -> Key:
+        return (self.enrolment_id, self.criterion_id)
+
+
+def lock_learners(enrolment_ids: Iterable[int]) -> None:
+    """Serialise writers on the same learners: PostgreSQL row locks, taken in a fixed order so
+    two saves cannot deadlock; they also cover cells that have no head row yet. SQLite has one
+    writer at a time: a save whose snapshot another save changed fails instead, writing nothing
+    (the page then says so)."""
+    db.session.execute(
+        sa.select(Enrolment.id)
+        .where(Enrolment.id.in_(sorted(set(enrolment_ids))))
+        .order_by(Enrolment.id)
+        .with_for_update()
+    ).all()
+
+
+def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
+    """Append `rows` in order and move the head of every cell they touch to its latest result,
+    with its disagreement flag: whether the latest levels of two assessors on the cell differ
+    (a cleared cell is no opinion). A cell may appear several times (a history being replayed):
+    its last row becomes its head.
+
+    Three statements whatever the number of rows (more only past the driver's batch size): the
+    touched cells' latest result per assessor, the results' INSERT … RETURNING, and one
+    INSERT … ON CONFLICT DO UPDATE of the heads. Returns the new head result id of each cell.
+    """
+    if not rows:
+        return {}
+    opinions = _latest_opinions({row.key for row in rows})
+    now = utcnow()
+    inserted = db.session.execute(
+        RESULTS.insert().returning(
+            RESULTS.c.id,
+            RESULTS.c.enrolment_id,
+            RESULTS.c.criterion_id,
+            RESULTS.c.assessor_id,
+            RESULTS.c.level_id,
+        ),
+        [
+            {
+                "enrolment_id": row.enrolment_id,
+                "criterion_id": row.criterion_id,
+                "level_id": row.level_id,
+                "assessor_id": row.assessor_id,
+                "session_id": row.session_id,
+                "source": row.source,
+                "recorded_at": row.recorded_at or now,
+            }
+            for row in rows
+        ],
+    ).all()
+    # The driver may return the rows in any order: the highest id of a cell is its latest.
+    heads: dict[Key, tuple[int, int | None]] = {}
+    for r in sorted(inserted, key=lambda r: r.id):
+        key = (r.enrolment_id, r.criterion_id)
+        opinions.setdefault(key, {})[r.assessor_id] = r.level_id
+        heads[key] = (r.id, r.level_id)
+    _upsert_heads(
+        [
+            {
+                "enrolment_id": e,
+                "criterion_id": c,
+                "result_id": result_id,
+                "level_id": level_id,
+                "disagreement": _disagree(opinions[(e, c)]),
+            }
+            for (e, c), (result_id, level_id) in heads.items()
+        ]
+    )
+    return {key: head[0] for key, head in heads.items()}
+
+
+def _disagree(levels_by_assessor: dict[int, int | None]) -> bool:
+    return len({lvl for lvl in levels_by_assessor.values() if lvl is not None}) > 1
+
+
+def _latest_opinions(cells: set[Key]) -> dict[Key, dict[int, int | None]]:
+    """The latest level of each assessor on each of these cells, from the history already
+    recorded. Reads the cells' rectangle (an index range, cheaper to plan than thousands of
+    pairs) and drops the cells outside."""
+    r = RESULTS.alias("r")
+    latest = (
+        sa.select(sa.func.max(r.c.id))
+        .where(
+            r.c.enrolment_id.in_({e for e, _c in cells}),
+            r.c.criterion_id.in_({c for _e, c in cells}),
+        )
+        .group_by(r.c.enrolment_id, r.c.criterion_id, r.c.assessor_id)
+    )
+    found = db.session.execute(
+        sa.select(
+            RESULTS.c.enrolment_id,
+            RESULTS.c.criterion_id,
+            RESULTS.c.assessor_id,
+            RESULTS.c.level_id,
+        ).where(RESULTS.c.id.in_(latest))
+    )
+    opinions: dict[Key, dict[int, int | None]] = {}
+    for row in found:
+        key = (row.enrolment_id, row.criterion_id)
+        if key in cells:
+            opinions.setdefault(key, {})[row.assessor_id] = row.level_id
+    return opinions
+
+
+def _upsert_heads(values: list[dict[str, Any]]) -> None:
+    """Insert or move the heads: one INSERT … ON CONFLICT (cell) DO UPDATE."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert(HEADS) if dialect == "postgresql" else sqlite.insert(HEADS)
+    statement = insert.on_conflict_do_update(
+        index_elements=[HEADS.c.enrolment_id, HEADS.c.criterion_id],
+        set_={
+            "result_id": insert.excluded.result_id,
+            "level_id": insert.excluded.level_id,
+            "disagreement": insert.excluded.disagreement,
+        },
+    )
+    db.session.execute(statement, values)

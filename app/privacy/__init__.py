@@ -1,0 +1,1 @@
+"""Personal data over time: erasure on request and retention periods."""

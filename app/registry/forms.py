@@ -1,0 +1,93 @@
+"""The register's search form (a GET form: nothing to protect from forgery)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from app.frameworks import editing_services as editing
+from app.frameworks import services
+from app.frameworks.forms import check_code, code_field, text_field
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Mots"), validators=[Optional(), Length(max=200)])
+    rome = StringField(
+        _l("Code ROME"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[A-Za-z]\d{4}$", message=_l("Un code ROME : une lettre et 4 chiffres (K1802).")
+            ),
+        ],
+    )
+    nsf = StringField(_l("Code NSF"), validators=[Optional(), Length(max=10)])
+    formacode = StringField(
+        _l("Formacode"),
+        validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Un Formacode : 5 chiffres."))],
+    )
+    niveau = IntegerField(_l("Niveau"), validators=[Optional(), NumberRange(min=1, max=8)])
+    inactives = BooleanField(_l("Inclure les fiches inactives"))
+
+
+class CorrespondenceForm(FlaskForm):
+    """The verdict on one of our blocs against one bloc of the register."""
+
+    bloc_code = HiddenField(validators=[DataRequired(), Length(max=40)])
+    fiche_number = HiddenField(validators=[DataRequired(), Length(max=20)])
+    registry_bloc_code = HiddenField(validators=[DataRequired(), Length(max=40)])
+    kind = RadioField(
+        _l("Correspondance"),
+        choices=[
+            SelectChoice("total", _l("totale")),
+            SelectChoice("partial", _l("partielle")),
+            SelectChoice("none", _l("aucune")),
+        ],
+        validators=[DataRequired(message=_l("Choisissez totale, partielle ou aucune."))],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class BorrowForm(FlaskForm):
+    """Open a draft référentiel from a fiche: which certification, which label, whose."""
+
+    code = code_field(
+        _l("Code de la certification"),
+        _l("Un code existant ajoute une version à cette certification ; un nouveau la crée."),
+    )
+    label = code_field(_l("Libellé de la version"), _l("Par exemple v1, 2026-01."))
+    certifier_name = text_field(_l("Nom du certificateur"))
+
+    def validate_code(self, field: Field) -> None:
+        check_code(field.data)
+
+    def validate_label(self, field: Field) -> None:
+        check_code(field.data)
+        try:
+            certification = services.get_certification(self.code.data or "")
+        except services.FrameworkError:
+            return
+        if editing.label_taken(certification.id, field.data):
+            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))

@@ -1,0 +1,90 @@
+"""docs/benchmarks.md, written from bench/results.json by `make bench` (never by hand)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = (
+    ("median_ms", "médiane ms"),
+    ("p95_ms", "p95 ms"),
+    ("queries", "SQL"),
+    ("sql_ms", "SQL ms"),
+    ("floor_median_ms", "plancher ms"),
+    ("ratio_to_floor", "× plancher"),
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _measures(entry: dict[str, Any]) -> list[str]:
+    lines = [
+        "| mesure | " + " | ".join(title for _key, title in COLUMNS) + " | cible |",
+        "|---|" + "---:|" * len(COLUMNS) + "---|",
+    ]
+    for name, m in entry["measures"].items():
+        target = m.get("target") or {}
+        verdict = ""
+        if "meets_target" in m:
+            verdict = f"{target.get('median_ms')} ms : " + (
+                "tenue" if m["meets_target"] else "MANQUÉE"
+            )
+        cells = " | ".join(_cell(m.get(key)) for key, _title in COLUMNS)
+        lines.append(f"| {name} | {cells} | {verdict} |")
+    save = entry["measures"].get("grid_save", {})
+    if "write_floor_median_ms" in save:
+        imported = entry["measures"].get("grid_import", {})
+        lines += [
+            "",
+            f"Plancher d'écriture d'une grille 30 × 60 (mêmes lignes ajoutées et têtes mises à "
+            f"jour par le pilote, SQL écrit à la main, {save.get('write_floor_statements')} "
+            f"requêtes et le commit) : {save['write_floor_median_ms']:.1f} ms ; "
+            f"l'enregistrement de la grille en prend ×{save['ratio_to_write_floor']}, "
+            f"l'import hors ligne ×{imported.get('ratio_to_write_floor')}.",
+        ]
+    return lines
+
+
+def benchmarks_page(results: dict[str, Any]) -> str:
+    """The page: one section per engine and size, then the load tests (bench/load.py)."""
+    out = [
+        "# Mesures de performance",
+        "",
+        "Écrit par `make bench` (bench/run.py) à partir de `bench/results.json` : ne pas modifier "
+        "à la main. Temps serveur par le client de test de Flask (sans réseau), médiane et 95e "
+        "centile sur les exécutions, nombre de requêtes SQL d'une exécution ; le plancher est la "
+        "même donnée lue (ou écrite) par le pilote avec le moins de SQL écrit à la main. La "
+        "machine est partagée : la charge au moment de la mesure est indiquée.",
+        "",
+        "    make bench                                    # SQLite, volumes de la démo",
+        "    DATABASE_URL=postgresql+psycopg://… make bench  # PostgreSQL",
+        "    BENCH_SIZE=large make bench                   # 10 000 apprenant·es",
+        "",
+    ]
+    for _key, entry in sorted(results.items()):
+        if "measures" not in entry:
+            continue
+        load = ", ".join(f"{x:.2f}" for x in entry.get("load_average", []))
+        data = entry.get("data", {})
+        out += [
+            f"## {entry['engine']}, {entry['size']}",
+            "",
+            f"{data.get('learners')} apprenant·es, {data.get('cohorts')} promotions, "
+            f"{data.get('results')} résultats ; {entry.get('cores')} cœurs, charge {load} ; "
+            f"commit {entry.get('commit')}, {entry.get('measured_at', '')[:16]} UTC, "
+            f"{entry.get('runs')} exécutions.",
+            "",
+            *_measures(entry),
+            "",
+        ]
+    loads = [(k, e) for k, e in sorted(results.items()) if k.startswith("load-")]
+    if loads:
+        out += ["## Charge HTTP (bench/load.py)", ""]
+        out += [f"- `{k}` : voir `bench/results.json`." for k, _e in loads]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,414 @@
+"""The measures: server time and SQL of each page, save and export, with its floor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import before_render_template, g, template_rendered
+from flask.testing import FlaskClient
+from floors import RAW_QUERIES, floor_cohort, floor_learner, floor_save, floor_version
+from grid import GRID_COHORT, filled_workbook, grid_cohort, grid_form, moved_cells
+from seed import refresh_statistics
+
+from app.assessment.models import Result
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.db import db, utcnow
+from app.frameworks.models import FrameworkVersion
+from app.people.models import User
+
+RUN = Path(__file__).with_name("run.py")
+TARGETS = {  # median ms, p95 ms or None, peak MB or None (issues #7 and #12)
+    "version_page": (50, 100, None),
+    "learner_page": (50, 100, None),
+    "grid_load": (150, None, None),
+    "grid_save": (60, None, None),
+    "grid_import": (60, None, None),
+    "cohort_analytics": (200, None, None),
+    "dossier_pdf": (10_000, None, 500),
+    "accrochage": (5000, None, None),
+}
+ENGINE_TARGETS = {"postgresql": {"grid_save": (80, None, None), "grid_import": (80, None, None)}}
+FLOOR_RATIO = 3  # each page within 3× of its floor
+
+
+class FreshClient(FlaskClient):
+    """Requests run inside the bench's open app context: give each one a fresh `g` and
+    session state, as a real request would have."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        g.__dict__.clear()
+        db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
+class Clock:
+    """Counts the SQL statements sent to the database, the time spent waiting for them and
+    the time spent rendering templates."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.render_seconds = 0.0
+        self._started = 0.0
+        self._render_started = 0.0
+
+    def before(self, *args: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def after(self, *args: Any) -> None:
+        self.seconds += time.perf_counter() - self._started
+
+    def render_begins(self, *args: Any, **kwargs: Any) -> None:
+        self._render_started = time.perf_counter()
+
+    def render_ends(self, *args: Any, **kwargs: Any) -> None:
+        self.render_seconds += time.perf_counter() - self._render_started
+
+    def __enter__(self) -> Clock:
+        sa.event.listen(db.engine, "before_cursor_execute", self.before)
+        sa.event.listen(db.engine, "after_cursor_execute", self.after)
+        before_render_template.connect(self.render_begins)
+        template_rendered.connect(self.render_ends)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(db.engine, "before_cursor_execute", self.before)
+        sa.event.remove(db.engine, "after_cursor_execute", self.after)
+        before_render_template.disconnect(self.render_begins)
+        template_rendered.disconnect(self.render_ends)
+
+
+def ok(response: Any) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return response.get_data()
+
+
+def redirected(response: Any) -> None:
+    assert response.status_code in (302, 303), (response.status_code, response.get_data()[:500])
+
+
+def timed(
+    fn: Callable[[Any], Any], runs: int, prepare: Callable[[], Any] = lambda: None
+) -> dict[str, Any]:
+    """Run `fn(prepare())` once to warm up, then `runs` times; `prepare` is not timed."""
+    fn(prepare())  # warm-up (template compilation, caches)
+    samples, sql, render = [], [], []
+    count = 0
+    for _ in range(runs):
+        arg = prepare()
+        with Clock() as clock:
+            start = time.perf_counter()
+            fn(arg)
+            samples.append(time.perf_counter() - start)
+        sql.append(clock.seconds)
+        render.append(clock.render_seconds)
+        count = clock.count
+    return {
+        **stats(samples),
+        "queries": count,
+        "sql_ms": stats(sql)["median_ms"],
+        "render_ms": stats(render)["median_ms"],
+    }
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(p95, 2)}
+
+
+def login(client: Any, user: User) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+class Report:
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.measures: dict[str, dict[str, Any]] = {}
+
+    def record(
+        self,
+        name: str,
+        fn: Callable[[Any], Any],
+        floor: Callable[[], Any] | None = None,
+        *,
+        runs: int | None = None,
+        prepare: Callable[[], Any] = lambda: None,
+        target: str | None = None,
+    ) -> dict[str, Any]:
+        entry = timed(fn, runs or self.runs, prepare)
+        if floor is not None:
+            bare = timed(lambda _: floor(), runs or self.runs)
+            RAW_QUERIES[0] = 0
+            floor()
+            entry["floor_median_ms"] = bare["median_ms"]
+            entry["floor_queries"] = RAW_QUERIES[0]
+            entry["ratio_to_floor"] = round(entry["median_ms"] / max(bare["median_ms"], 1e-3), 1)
+        return self.add(name, entry, target or name)
+
+    def add(self, name: str, entry: dict[str, Any], target_name: str) -> dict[str, Any]:
+        target = {**TARGETS, **ENGINE_TARGETS.get(db.engine.dialect.name, {})}.get(target_name)
+        if target:
+            median, p95, peak = target
+            entry["target"] = {"median_ms": median, "p95_ms": p95, "peak_mb": peak}
+            entry["meets_target"] = (
+                entry["median_ms"] <= median
+                and (p95 is None or entry["p95_ms"] <= p95)
+                and (peak is None or entry["peak_mb"] <= peak)
+            )
+        if "ratio_to_floor" in entry:
+            entry["within_floor_ratio"] = entry["ratio_to_floor"] <= FLOOR_RATIO
+        self.measures[name] = entry
+        print(line(name, entry), flush=True)
+        return entry
+
+
+def line(name: str, e: dict[str, Any]) -> str:
+    text = (
+        f"  {name:<18} {e['median_ms']:9.1f} {e['p95_ms']:9.1f} {e['queries']:5d}"
+        f" {e.get('sql_ms', 0):8.1f} {e.get('render_ms', 0):9.1f}"
+    )
+    if "floor_median_ms" in e:
+        text += f" {e['floor_median_ms']:7.2f} {e['floor_queries']:3d} ×{e['ratio_to_floor']:<6}"
+    else:
+        text += " " * 20
+    if "peak_mb" in e:
+        text += f" {e['peak_mb']:.0f} MB"
+    if "meets_target" in e:
+        text += "  target met" if e["meets_target"] else "  TARGET MISSED"
+    return text
+
+
+HEADER = (
+    f"  {'measure':<18} {'median':>9} {'p95 ms':>9} {'SQL':>5} {'SQL ms':>8} {'render ms':>9}"
+    f" {'floor':>7} {'SQL':>3} {'ratio':<7}"
+)
+
+
+def certified_cohorts(version: FrameworkVersion, people: int) -> tuple[list[int], int]:
+    """Cohorts of `version` holding at least `people` certified learners together (fewest)."""
+    counts = db.session.execute(
+        sa.select(Enrolment.cohort_id, sa.func.count())
+        .join(Cohort)
+        .where(Enrolment.status == EnrolmentStatus.CERTIFIED, Cohort.version_id == version.id)
+        .group_by(Enrolment.cohort_id)
+        .order_by(Enrolment.cohort_id)
+    ).all()
+    chosen, total = [], 0
+    for cohort_id, count in counts:
+        if total >= people:
+            break
+        chosen.append(cohort_id)
+        total += count
+    return chosen, total
+
+
+def cohorts_of_size(version: FrameworkVersion, size: int = 20) -> list[int]:
+    """The two cohorts of `version` whose sizes are nearest to `size`."""
+    counts = db.session.execute(
+        sa.select(Enrolment.cohort_id, sa.func.count())
+        .join(Cohort)
+        .where(Cohort.version_id == version.id)
+        .group_by(Enrolment.cohort_id)
+        .order_by(Enrolment.cohort_id)
+    ).all()
+    return [c for c, _ in sorted(counts, key=lambda row: (abs(row[1] - size), row[0]))[:2]]
+
+
+def measure_all(app: Any, report: Report) -> None:
+    app.test_client_class = FreshClient
+    client = app.test_client()
+    grid = grid_cohort()
+    saves = max(5, report.runs // 4)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    # Each save on a grid of its own, with the same 3-deep history (results are never deleted,
+    # not even here), all made before measuring, then fresh planner statistics.
+    grids = [grid_cohort(f"{GRID_COHORT} {stamp}-{n}") for n in range(2 * (saves + 1) + 1)]
+    floor_grid = grids.pop()
+    refresh_statistics()
+    # As app/gunicorn_conf.py does before forking workers: the long-lived objects leave the
+    # collector's view, so full collections stay short.
+    gc.collect()
+    gc.freeze()
+
+    report.record("request_floor", lambda _: ok(client.get("/sante")))
+
+    version = db.session.scalar(
+        sa.select(FrameworkVersion)
+        .join(FrameworkVersion.certification)
+        .where(sa.text("certifications.code = 'CTD'"))
+    )
+    url = f"/referentiels/CTD/{version.label}"
+    report.record("version_page", lambda _: ok(client.get(url)), lambda: floor_version(version.id))
+
+    # The same shapes at every size: a cohort of 20 (nearest), one of its certified learners.
+    cohort_id = cohorts_of_size(version)[0]
+    enrolment = db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort_id)
+        .order_by((Enrolment.status == EnrolmentStatus.CERTIFIED).desc(), Enrolment.id)
+        .limit(1)
+    )
+    learner = app.test_client()
+    login(learner, enrolment.learner)
+    learner_id = enrolment.learner_id
+    entry = report.record(
+        "learner_page", lambda _: ok(learner.get("/me")), lambda: floor_learner(learner_id)
+    )
+    entry["learner_results"] = db.session.scalar(
+        sa.select(sa.func.count(Result.id)).where(Result.enrolment_id == enrolment.id)
+    )
+
+    trainer = app.test_client()
+    login(trainer, grid["trainer"])
+    trainer_id, grid_id = grid["trainer"].id, grid["cohort"].id
+    report.record(
+        "grid_load",
+        lambda _: ok(trainer.get(grid["url"])),
+        lambda: floor_cohort(trainer_id, grid_id, "BC01"),
+    )
+
+    def fresh() -> dict[str, Any]:
+        return grids.pop()
+
+    def fresh_form() -> tuple[str, dict[str, str]]:
+        other = fresh()
+        return other["url"], grid_form(other)
+
+    def fresh_workbook() -> tuple[str, bytes]:
+        other = fresh()
+        return other["url"], filled_workbook(trainer, other["url"])
+
+    save = report.record(
+        "grid_save",
+        lambda sent: redirected(trainer.post(sent[0], data=sent[1])),
+        runs=saves,
+        prepare=fresh_form,
+    )
+    RAW_QUERIES[0] = 0
+    write_floor = timed(
+        lambda cells: floor_save(cells, trainer_id), saves, prepare=lambda: moved_cells(floor_grid)
+    )
+    save["write_floor_median_ms"] = write_floor["median_ms"]
+    save["write_floor_statements"] = RAW_QUERIES[0] // (saves + 1)
+    save["ratio_to_write_floor"] = round(save["median_ms"] / write_floor["median_ms"], 1)
+    print(
+        f"  {'write_floor':<18} {write_floor['median_ms']:9.1f} {write_floor['p95_ms']:9.1f}"
+        f" {save['write_floor_statements']:5d}   grid_save ×{save['ratio_to_write_floor']}",
+        flush=True,
+    )
+    entry = report.record(
+        "grid_import",
+        lambda sent: redirected(
+            trainer.post(
+                sent[0] + "/import",
+                data={"file": (io.BytesIO(sent[1]), "grille.xlsx")},
+                content_type="multipart/form-data",
+            )
+        ),
+        runs=saves,
+        prepare=fresh_workbook,
+    )
+    entry["write_floor_median_ms"] = write_floor["median_ms"]
+    entry["ratio_to_write_floor"] = round(entry["median_ms"] / write_floor["median_ms"], 1)
+
+    coordinator = db.session.scalar(
+        sa.select(User).where(User.email.like("coordination%@bench.cooperation.test")).limit(1)
+    )
+    coordination = app.test_client()
+    login(coordination, coordinator)
+    coordinator_id = coordinator.id
+    entry = report.record(
+        "cohort_analytics",
+        lambda _: ok(coordination.get(f"/analyse/promotions/{cohort_id}")),
+        lambda: floor_cohort(coordinator_id, cohort_id, None),
+    )
+    entry["cohort_learners"] = db.session.scalar(
+        sa.select(sa.func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort_id)
+    )
+
+    from app.exports_history.builders import accrochage_data
+    from exports.accrochage import build_accrochage
+
+    chosen, total = certified_cohorts(version, 1000)
+
+    def accrochage(_: Any) -> None:
+        data = accrochage_data(
+            version,
+            chosen,
+            flux_id="BENCH",
+            client_id="BENCHCLI",
+            contract_id="BENCHCONTRAT",
+            generated_at=utcnow(),
+        )
+        build_accrochage(data)
+
+    entry = report.record(
+        "accrochage", accrochage, runs=max(3, report.runs // 5), target="accrochage"
+    )
+    entry["certified_people"] = total
+
+    cohorts = cohorts_of_size(version)
+    report.add("dossier_pdf", dossier(version.id, cohorts, runs=min(3, report.runs)), "dossier_pdf")
+
+
+def dossier(version_id: int, cohort_ids: list[int], runs: int) -> dict[str, Any]:
+    command = [sys.executable, str(RUN), "--dossier", str(version_id), *map(str, cohort_ids)]
+    rows = [
+        json.loads(
+            subprocess.run(  # noqa: S603  (this very script, in a fresh process)
+                command, check=True, capture_output=True, text=True, env=os.environ
+            ).stdout.splitlines()[-1]
+        )
+        for _ in range(runs)
+    ]
+    entry = stats([r["seconds"] for r in rows])
+    return {
+        **entry,
+        "queries": rows[-1]["queries"],
+        "sql_ms": stats([r["sql_seconds"] for r in rows])["median_ms"],
+        "peak_mb": max(r["peak_mb"] for r in rows),
+        "pages": rows[-1]["pages"],
+        "learners": rows[-1]["learners"],
+        "cohorts": len(cohort_ids),
+    }
+
+
+def dossier_child(app: Any, version_id: int, cohort_ids: list[int]) -> None:
+    from app.dossier.builder import dossier_data
+    from exports.dossier import render
+
+    with app.app_context(), Clock() as clock:
+        start = time.perf_counter()
+        version = db.session.get(FrameworkVersion, version_id)
+        data = dossier_data(version, cohort_ids, generated_on=dt.date.today())
+        rendered = render(data)
+        seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "queries": clock.count,
+                "sql_seconds": clock.seconds,
+                "pages": rendered.pages,
+                "learners": sum(c.enrolled for c in data.cohorts),
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
