@@ -209,6 +209,26 @@ def _form_page(
 # --- items ---------------------------------------------------------------------------------------
 
 
+def _item_message(item: Any, done: str) -> str:
+    """« Critère d'évaluation C1.1.a enregistré. », « Compétence C1.1 ajoutée. »: the item's
+    code as written, the past participle agreeing with the kind's gender."""
+    name = editing.item_name(item)
+    name = name[:1].upper() + name[1:]
+    if editing.KIND_OF_MODEL[type(item)].feminine:
+        messages = {
+            "added": _("%(item)s ajoutée.", item=name),
+            "saved": _("%(item)s enregistrée.", item=name),
+            "deleted": _("%(item)s supprimée.", item=name),
+        }
+    else:
+        messages = {
+            "added": _("%(item)s ajouté.", item=name),
+            "saved": _("%(item)s enregistré.", item=name),
+            "deleted": _("%(item)s supprimé.", item=name),
+        }
+    return messages[done]
+
+
 @bp.route("/<int:version_id>/<kind>/ajouter", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def add_item(version_id: int, kind: str) -> Page:
@@ -228,7 +248,7 @@ def add_item(version_id: int, kind: str) -> Page:
             lambda: editing.add_item(version, form.loaded_revision, spec, parent, form.values())
         )
         if added is not None:
-            flash(_("%(item)s ajouté(e).", item=editing.item_name(added).capitalize()), "success")
+            flash(_item_message(added, "added"), "success")
             _warn_if_copied(added)
             return _to_edit(version, f"{kind}-{added.id}")
     if parent is version:
@@ -248,7 +268,7 @@ def edit_item(version_id: int, kind: str, item_id: int) -> Page:
     item = _item(version, spec, item_id)
     extra = {"activity_ids": [a.id for a in item.activities]} if kind == "competence" else {}
     form = forms.ITEM_FORMS[kind](
-        obj=item, version=version, item=item, revision=version.revision, **extra
+        obj=item, version=version, item=item, revision=item.revision, **extra
     )
     refusal = None
     if form.validate_on_submit():
@@ -256,9 +276,7 @@ def edit_item(version_id: int, kind: str, item_id: int) -> Page:
             lambda: editing.update_item(version, form.loaded_revision, spec, item, form.values())
         )[1]
         if refusal is None:
-            flash(
-                _("%(item)s enregistré(e).", item=editing.item_name(item).capitalize()), "success"
-            )
+            flash(_item_message(item, "saved"), "success")
             _warn_if_copied(item)
             return _to_edit(version, f"{kind}-{item.id}")
     return _form_page(
@@ -276,13 +294,13 @@ def delete_item(version_id: int, kind: str, item_id: int) -> Response:
     version = _draft(version_id)
     spec = _kind(kind)
     item = _item(version, spec, item_id)
-    name = editing.item_name(item)
+    message = _item_message(item, "deleted")
     form = forms.ButtonForm()
     if not form.validate_on_submit():
         abort(400)
     refusal = _attempt(lambda: editing.delete_item(version, form.loaded_revision, spec, item))[1]
     if refusal is None:
-        flash(_("%(item)s supprimé(e).", item=name.capitalize()), "success")
+        flash(message, "success")
     else:
         flash(refusal, "error")
     return _to_edit(version)

@@ -1,7 +1,9 @@
 """Editing draft versions in the browser: every change of the editor goes through here.
 
 Each change locks the version row, checks it is still a draft at the revision the editor
-loaded, applies itself, bumps the revision by one and records an audit event. New drafts are
+loaded, applies itself, bumps the revision by one and records an audit event. Saving one
+item checks and bumps that item's own revision instead, so that people editing different
+items of a draft never block each other. New drafts are
 made by `services.import_document()`, as the command-line import does. The caller commits.
 """
 
@@ -55,6 +57,7 @@ class Kind:
     collection: str  # the ordered list holding it, on its parent
     parent: str | None = None  # slug of the parent kind; None when the parent is the version
     parent_attr: str | None = None  # attribute of the item naming its parent
+    feminine: bool = False  # the noun's gender, for « enregistrée » or « enregistré »
 
     @property
     def label(self) -> Any:
@@ -66,10 +69,18 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("niveau", ScaleLevel, "niveau d'échelle", "scale_levels"),
         Kind("domaine", ActivityDomain, "domaine d'activité", "domains"),
-        Kind("activite", Activity, "activité", "activities", "domaine", "domain"),
+        Kind("activite", Activity, "activité", "activities", "domaine", "domain", feminine=True),
         Kind("bloc", Bloc, "bloc de compétences", "blocs"),
-        Kind("modalite", EvaluationModality, "modalité d'évaluation", "modalities", "bloc", "bloc"),
-        Kind("competence", Competency, "compétence", "competencies", "bloc", "bloc"),
+        Kind(
+            "modalite",
+            EvaluationModality,
+            "modalité d'évaluation",
+            "modalities",
+            "bloc",
+            "bloc",
+            feminine=True,
+        ),
+        Kind("competence", Competency, "compétence", "competencies", "bloc", "bloc", feminine=True),
         Kind("critere", Criterion, "critère d'évaluation", "criteria", "competence", "competency"),
     )
 }
@@ -268,6 +279,28 @@ def _claim(version: FrameworkVersion, revision: int) -> None:
         )
 
 
+def _claim_item(version: FrameworkVersion, item: Any, revision: int) -> None:
+    """Lock the version row (still a draft?) and the item's row; refuse unless the item is
+    still at `revision`. Saves of other items of the draft do not matter."""
+    db.session.refresh(version, ["status"], with_for_update=True)
+    if version.status is not VersionStatus.DRAFT:
+        raise ImmutableVersionError(
+            _(
+                "La version %(label)s n'est plus un brouillon : elle ne peut plus être modifiée.",
+                label=version.label,
+            )
+        )
+    db.session.refresh(item, ["revision"], with_for_update=True)
+    if item.revision != revision:
+        raise StaleDraftError(
+            _(
+                "Quelqu'un d'autre a enregistré %(item)s depuis l'ouverture de la page : "
+                "rechargez-la pour voir ses changements, puis refaites les vôtres.",
+                item=item_name(item),
+            )
+        )
+
+
 def _done(version: FrameworkVersion, verb: str, summary: str, **details: Any) -> None:
     version.revision += 1
     audit.record(f"framework.{verb}", version, summary, **details)
@@ -371,15 +404,17 @@ def add_item(
 def update_item(
     version: FrameworkVersion, revision: int, kind: Kind, item: Any, values: dict[str, Any]
 ) -> None:
-    """Change an item's code and text (and an activity's domain, a competency's activities)."""
-    _claim(version, revision)
+    """Change an item's code and text (and an activity's domain, a competency's activities),
+    if the item is still at `revision` (its own: other items' saves do not block this one)."""
+    _claim_item(version, item, revision)
     _check_code(version, kind, values.get("code", item.code), item)
     before = item.code
     _set_fields(kind, item, values)
     _set_links(version, item, values)
-    _done(
+    item.revision += 1
+    audit.record(
+        "framework.update",
         version,
-        "update",
         f"{_logged_name(item)} : modification",
         kind=kind.slug,
         item_id=item.id,

@@ -115,7 +115,14 @@ def long_text_field(
     ]
     if required:
         validators.insert(0, DataRequired(REQUIRED))
-    return TextAreaField(label, validators=validators, filters=[_strip], description=description)
+    # Statements run to 200–400 characters: the box shows them whole (styled .long-text).
+    return TextAreaField(
+        label,
+        validators=validators,
+        filters=[_strip],
+        description=description,
+        render_kw={"rows": 6, "class": "long-text"},
+    )
 
 
 def check_code(code: str) -> None:

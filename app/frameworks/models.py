@@ -100,9 +100,14 @@ class FrameworkVersion(Base):
 
 
 class _VersionContent:
-    """Mixin for rows that belong to one version and so share its immutability."""
+    """Mixin for rows that belong to one version and so share its immutability.
+
+    `revision` counts the editor's saves of the row: a save made from a page loaded at an
+    older revision is refused, so two people editing different items never block each other
+    while two editing the same item do."""
 
     version_id: Mapped[int]
+    revision: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
 
 class ScaleLevel(_VersionContent, Base):

@@ -46,17 +46,33 @@ def _edits(version: FrameworkVersion) -> list[tuple[str, dict[str, Any]]]:
 def test_a_stale_revision_is_refused_and_nothing_applied(
     client: Any, draft: FrameworkVersion
 ) -> None:
-    # Someone else saved in between: the page the editor holds is at revision - 1.
+    # Someone else saved in between: the draft's structure (its revision) and two items (their
+    # own revisions) changed since the page the editor holds was loaded.
+    bloc, comp = item(draft, "bloc", "BC01"), item(draft, "competence", "C1.1")
+    editing.update_item(draft, bloc.revision, editing.KINDS["bloc"], bloc, {"title": "X"})
     editing.update_item(
-        draft, draft.revision, editing.KINDS["bloc"], item(draft, "bloc", "BC01"), {"title": "X"}
+        draft, comp.revision, editing.KINDS["competence"], comp, {"statement": "Énoncé revu"}
+    )
+    editing.add_item(
+        draft,
+        draft.revision,
+        editing.KINDS["modalite"],
+        bloc,
+        {"code": "M1.9", "title": "Étude de cas"},
     )
     from app.db import commit
 
     commit()
     stale = reload(draft.id).revision - 1
     before = document(draft.id)
+    actions = audit_actions(draft.id)
+    item_pages = {
+        f"bloc/{bloc.id}": "bloc de compétences BC01",
+        f"competence/{comp.id}": "compétence C1.1",
+    }
     for path, data in _edits(reload(draft.id)):
-        response = client.post(f"/edition/{draft.id}/{path}", data={**data, "revision": stale})
+        loaded = 1 if path in item_pages else stale
+        response = client.post(f"/edition/{draft.id}/{path}", data={**data, "revision": loaded})
         if response.status_code == 302:  # buttons flash the refusal on the edit page
             html = client.get(response.headers["Location"]).get_data(as_text=True)
         else:
@@ -64,10 +80,13 @@ def test_a_stale_revision_is_refused_and_nothing_applied(
             html = response.get_data(as_text=True)
             for value in data.values():  # what was typed is kept
                 assert str(value).replace("'", "&#39;") in html, path
-        assert STALE in html, path
+        if path in item_pages:
+            assert f"Quelqu&#39;un d&#39;autre a enregistré {item_pages[path]} depuis" in html
+        else:
+            assert STALE in html, path
         assert document(draft.id) == before, path
         assert reload(draft.id).revision == stale + 1
-    assert audit_actions(draft.id) == ["framework.update"]
+    assert audit_actions(draft.id) == actions
 
 
 def test_two_editors_one_wins(client: Any, draft: FrameworkVersion) -> None:
@@ -83,6 +102,46 @@ def test_two_editors_one_wins(client: Any, draft: FrameworkVersion) -> None:
     )
     assert first.status_code == 302 and second.status_code == 409
     assert item(reload(draft.id), "bloc", "BC01").title == "Première"
+
+
+def test_editors_of_different_items_do_not_block_each_other(
+    client: Any, draft: FrameworkVersion
+) -> None:
+    comp, crit = item(draft, "competence", "C1.1"), item(draft, "critere", "C1.1.a")
+    # Both pages are open at the same time, each at its item's revision.
+    comp_page = client.get(f"/edition/{draft.id}/competence/{comp.id}").get_data(as_text=True)
+    crit_page = client.get(f"/edition/{draft.id}/critere/{crit.id}").get_data(as_text=True)
+    assert 'name="revision" type="hidden" value="1"' in comp_page
+    # Statements are long: the box is sized for them.
+    assert 'class="long-text"' in crit_page and 'rows="6"' in crit_page
+    first = client.post(
+        f"/edition/{draft.id}/competence/{comp.id}",
+        data={"code": "C1.1", "statement": "Animer la gouvernance partagée", "revision": 1},
+        follow_redirects=True,
+    )
+    second = client.post(
+        f"/edition/{draft.id}/critere/{crit.id}",
+        data={"code": "C1.1.a", "statement": "Les rôles sont clarifiés", "revision": 1},
+        follow_redirects=True,
+    )
+    assert first.status_code == 200 and second.status_code == 200
+    # The messages name the item by its code as written, the participle agreeing with it.
+    assert "Compétence C1.1 enregistrée." in first.get_data(as_text=True)
+    assert "Critère d&#39;évaluation C1.1.a enregistré." in second.get_data(as_text=True)
+    draft = reload(draft.id)
+    assert item(draft, "competence", "C1.1").statement == "Animer la gouvernance partagée"
+    assert item(draft, "critere", "C1.1.a").statement == "Les rôles sont clarifiés"
+    # The same item, saved again from the page loaded before: refused, nothing applied.
+    stale = client.post(
+        f"/edition/{draft.id}/critere/{crit.id}",
+        data={"code": "C1.1.a", "statement": "Autre chose", "revision": 1},
+    )
+    assert stale.status_code == 409
+    assert (
+        "Quelqu&#39;un d&#39;autre a enregistré critère d&#39;évaluation C1.1.a depuis"
+        in stale.get_data(as_text=True)
+    )
+    assert item(reload(draft.id), "critere", "C1.1.a").statement == "Les rôles sont clarifiés"
 
 
 @pytest.fixture

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from app.db import db
+from app.frameworks import editing_services as editing
 from app.frameworks.models import FrameworkVersion
 from tests.editor.conftest import audit_actions, document, item, reload
 
 
 def post(client: Any, version_id: int, path: str, data: dict[str, Any] | None = None) -> Any:
-    """POST to an editor URL of a version with its current revision."""
+    """POST to an editor URL of a version with its current revision (an item's own revision
+    when the URL saves one item)."""
     revision = reload(version_id).revision
+    saved = re.fullmatch(r"(\w+)/(\d+)", path)
+    if saved:
+        db.session.expire_all()
+        revision = db.session.get(editing.KINDS[saved[1]].model, int(saved[2])).revision
     return client.post(f"/edition/{version_id}/{path}", data={"revision": revision, **(data or {})})
 
 
@@ -97,13 +105,17 @@ def test_add_edit_delete_an_item(
     assert f'value="{data["code"]}"' in page or data["code"] in page
     changed = {**data, field: new_value, "code": data["code"] + "x"}
     assert post(client, draft.id, f"{kind}/{added.id}", changed).status_code == 302
-    assert getattr(item(reload(draft.id), kind, data["code"] + "x"), field) == new_value
+    saved = item(reload(draft.id), kind, data["code"] + "x")
+    assert getattr(saved, field) == new_value
     assert data["code"] not in codes(draft.id, kind)
+    # A save bumps the item's own revision, not the draft's: other items are not blocked.
+    assert saved.revision == 2
+    assert reload(draft.id).revision == revision + 1
 
     assert post(client, draft.id, f"{kind}/{added.id}/supprimer").status_code == 302
     assert data["code"] + "x" not in codes(draft.id, kind)
     assert audit_actions(draft.id) == ["framework.add", "framework.update", "framework.delete"]
-    assert reload(draft.id).revision == revision + 3
+    assert reload(draft.id).revision == revision + 2
 
 
 def test_add_edit_delete_an_activity(client: Any, draft: FrameworkVersion) -> None:
