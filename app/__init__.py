@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
+from flask.typing import ResponseReturnValue
 
-from app.db import db
+from app.db import db, dispatch_in_transaction
 from app.errors import IdConverter, register_error_handlers
 from app.extensions import babel, csrf, login_manager, migrate
 from config import CONFIGS, DEV_SECRET_KEY, Config
@@ -26,6 +27,13 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+class App(Flask):
+    """Flask, with each request's view run as one transaction (see `app.db`)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        return dispatch_in_transaction(lambda: self.make_response(Flask.dispatch_request(self)))
 
 
 def _select_locale() -> str:
@@ -118,7 +126,7 @@ def _register_commands(app: Flask) -> None:
 
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
     """Build the application for a configuration name or class, plus explicit overrides."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(Config.INSTANCE_DIR),

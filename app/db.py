@@ -1,19 +1,31 @@
-"""Database plumbing: the declarative base, naming convention, SQLite pragmas, UTC timestamps.
+"""Database plumbing: the declarative base, naming convention, SQLite pragmas, UTC timestamps,
+and the one place where a unit of work ends.
 
-Writes are committed in one place: `commit()` here, called once per request or command by the
-code that owns the unit of work (a route after its service call, a CLI command).
+A web request is one transaction (`dispatch_in_transaction`, wired in `create_app`): committed
+when its view returns a response below 400, rolled back when the view raises or answers with
+an error. A command of `flask …` is one transaction too (`unit_of_work`, applied to every
+command of a `CommandGroup`). Views, services and commands therefore never commit or roll
+back; a step that may fail on its own without failing the request runs in `savepoint()`, and
+what must wait for the commit (an e-mail, an inline job) is handed to `after_commit()`.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+import click
 import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from werkzeug.wrappers import Response
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,10 +107,120 @@ def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_AFTER_COMMIT = "after_commit"
+_AFTER_ROLLBACK = "after_rollback"
+
+
 def commit() -> None:
-    """Commit the unit of work, rolling back if the commit itself fails."""
+    """Commit the unit of work, rolling back if the commit itself fails; then run what waited
+    for it (`after_commit`).
+
+    Only the boundaries below and a background job recording its progress call this."""
     try:
         db.session.commit()
-    except Exception:
-        db.session.rollback()
+    except BaseException:
+        rollback()
         raise
+    for callback in _take(_AFTER_COMMIT):
+        callback()
+
+
+def rollback() -> None:
+    """Undo the unit of work, then run what must follow a failure (`after_rollback`).
+
+    A rollback that fails itself (the database is gone) is logged, not raised: the error that
+    caused it is the one to report."""
+    callbacks = _take(_AFTER_ROLLBACK)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing left to undo
+        current_app.logger.warning("rollback failed", exc_info=True)
+        db.session.close()
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the current unit of work is committed; never if it is rolled back
+    (an e-mail whose link must point at a saved token, a job that reads saved rows)."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def after_rollback(callback: Callable[[], object]) -> None:
+    """Run `callback` if the current unit of work is rolled back (a file written for a row
+    that will not exist)."""
+    db.session.info.setdefault(_AFTER_ROLLBACK, []).append(callback)
+
+
+def _take(key: str) -> list[Callable[[], object]]:
+    info = db.session.info
+    other = _AFTER_ROLLBACK if key == _AFTER_COMMIT else _AFTER_COMMIT
+    info.pop(other, None)
+    return list(info.pop(key, []))
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """Run a step that may fail without failing the request: its writes are flushed at the
+    end, and undone (and only they) if it raises, whose exception goes on to the caller.
+
+    For a form whose service refuses the change (a domain error, a unique constraint): the
+    view catches the error and shows the form again, and the request commits nothing."""
+    with db.session.begin_nested():
+        yield
+
+
+def dispatch_in_transaction(dispatch: Callable[[], Response]) -> Response:
+    """Run a request's view as one transaction and return its response.
+
+    Committed when the view returns a response below 400; rolled back when it raises (the
+    exception then goes on to the error handlers) or answers with an error status, so an
+    error page never saves half a change. A failing commit raises like the view would have,
+    hence becomes an error response, never a silent success. The commit comes before the
+    response is sent: a redirect's next page sees the change, and a streamed body runs after
+    it (it may read, and must not write)."""
+    try:
+        response = dispatch()
+    except BaseException:
+        rollback()
+        raise
+    if response.status_code >= 400:
+        rollback()
+    else:
+        commit()
+    return response
+
+
+def unit_of_work(command: Callable[P, R]) -> Callable[P, R]:
+    """Run a command as one transaction: committed when it returns, rolled back when it
+    raises or exits (`sys.exit`, `click.Abort`, Ctrl-C)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = command(*args, **kwargs)
+        except BaseException:
+            rollback()
+            raise
+        commit()
+        return result
+
+    run.unit_of_work = True  # type: ignore[attr-defined]
+    return run
+
+
+class CommandGroup(AppGroup):
+    """A `flask` command group whose every command is one unit of work."""
+
+    def command(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(callback: Callable[..., Any]) -> click.Command:
+            return register(unit_of_work(callback))
+
+        return decorator

@@ -28,7 +28,7 @@ from app.cohorts.models import (
     LearnerIdentity,
     Sex,
 )
-from app.db import commit, db
+from app.db import db, unit_of_work
 from app.dossier.demo import demo_texts
 from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
@@ -519,6 +519,7 @@ def _slug(text: str) -> str:
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Afficher les comptes de démo en JSON.")
 @with_appcontext
+@unit_of_work
 def demo_command(as_json: bool) -> None:
     """Build the demo pilot (local use only); run again, it changes nothing."""
     plan = plan_demo(dt.date.today())
@@ -526,7 +527,6 @@ def demo_command(as_json: bool) -> None:
         message = "démo déjà présente"
     else:
         build_demo(plan)
-        commit()
         message = "démo créée"
     if as_json:
         click.echo(json.dumps([asdict(a) for a in plan.accounts], ensure_ascii=False, indent=2))

@@ -18,6 +18,5 @@ def health() -> ResponseReturnValue:
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         return jsonify(status="indisponible", database=False), 503
     return jsonify(status="ok", database=True)

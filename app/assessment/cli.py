@@ -11,7 +11,6 @@ from typing import Any, NoReturn
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale, format_datetime
 
 from app.access import staff_cohort_query
@@ -20,11 +19,11 @@ from app.assessment.grid import Grid, current_heads, find_session, load_grid
 from app.assessment.inputs import GridError
 from app.assessment.models import EvaluationSession
 from app.cohorts.models import Cohort
-from app.db import commit, db
+from app.db import CommandGroup, db
 from app.people.models import Organisation, User
 from exports.guard import Limits, Refused, bounded_read
 
-grid_cli = AppGroup("grid", help="Grilles d'évaluation hors ligne : exporter, importer.")
+grid_cli = CommandGroup("grid", help="Grilles d'évaluation hors ligne : exporter, importer.")
 
 
 def _in_default_locale(command: Callable[..., None]) -> Callable[..., None]:
@@ -39,7 +38,6 @@ def _in_default_locale(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _fail(*messages: str) -> NoReturn:
-    db.session.rollback()
     for message in messages:
         click.echo(f"erreur : {message}", err=True)
     sys.exit(1)
@@ -131,5 +129,4 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
             "importez ce fichier depuis la page de la grille pour choisir cellule par cellule, "
             "ou exportez une grille à jour",
         )
-    commit()
     click.echo(f"{path.name} importé : {outcome.import_report()}")

@@ -16,8 +16,6 @@ import struct
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,14 +313,9 @@ def attach(
     return evidence
 
 
-@contextmanager
-def discard_on_error(evidence: EvidenceFile) -> Iterator[None]:
-    """Remove the stored file if what follows (the commit) fails: nothing half-saved."""
-    try:
-        yield
-    except BaseException:
-        stored_path(evidence.stored_name).unlink(missing_ok=True)
-        raise
+def discard(evidence: EvidenceFile) -> None:
+    """Remove the stored file of a row that was not saved: nothing half-saved."""
+    stored_path(evidence.stored_name).unlink(missing_ok=True)
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from app.access import can_attach_evidence, can_view_enrolment, roles
 from app.assessment import evidence
 from app.assessment.models import EvidenceFile
 from app.cohorts.models import Enrolment
-from app.db import commit, db
+from app.db import after_rollback, db
 from app.frameworks.models import FrameworkVersion
 from app.frameworks.services import version_query
 from app.people.models import Role
@@ -146,8 +147,7 @@ def upload(enrolment_id: int) -> Response | tuple[str, int]:
     stored = evidence.attach(
         enrolment, competency, form.checked, current_user._get_current_object()
     )
-    with evidence.discard_on_error(stored):
-        commit()
+    after_rollback(functools.partial(evidence.discard, stored))
     flash(_("Pièce « %(name)s » ajoutée.", name=stored.original_name), "success")
     return redirect(
         url_for(".index", enrolment_id=enrolment.id, _anchor=f"competence-{competency.id}")

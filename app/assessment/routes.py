@@ -56,7 +56,7 @@ from app.assessment.inputs import CellInput, CommentInput, GridError
 from app.assessment.models import EvaluationSession, Result, ResultHead
 from app.assessment.saving import Conflict
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import commit, db
+from app.db import db, savepoint
 from app.people.models import Role
 from exports.guard import Limits
 from exports.spreadsheets import csv_bytes
@@ -129,14 +129,14 @@ def sessions(cohort_id: int) -> Response | tuple[str, int]:
         modality = next(m for m in bloc.modalities if m.id == form.modality_id.data)
         chosen = [t for t in trainers if t.id in set(form.assessors.data or [])]
         try:
-            session = services.create_session(
-                cohort, bloc, modality, form.session_date.data, form.title.data or "", chosen
-            )
+            with savepoint():
+                session = services.create_session(
+                    cohort, bloc, modality, form.session_date.data, form.title.data or "", chosen
+                )
         except GridError as exc:
             for problem in exc.problems:
                 form.form_errors.append(problem)
         else:
-            commit()
             flash(_("Session d'évaluation créée."), "success")
             return redirect(
                 url_for(".grid", cohort_id=cohort.id, bloc_code=bloc.code, session=session.id)
@@ -207,8 +207,6 @@ def _render_grid(
         bloc_status_labels=BLOC_STATUS_LABELS,
         grid_url=_grid_url(grid, session),
     )
-    if errors or conflicts:
-        db.session.rollback()  # nothing was written; release the locks taken to check
     return html, status
 
 
@@ -270,20 +268,19 @@ def _save(
     *,
     source: str,
 ) -> Response | tuple[str, int]:
-    back = _grid_url(grid, session)  # before a commit expires the rows it reads
+    back = _grid_url(grid, session)
     try:
         outcome = saving.save_grid(
             grid, current_user, cells, comments, session=session, source=source
         )
-        if outcome.saved and (outcome.results or outcome.comments):
-            commit()
     except GridError as exc:
         entered = _entered(cells, comments)
         return _render_grid(grid, session, form, entered=entered, errors=exc.problems, status=400)
     except sa.exc.OperationalError:
         # SQLite refuses a write begun on a snapshot another save has since changed; the
-        # database may also be unreachable. Nothing was kept: show the grid as sent.
-        db.session.rollback()
+        # database may also be unreachable. Nothing was kept: show the grid as sent, read in a
+        # fresh transaction (a concurrency conflict: the old snapshot is stale).
+        db.session.rollback()  # concurrency conflict (see above)
         form.origin.data = source
         busy = _("La base de données est occupée : rien n'a été enregistré. Renvoyez la grille.")
         return _render_grid(
@@ -456,7 +453,6 @@ def confirm_cell(cohort_id: int, bloc_code: str, enrolment_id: int, criterion_id
     except GridError:
         abort(404)
     if confirmed:
-        commit()
         flash(_("Valeur confirmée."), "success")
     else:
         flash(_("La cellule a changé entre-temps : rien n'a été enregistré."), "error")

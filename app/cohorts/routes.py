@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,7 +44,7 @@ from app.cohorts.forms import (
     StatusForm,
 )
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
-from app.db import commit, db
+from app.db import after_commit, db, savepoint
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.names import name_key
 from app.people import mail
@@ -82,15 +83,14 @@ def new_organisation() -> str | Response:
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            services.create_organisation(
-                name=form.name.data,
-                kind=OrganisationKind(form.kind.data),
-                siret=form.siret.data,
-                creator=_me(),
-            )
-            commit()
+            with savepoint():
+                services.create_organisation(
+                    name=form.name.data,
+                    kind=OrganisationKind(form.kind.data),
+                    siret=form.siret.data,
+                    creator=_me(),
+                )
         except IntegrityError:
-            db.session.rollback()
             form.name.errors.append(_("Un organisme porte déjà ce nom ou ce SIRET."))
         else:
             flash(_("Organisme « %(name)s » créé.", name=form.name.data), "success")
@@ -142,20 +142,18 @@ def new() -> str | Response:
     form = CohortForm(organisations=me.organisations, versions=_published_versions())
     if form.validate_on_submit():
         try:
-            cohort = services.create_cohort(
-                name=form.name.data,
-                organisation=form.organisations[form.organisation_id.data],
-                version=form.version,
-                start_date=form.start_date.data,
-                end_date=form.end_date.data,
-                access_route=AccessRoute(form.access_route.data),
-            )
-            commit()
+            with savepoint():
+                cohort = services.create_cohort(
+                    name=form.name.data,
+                    organisation=form.organisations[form.organisation_id.data],
+                    version=form.version,
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                    access_route=AccessRoute(form.access_route.data),
+                )
         except services.CohortError as error:
-            db.session.rollback()
             flash(str(error), "error")
         except IntegrityError:
-            db.session.rollback()
             form.name.errors.append(_("Cet organisme a déjà une promotion de ce nom."))
         else:
             flash(_("Promotion « %(name)s » ouverte.", name=cohort.name), "success")
@@ -205,20 +203,18 @@ def edit(cohort_id: int) -> str | Response:
     )
     if form.validate_on_submit():
         try:
-            services.update_cohort(
-                cohort,
-                revision=form.revision.data,
-                name=form.name.data,
-                start_date=form.start_date.data,
-                end_date=form.end_date.data,
-                access_route=AccessRoute(form.access_route.data),
-            )
-            commit()
+            with savepoint():
+                services.update_cohort(
+                    cohort,
+                    revision=form.revision.data,
+                    name=form.name.data,
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                    access_route=AccessRoute(form.access_route.data),
+                )
         except services.CohortError as error:
-            db.session.rollback()
             flash(str(error), "error")
         except IntegrityError:
-            db.session.rollback()
             form.name.errors.append(_("Cet organisme a déjà une promotion de ce nom."))
         else:
             flash(_("Promotion enregistrée."), "success")
@@ -237,7 +233,6 @@ def assign_trainer(cohort_id: int) -> Response:
     if form.validate_on_submit():
         trainer = form.trainers[form.user_id.data]
         services.assign_trainer(cohort, trainer)
-        commit()
         flash(_("%(name)s est affecté·e à la promotion.", name=trainer.full_name), "success")
     else:
         for errors in form.errors.values():
@@ -255,7 +250,6 @@ def unassign_trainer(cohort_id: int, user_id: int) -> Response:
         abort(404)
     if ActionForm().validate_on_submit():
         services.unassign_trainer(cohort, trainer)
-        commit()
         flash(_("%(name)s est retiré·e de la promotion.", name=trainer.full_name), "success")
     else:
         flash(_("La demande n'a pas pu être vérifiée : rien n'a été changé."), "error")
@@ -272,20 +266,20 @@ def new_learner(cohort_id: int) -> str | Response:
     form = LearnerForm()
     if form.validate_on_submit():
         try:
-            result = services.enrol_learner(cohort, form.learner_data(form.email.data), actor=_me())
-            commit()
+            with savepoint():
+                result = services.enrol_learner(
+                    cohort, form.learner_data(form.email.data), actor=_me()
+                )
         except services.CohortError as error:
-            db.session.rollback()
             form.email.errors.append(str(error))
         except IntegrityError:
-            db.session.rollback()
             form.email.errors.append(
                 _("%(email)s est déjà inscrit·e dans cette promotion.", email=form.email.data)
             )
         else:
             name = result.enrolment.learner.full_name
             if result.invitation is not None:
-                mail.send_quietly(result.invitation)
+                after_commit(functools.partial(mail.send_quietly, result.invitation))
                 flash(
                     _("%(name)s est inscrit·e ; une invitation lui est envoyée.", name=name),
                     "success",
@@ -315,7 +309,6 @@ def set_status(cohort_id: int, enrolment_id: int) -> Response:
     form = StatusForm(prefix=f"e{enrolment.id}")
     if form.validate_on_submit():
         services.set_status(enrolment, EnrolmentStatus(form.status.data))
-        commit()
         flash(_("Statut de %(name)s enregistré.", name=enrolment.learner.full_name), "success")
     else:
         flash(_("Statut invalide : rien n'a été changé."), "error")
@@ -356,10 +349,9 @@ def identity(user_id: int) -> str | Response:
             birth_country_code=form.birth_country_code.data or None,
         )
         try:
-            services.save_identity(learner, data, revision=form.revision.data or 0)
-            commit()
+            with savepoint():
+                services.save_identity(learner, data, revision=form.revision.data or 0)
         except services.CohortError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(_("Identité enregistrée."), "success")
@@ -445,10 +437,9 @@ def confirm_import(cohort_id: int) -> str | Response:
     # The stored file is read and checked again: nothing is taken on trust from the preview.
     parsed = importer.parse(data, key, limits=_limits())
     try:
-        result = services.import_learners(cohort, parsed, filename, actor=_me())
-        commit()
+        with savepoint():
+            result = services.import_learners(cohort, parsed, filename, actor=_me())
     except services.CohortError as error:
-        db.session.rollback()
         flash(str(error), "error")
         page = {
             "cohort": cohort,
@@ -459,7 +450,6 @@ def confirm_import(cohort_id: int) -> str | Response:
         }
         return render_template("cohorts/import.html", **page)
     except IntegrityError:
-        db.session.rollback()
         flash(
             _(
                 "Une autre inscription a eu lieu pendant l'import : rien n'a été importé. "
@@ -468,9 +458,9 @@ def confirm_import(cohort_id: int) -> str | Response:
             "error",
         )
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
-    services.discard_upload(_upload_folder(), key)
+    after_commit(functools.partial(services.discard_upload, _upload_folder(), key))
     for invitation in result.invitations:
-        mail.send_quietly(invitation)
+        after_commit(functools.partial(mail.send_quietly, invitation))
     flash(
         _(
             "%(count)s apprenant·es inscrit·es, dont %(new)s invité·es à créer leur compte.",

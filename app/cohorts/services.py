@@ -1,7 +1,7 @@
 """Writes for organisations, cohorts, trainers, enrolments and identities, each one audited.
 
-Services never commit: the caller (a route) commits once, so a refused or failed write leaves
-nothing behind.
+Services never commit: the request or command commits once (app/db.py), so a refused or failed
+write leaves nothing behind.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from app.access import roles
 from app.cohorts.models import AccessRoute
-from app.db import commit, db
+from app.db import db, savepoint
 from app.dossier import services
 from app.dossier.forms import DossierTextsForm, composition_field, open_field
 from app.dossier.models import DossierText
@@ -72,12 +72,11 @@ def texts(cert_code: str) -> str | Response:
     form = DossierTextsForm(data=_form_data(current))
     if form.validate_on_submit():
         try:
-            services.save_texts(
-                certification, revision=form.revision.data, data=form.texts(), by=_me()
-            )
-            commit()
+            with savepoint():
+                services.save_texts(
+                    certification, revision=form.revision.data, data=form.texts(), by=_me()
+                )
         except services.DossierTextError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(_("Textes du dossier enregistrés."), "success")

@@ -11,17 +11,18 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
 
 from app.cohorts.models import Cohort
-from app.db import commit, db
+from app.db import CommandGroup, commit, db
 from app.exports_history import services
 from app.exports_history.models import ExportKind, ExportRecord
 from exports.accrochage import LeftOut
 
-fiche_cli = AppGroup("fiche", help="Fiche au format des données ouvertes de France Compétences.")
-accrochage_cli = AppGroup("accrochage", help="Flux d'accrochage pour la Caisse des Dépôts.")
-dossier_cli = AppGroup("dossier", help="Dossier de certification (PDF).")
+fiche_cli = CommandGroup(
+    "fiche", help="Fiche au format des données ouvertes de France Compétences."
+)
+accrochage_cli = CommandGroup("accrochage", help="Flux d'accrochage pour la Caisse des Dépôts.")
+dossier_cli = CommandGroup("dossier", help="Dossier de certification (PDF).")
 
 
 def _fail(message: str) -> NoReturn:
@@ -60,15 +61,16 @@ def _export(
         )
         db.session.flush()
         record = services.perform_export(record.id, lambda percent: None)
-        commit()
     except services.ExportError as exc:
-        db.session.rollback()
         _report_left_out(exc.left_out)
         _fail(str(exc))
     _finish(record, output)
 
 
 def _finish(record: ExportRecord, output: Path) -> None:
+    # The export is made and stored under EXPORTS_DIR: it stays in the history even if the
+    # copy to --output below fails.
+    commit()  # see above: the export stays recorded
     _report_left_out(record.details.get("left_out", []))
     content = services.read_verified(record)
     if content is None:
@@ -157,9 +159,7 @@ def dossier_export_command(
 
             record = services.perform_export(record.id, step)
             step(100)
-        commit()
     except services.ExportError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"{record.details.get('pages', '?')} page(s)")
     _finish(record, output)

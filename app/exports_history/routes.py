@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import mimetypes
@@ -25,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from app.access import export_query, roles
 from app.cohorts.models import Cohort
-from app.db import commit, db
+from app.db import after_commit, db, savepoint
 from app.exports_history import labels, services
 from app.exports_history.forms import AccrochageExportForm, DossierExportForm, FicheExportForm
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
@@ -78,8 +79,7 @@ def _start(kind: ExportKind, version: FrameworkVersion, cohorts: list[Cohort]) -
         cohorts=cohorts,
     )
     job = services.queue_export(record)
-    commit()
-    queue.dispatch(job)
+    after_commit(functools.partial(queue.dispatch, job))
     return redirect(url_for("exports.show", export_id=record.id))
 
 
@@ -212,9 +212,9 @@ def new_dossier() -> str | Response:
     if form.validate_on_submit():
         chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
         try:
-            return _start(ExportKind.DOSSIER, versions[form.version.data], chosen)
+            with savepoint():
+                return _start(ExportKind.DOSSIER, versions[form.version.data], chosen)
         except services.ExportError as exc:
-            db.session.rollback()
             form.version.errors = [*form.version.errors, str(exc)]
     return render_template(
         "exports_history/new_dossier.html", form=form, certifications=_certifications(versions)
@@ -238,9 +238,9 @@ def new_accrochage() -> str | Response:
     if form.validate_on_submit():
         chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
         try:
-            return _start(ExportKind.ACCROCHAGE, versions[form.version.data], chosen)
+            with savepoint():
+                return _start(ExportKind.ACCROCHAGE, versions[form.version.data], chosen)
         except services.ExportError as exc:
-            db.session.rollback()
             form.cohorts.errors = [*form.cohorts.errors, str(exc)]
     return render_template(
         "exports_history/new_accrochage.html", form=form, has_cohorts=bool(cohorts)

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
-from app.db import commit, db
+from app.db import CommandGroup
 from app.frameworks import documents, services
 
-referentiel_cli = AppGroup(
+referentiel_cli = CommandGroup(
     "referentiel", help="Référentiels : valider, importer, exporter, publier."
 )
 
@@ -57,9 +56,7 @@ def import_command(path: Path) -> None:
         sys.exit(1)
     try:
         version = services.import_document(document)
-        commit()
     except services.FrameworkError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"{version.certification.code} {version.label} importée (brouillon)")
 
@@ -74,9 +71,7 @@ def seed_command() -> None:
             version = services.ensure_published(documents.load(path, _max_bytes()))
             if version is not None:
                 loaded.append(f"{version.certification.code} {version.label}")
-        commit()
     except documents.DocumentError as exc:
-        db.session.rollback()
         _fail(f"{path}: {exc}")
     click.echo(f"publiées : {', '.join(loaded)}" if loaded else "référentiels déjà chargés")
 
@@ -114,9 +109,7 @@ def publish_command(cert_code: str, label: str) -> None:
     try:
         version = services.load_version(cert_code, label)
         services.publish(version)
-        commit()
     except services.FrameworkError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"{cert_code} {label} publiée")
 

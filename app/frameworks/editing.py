@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.access import roles
-from app.db import commit, db
+from app.db import db, savepoint
 from app.frameworks import editing_services as editing
 from app.frameworks import forms
 from app.frameworks.models import Certification, FrameworkVersion
@@ -29,7 +29,6 @@ T = TypeVar("T")
 
 @bp.errorhandler(ImmutableVersionError)
 def refused(error: ImmutableVersionError) -> tuple[str, int]:
-    db.session.rollback()
     return render_template("editor/refused.html", message=str(error)), 409
 
 
@@ -68,17 +67,15 @@ def _kind(slug: str) -> editing.Kind:
 
 
 def _attempt(change: Callable[[], T]) -> tuple[T | None, str | None]:
-    """Apply a service change and commit; return its result, or why it was refused."""
+    """Apply a service change; return its result, or why it was refused (nothing changed)."""
     try:
-        result = change()
-        commit()
+        with savepoint():
+            result = change()
     except ImmutableVersionError:
         raise
     except FrameworkError as exc:
-        db.session.rollback()
         return None, str(exc)
     except IntegrityError:
-        db.session.rollback()
         return None, _("Ce code ou ce libellé vient d'être pris : rechargez la page.")
     return result, None
 
@@ -334,13 +331,11 @@ def publish(version_id: int) -> Page:
     if not form.validate_on_submit():
         abort(400)
     try:
-        editing.publish_draft(version, form.loaded_revision)
-        commit()
+        with savepoint():
+            editing.publish_draft(version, form.loaded_revision)
     except editing.InvalidDraftError as exc:
-        db.session.rollback()
         return _edit_page(_version_or_404(version_id), refusal=str(exc), status=409)
     except editing.StaleDraftError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _to_edit(version)
     flash(_("Version %(label)s publiée.", label=version.label), "success")

@@ -1,6 +1,6 @@
 """Writing and reading frameworks: import, export, publish, retire, compare.
 
-Services change the session; the caller commits (one commit per request or command).
+Services change the session; the request or command commits (app/db.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from app.access import can_manage_cohort, managed_cohort_query, roles
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import commit, db
+from app.db import db, savepoint
 from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION
 from app.insertion import services
 from app.insertion.forms import AnswerForm
@@ -130,26 +130,27 @@ def record(cohort_id: int, enrolment_id: int, horizon: str) -> Response | tuple[
     if not form.validate_on_submit():
         return _answer_page(cohort, enrolment, when, form, 400)
     try:
-        saved = services.record_answer(
-            enrolment,
-            when,
-            form.situation_value,
-            form.contract_value,
-            form.answered_on.data,
-            _me(),
-            based_on=form.based_on.data,
-        )
+        with savepoint():
+            saved = services.record_answer(
+                enrolment,
+                when,
+                form.situation_value,
+                form.contract_value,
+                form.answered_on.data,
+                _me(),
+                based_on=form.based_on.data,
+            )
     except services.StaleAnswerError as error:
-        db.session.rollback()
+        # Concurrency conflict: end this transaction, so that the next read sees the answer
+        # the other person saved.
+        db.session.rollback()  # concurrency conflict (see above)
         flash(str(error), "error")
         current = services.current_answer(enrolment.id, when)
         form.based_on.data = current.id if current else ""
         return _answer_page(cohort, enrolment, when, form, 409)
     except services.SurveyError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _answer_page(cohort, enrolment, when, form, 400)
-    commit()
     if saved is None:
         flash(_("Réponse inchangée : rien n'a été enregistré."), "info")
     else:

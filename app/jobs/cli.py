@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from app.db import CommandGroup
 from app.jobs import queue
 
-jobs_cli = AppGroup("jobs", help="Tâches de fond : file d'attente et exécution.")
+jobs_cli = CommandGroup("jobs", help="Tâches de fond : file d'attente et exécution.")
 
 
 @jobs_cli.command("work")

@@ -8,6 +8,10 @@ Handlers are registered per application (`register_handler`) and get the payload
 `progress(percent)` callback. A handler writes its results in the session; the runner commits
 them with the job's final status. `progress()` commits too, so a handler must not leave
 unfinished writes pending when it reports progress.
+
+This is the one place outside `app.db`'s boundaries that commits and rolls back by hand: a job
+is many units of work (claimed, each step of progress, finished or failed), each of which must
+be seen by other processes as soon as it happens.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def claim_next(worker_session: Session | None = None) -> Job | None:
     if session.get_bind().dialect.name == "postgresql":
         job_id = session.scalar(queued.with_for_update(skip_locked=True))
         if job_id is None:
-            session.rollback()
+            session.rollback()  # nothing to claim: end the read
             return None
         session.execute(
             sa.update(Job)
@@ -94,7 +98,7 @@ def claim_next(worker_session: Session | None = None) -> Job | None:
             .values(**_claim_values())
             .execution_options(synchronize_session=False)
         )
-        session.commit()
+        session.commit()  # claimed: other workers must see it now
         job = session.get(Job, job_id)
         if job is not None:
             session.refresh(job)
@@ -103,7 +107,7 @@ def claim_next(worker_session: Session | None = None) -> Job | None:
         try:
             job_id = session.scalar(queued)
             if job_id is None:
-                session.rollback()
+                session.rollback()  # nothing to claim: end the read
                 return None
             result = session.execute(
                 sa.update(Job)
@@ -112,14 +116,14 @@ def claim_next(worker_session: Session | None = None) -> Job | None:
                 .execution_options(synchronize_session=False)
             )
             if cast(CursorResult[Any], result).rowcount == 1:
-                session.commit()
+                session.commit()  # claimed: other workers must see it now
                 job = session.get(Job, job_id)
                 if job is not None:
                     session.refresh(job)
                 return job
             session.rollback()  # another worker took it: try the next one
         except OperationalError:  # SQLite: the database was busy; try again
-            session.rollback()
+            session.rollback()  # busy: try again on a fresh transaction
             time.sleep(0.05)
     return None
 
@@ -140,7 +144,7 @@ def requeue_stale() -> int:
                 handler.on_failure(dict(job.payload), JobError(job.error))
         else:
             job.status = JobStatus.QUEUED
-    commit()
+    commit()  # before the worker's first job: requeued jobs are claimable at once
     return len(stale)
 
 
@@ -156,13 +160,13 @@ def run_job(job_id: int) -> Job:
         job.status = JobStatus.RUNNING
         job.started_at = utcnow()
         job.attempts += 1
-        commit()
+        commit()  # the job is running: pages show it
     payload = dict(job.payload)
     handler = _handler(job.kind)
 
     def progress(percent: int) -> None:
         job.progress = max(0, min(100, int(percent)))
-        commit()
+        commit()  # progress is seen by the page polling it
 
     try:
         if handler is None:
@@ -171,9 +175,9 @@ def run_job(job_id: int) -> Job:
         job.status = JobStatus.DONE
         job.progress = 100
         job.finished_at = utcnow()
-        commit()
+        commit()  # the job's results and its end, together
     except Exception as exc:  # any failure is recorded on the job, never lost
-        db.session.rollback()
+        db.session.rollback()  # undo the half-done work; record the failure below
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         message = str(exc) or type(exc).__name__
         failed = db.session.get(Job, job_id)
@@ -183,7 +187,7 @@ def run_job(job_id: int) -> Job:
         failed.error = f"{message}\n\n{traceback.format_exc()}"[:20000]
         if handler is not None and handler.on_failure is not None:
             handler.on_failure(payload, exc)
-        commit()
+        commit()  # the failure is recorded even though the work was undone
         return failed
     return job
 

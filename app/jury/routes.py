@@ -23,7 +23,7 @@ from app.access import (
 )
 from app.assessment.progress import progress
 from app.cohorts.models import Cohort
-from app.db import commit, db
+from app.db import db, savepoint
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
 from app.jury import services
@@ -117,18 +117,18 @@ def new() -> Response | str:
     if not form.validate_on_submit():
         return render_template("jury/new.html", form=form)
     try:
-        jury_session = services.create_session(
-            versions[form.version.data],
-            form.session_date.data,
-            form.location.data or "",
-            [users[i] for i in form.members.data],
-            form.external_members.data or "",
-            _me(),
-        )
+        with savepoint():
+            jury_session = services.create_session(
+                versions[form.version.data],
+                form.session_date.data,
+                form.location.data or "",
+                [users[i] for i in form.members.data],
+                form.external_members.data or "",
+                _me(),
+            )
     except services.JuryError as error:
         form.members.errors = [*form.members.errors, str(error)]
         return render_template("jury/new.html", form=form)
-    commit()
     flash(_("Session de jury créée."), "success")
     return redirect(url_for(".show", session_id=jury_session.id))
 
@@ -177,12 +177,11 @@ def present(session_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _show(jury_session, form), 400
     try:
-        services.present(jury_session, [eligible[i] for i in form.enrolments.data], _me())
+        with savepoint():
+            services.present(jury_session, [eligible[i] for i in form.enrolments.data], _me())
     except services.JuryError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
-    commit()
     flash(_("Apprenant·es présenté·es au jury."), "success")
     return redirect(url_for(".show", session_id=session_id))
 
@@ -247,30 +246,29 @@ def decide(session_id: int, presentation_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _presentation_page(jury_session, presentation, form, 400)
     try:
-        services.record_decisions(
-            presentation, version, form.choices(), _me(), expected_state=form.state.data
-        )
+        with savepoint():
+            services.record_decisions(
+                presentation, version, form.choices(), _me(), expected_state=form.state.data
+            )
     except services.DecisionErrors as error:
         for bloc_id, message in error.errors.items():
             if f"reason_{bloc_id}" in form:
                 form[f"reason_{bloc_id}"].errors.append(str(message))
-        db.session.rollback()
         return _presentation_page(jury_session, presentation, form, 400)
     except services.StaleDecisionsError as error:
         # Keep what was typed, show the decisions now recorded beside it, and take the new
-        # fingerprint: saving again is then a deliberate choice.
-        db.session.rollback()
+        # fingerprint: saving again is then a deliberate choice. Concurrency conflict: end
+        # this transaction, so that the next reads see what the other person saved.
+        db.session.rollback()  # concurrency conflict (see above)
         flash(str(error), "error")
         db.session.refresh(presentation, ["decisions"])
         form.state.data = services.decisions_state(presentation)
         return _presentation_page(jury_session, presentation, form, 409)
     except services.ClosedSessionError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(
             url_for(".presentation", session_id=session_id, presentation_id=presentation_id)
         )
-    commit()
     flash(
         _("Décisions enregistrées pour %(name)s.", name=presentation.enrolment.learner.full_name),
         "success",
@@ -287,12 +285,11 @@ def withdraw(session_id: int, presentation_id: int) -> Response:
         abort(403)
     if EmptyForm().validate_on_submit():
         try:
-            services.withdraw_presentation(presentation, _me())
+            with savepoint():
+                services.withdraw_presentation(presentation, _me())
         except services.JuryError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for(".show", session_id=session_id))
-        commit()
         flash(_("Présentation retirée."), "success")
     return redirect(url_for(".show", session_id=session_id))
 
@@ -350,11 +347,11 @@ def decisions(session_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _decisions_page(jury_session, version, presentations, form, 400)
     try:
-        changed = services.record_session_decisions(
-            jury_session, version, form.choices(), _me(), expected_state=form.state.data
-        )
+        with savepoint():
+            changed = services.record_session_decisions(
+                jury_session, version, form.choices(), _me(), expected_state=form.state.data
+            )
     except services.SessionDecisionErrors as error:
-        db.session.rollback()
         for (p_id, b_id), message in error.errors.items():
             if f"reason_{p_id}_{b_id}" in form:
                 form[f"reason_{p_id}_{b_id}"].errors.append(str(message))
@@ -363,17 +360,15 @@ def decisions(session_id: int) -> Response | tuple[str, int]:
         return _decisions_page(jury_session, version, presentations, form, 400)
     except services.StaleDecisionsError as error:
         # Keep what was typed beside the decisions now recorded; saving again is deliberate.
-        db.session.rollback()
+        db.session.rollback()  # concurrency conflict: read afresh what the other person saved
         flash(str(error), "error")
         jury_session = _session_or_404(session_id)
         presentations = services.sorted_presentations(jury_session)
         form.state.data = services.session_state(presentations)
         return _decisions_page(jury_session, version, presentations, form, 409)
     except services.ClosedSessionError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
-    commit()
     flash(
         ngettext(
             "Décisions enregistrées : %(num)d personne concernée.",
@@ -441,15 +436,15 @@ def close(session_id: int) -> Response | tuple[str, int]:
             400,
         )
     try:
-        certified = services.close_session(jury_session, services.load_version(jury_session), _me())
+        with savepoint():
+            certified = services.close_session(
+                jury_session, services.load_version(jury_session), _me()
+            )
     except services.ClosingRefused as refused:
-        db.session.rollback()
         return _close_page(_session_or_404(session_id), [str(p) for p in refused.problems], 409)
     except services.JuryError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
-    commit()
     flash(
         _("Session close. Certification obtenue : %(n)s personne(s).", n=len(certified)),
         "success",

@@ -7,14 +7,13 @@ from typing import NoReturn
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from app.db import commit, db
+from app.db import CommandGroup
 from app.people import services
 from app.people.models import Role
 
-users_cli = AppGroup("users", help="Comptes : création et administration.")
+users_cli = CommandGroup("users", help="Comptes : création et administration.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -67,8 +66,6 @@ def create_command(
                 password=password,
                 organisation_names=organisations,
             )
-            commit()
         except services.AccountError as exc:
-            db.session.rollback()
             _fail(str(exc))
     click.echo(f"compte créé : {user.email} ({', '.join(sorted(roles))})")

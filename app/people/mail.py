@@ -1,7 +1,8 @@
 """E-mail: over SMTP when MAIL_SERVER is set, otherwise as .eml files in an outbox folder.
 
-Messages are built by the services and sent after `commit()`, so a link never points at a
-token that was rolled back. Links are built from PUBLIC_URL (app/people/links.py).
+Messages are built by the services and sent once the transaction is committed
+(`app.db.after_commit`, or a job queued in it), so a link never points at a token that was
+rolled back. Links are built from PUBLIC_URL (app/people/links.py).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from email.message import EmailMessage
 from typing import cast
@@ -28,7 +29,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
 from app.access import authenticated, can_manage_user, managed_users_query, public, roles
-from app.db import commit, db
+from app.db import after_commit, commit, db, savepoint
 from app.jobs.queue import dispatch
 from app.names import name_key
 from app.people import links, mail, services, tasks
@@ -132,16 +133,14 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         try:
             services.count_login_attempt(email, client)
         except services.Throttled as exc:
-            commit()  # a refused attempt is recorded too
+            commit()  # a refused attempt is recorded too, though the answer is an error (429)
             return _throttled_login(form, exc)
-        # Committed before the password is checked, so concurrent attempts see the count.
-        commit()
+        commit()  # before the password is checked, so that concurrent attempts see the count
         try:
             user = services.authenticate(email, form.password.data or "", client)
         except services.AccountDisabled:
             error = _("Ce compte est désactivé. Adressez-vous à votre coordinateur·rice.")
         else:
-            commit()
             if user is not None:
                 _start_session(user)
                 return redirect(_next_or_home())
@@ -155,7 +154,6 @@ def logout() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.log_out(current_user._get_current_object())
-    commit()
     logout_user()
     flash(_("Vous êtes déconnecté·e."))
     return redirect(url_for("people.login"))
@@ -168,7 +166,6 @@ def change_password() -> str | Response:
     form = ChangePasswordForm(user)
     if form.validate_on_submit():
         services.change_password(user, form.new_password.data or "")
-        commit()
         _start_session(user)  # this session goes on with the new session version
         flash(_("Mot de passe changé. Vos autres sessions ont été fermées."))
         return redirect(url_for("frameworks.index"))
@@ -194,9 +191,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         try:
             services.accept_invitation(token, form.new_password.data or "")
         except services.TokenInvalid:
-            db.session.rollback()
             return _invalid_link(TokenPurpose.INVITATION)
-        commit()
         flash(_("Votre compte est activé : vous pouvez vous connecter."))
         return redirect(url_for("people.login"))
     return render_template("people/set_password.html", form=form, user=user, invitation=True)
@@ -210,7 +205,7 @@ def forgot_password() -> str | tuple[str, int, dict[str, str]]:
         try:
             job = services.request_password_reset(form.email.data or "", request.remote_addr)
         except services.Throttled as exc:
-            commit()
+            commit()  # the refused request is counted, though the answer is an error (429)
             minutes = _retry_minutes(exc)
             error = _(
                 "Trop de demandes de réinitialisation depuis votre poste : réessayez dans "
@@ -219,9 +214,9 @@ def forgot_password() -> str | tuple[str, int, dict[str, str]]:
             )
             page = render_template("people/forgot_password.html", form=form, error=error)
             return page, 429, {"Retry-After": str(minutes * 60)}
-        commit()
         if job is not None:
-            dispatch(job)  # the mail leaves from the job queue (at once when JOBS_INLINE)
+            # The mail leaves from the job queue (at once when JOBS_INLINE), once committed.
+            after_commit(functools.partial(dispatch, job))
         # The same answer whether an account has this address or not.
         return render_template("people/forgot_password_sent.html")
     return render_template("people/forgot_password.html", form=form)
@@ -241,9 +236,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         try:
             services.reset_password(token, form.new_password.data or "")
         except services.TokenInvalid:
-            db.session.rollback()
             return _invalid_link(TokenPurpose.PASSWORD_RESET)
-        commit()
         flash(_("Mot de passe enregistré : vous pouvez vous connecter."))
         return redirect(url_for("people.login"))
     return render_template("people/set_password.html", form=form, user=user, invitation=False)
@@ -284,24 +277,28 @@ def invite() -> str | Response:
     if form.validate_on_submit():
         chosen = [o for o in available if o.id in (form.organisations.data or [])]
         try:
-            message = services.invite(
-                actor,
-                email=form.email.data or "",
-                full_name=form.full_name.data or "",
-                roles=[Role(value) for value in form.roles.data or []],
-                organisations=chosen,
-            )
+            with savepoint():
+                message = services.invite(
+                    actor,
+                    email=form.email.data or "",
+                    full_name=form.full_name.data or "",
+                    roles=[Role(value) for value in form.roles.data or []],
+                    organisations=chosen,
+                )
         except services.AccountError as exc:
-            db.session.rollback()
             form.email.errors = [*form.email.errors, str(exc)]
         else:
-            commit()
             _flash_sent(message, _("Invitation envoyée à %(email)s.", email=message["To"]))
             return redirect(url_for("people.users"))
     return render_template("people/invite.html", form=form)
 
 
 def _flash_sent(message: EmailMessage, done: str) -> None:
+    """Once the account is saved, send `message` and say whether it went out."""
+    after_commit(functools.partial(_send_and_flash, message, done))
+
+
+def _send_and_flash(message: EmailMessage, done: str) -> None:
     if mail.send_quietly(message):
         flash(done)
     else:
@@ -322,11 +319,11 @@ def disable(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.disable(current_user._get_current_object(), user)
+        with savepoint():
+            services.disable(current_user._get_current_object(), user)
     except services.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("people.users"))
-    commit()
     flash(_("Le compte de %(name)s est désactivé.", name=user.full_name))
     return redirect(url_for("people.users"))
 
@@ -338,7 +335,6 @@ def enable(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     message = services.enable(current_user._get_current_object(), user)
-    commit()
     if message is not None:
         _flash_sent(message, _("Nouvelle invitation envoyée à %(email)s.", email=user.email))
     else:

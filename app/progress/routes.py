@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import public, roles
-from app.db import commit, utcnow
+from app.db import utcnow
 from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
 from app.people.models import Role, User
 from app.progress import services
@@ -81,9 +81,8 @@ def attestation() -> Response:
         )
         return redirect(url_for(".me"))
     issued = services.issue_attestation(enrolment, content)
-    # Rendered before the commit: a PDF that cannot be made leaves no attestation behind.
+    # A PDF that cannot be made raises, and the request leaves no attestation behind.
     pdf = render_attestation(services.stated(issued), url_for(".verify", _external=True))
-    commit()
     return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
 
 

@@ -297,17 +297,20 @@ def test_competency_of_another_version_refused(
 
 
 def test_failed_commit_leaves_no_file(
-    pilot: Pilot, db_session: Any, app: Flask, evidence_dir: Path
+    pilot: Pilot, db_session: Any, client: Any, login: Any, evidence_dir: Path
 ) -> None:
-    checked = evidence.check_upload(PDF, "a.pdf", 10_000)
-    competency = next(c for b in pilot.version.blocs for c in b.competencies)
-    with app.test_request_context():
-        stored = evidence.attach(pilot.enrolments[0], competency, checked, pilot.trainer)
-        path = evidence.stored_path(stored.stored_name)
-        assert path.is_file()
-        with pytest.raises(RuntimeError), evidence.discard_on_error(stored):
-            raise RuntimeError("the commit failed")
-    assert not path.exists()
+    def failing_commit() -> None:
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk full"))
+
+    login(pilot.trainer)
+    db_session.commit = failing_commit
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            _upload(client, _url(pilot), _competency(pilot), PDF, "a.pdf")
+    finally:
+        del db_session.commit
+    assert [p for p in evidence_dir.rglob("*") if p.is_file()] == []
+    assert _rows(db_session) == []
 
 
 # --- downloading ---------------------------------------------------------------------------------
