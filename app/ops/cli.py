@@ -10,6 +10,7 @@ from typing import NoReturn
 import click
 from flask.cli import with_appcontext
 
+from app.db import unit_of_work
 from app.ops.backup import BackupError, write_backup
 from app.ops.restore import open_archive, restore_archive, verify_archive
 
@@ -34,6 +35,7 @@ def _size(size: int) -> str:
     help="Archive à écrire (ZIP).",
 )
 @with_appcontext
+@unit_of_work
 def backup_command(output: Path) -> None:
     """Write a consistent snapshot of the database and the stored files to one archive."""
     if not output.parent.is_dir():
@@ -67,6 +69,7 @@ def backup_command(output: Path) -> None:
     help="Vérifier seulement l'archive (empreintes), sans rien écrire.",
 )
 @with_appcontext
+@unit_of_work
 def restore_command(archive: Path, check: bool) -> None:
     """Restore an archive into an empty, migrated database (all or nothing)."""
     started = time.perf_counter()

@@ -250,7 +250,7 @@ def restore_archive(path: Path) -> RestoreReport:
         engine = db.engine
         with engine.connect() as conn:
             _check_database(conn, manifest)
-            conn.rollback()
+            conn.rollback()  # the check only read: end its transaction
         targets = _file_targets(manifest, report)
         written: list[Path] = []
         try:
