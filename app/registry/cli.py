@@ -7,14 +7,13 @@ import time
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
-from app.db import commit, db
+from app.db import CommandGroup, db
 from app.frameworks import services
 from app.registry import copycheck
 from app.registry.importer import RegisterImportError, import_register
 
-rncp_cli = AppGroup("rncp", help="Registre national (RNCP) : importer, vérifier les copies.")
+rncp_cli = CommandGroup("rncp", help="Registre national (RNCP) : importer, vérifier les copies.")
 
 
 @rncp_cli.command("import")
@@ -36,10 +35,8 @@ def import_command(path: Path) -> None:
         try:
             report = import_register(db.session(), path, progress=progress)
         except RegisterImportError as exc:
-            db.session.rollback()
             click.echo(f"\nerreur : {exc}", err=True)
             sys.exit(1)
-    commit()
     click.echo(
         f"{report.added} ajoutée(s), {report.changed} modifiée(s), "
         f"{report.unchanged} inchangée(s), {report.withdrawn} retirée(s) du registre ; "
