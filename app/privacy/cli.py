@@ -6,14 +6,13 @@ import sys
 from typing import NoReturn
 
 import click
-from flask.cli import AppGroup
 
-from app.db import commit, db
+from app.db import CommandGroup
 from app.privacy import retention
 from app.privacy.erasure import ErasureError, ErasurePlan, erase_person, find_person, plan_erasure
 
-people_cli = AppGroup("people", help="Données personnelles : effacement sur demande.")
-retention_cli = AppGroup("retention", help="Durées de conservation des données personnelles.")
+people_cli = CommandGroup("people", help="Données personnelles : effacement sur demande.")
+retention_cli = CommandGroup("retention", help="Durées de conservation des données personnelles.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -53,9 +52,7 @@ def erase_command(email: str, yes: bool) -> None:
         _fail("abandon, rien n'a été effacé")
     try:
         plan = erase_person(person, actor=None)
-        commit()
     except ErasureError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"effacé : le compte n° {plan.person_id} est désormais « {person.full_name} »")
 
@@ -67,8 +64,6 @@ def erase_command(email: str, yes: bool) -> None:
 def apply_command(execute: bool) -> None:
     """Report what is past its retention period; with --execute, remove it (audited)."""
     reports = retention.apply() if execute else retention.plan()
-    if execute:
-        commit()
     verb = "supprimé(s)" if execute else "à supprimer"
     click.echo("Durées de conservation" + ("" if execute else " (simulation : rien n'est changé)"))
     for report in reports:

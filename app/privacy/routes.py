@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import can_erase_person, roles
-from app.db import commit, db
+from app.db import db, savepoint
 from app.people.models import Role, User
 from app.privacy.erasure import ErasureError, erase_person, plan_erasure
 from app.privacy.forms import EraseForm
@@ -26,10 +26,9 @@ def erase(user_id: int) -> str | Response:
     form = EraseForm()
     if person.erased_at is None and form.validate_on_submit():
         try:
-            plan = erase_person(person, actor=me)
-            commit()
+            with savepoint():
+                plan = erase_person(person, actor=me)
         except ErasureError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(

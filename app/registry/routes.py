@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import roles
-from app.db import commit, db
+from app.db import db, savepoint
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.people.models import Role
@@ -71,7 +71,6 @@ def borrow_fiche(number: str) -> str | Response:
         version = borrow.start_draft_from(
             found, form.code.data, form.label.data, form.certifier_name.data
         )
-        commit()
         flash(
             _(
                 "Brouillon %(code)s %(label)s ouvert depuis la fiche %(number)s : ses énoncés "
@@ -142,20 +141,20 @@ def correspondence_mark(cert_code: str, label: str) -> Response:
                 flash(str(error), "error")
         return redirect(target)
     try:
-        row = correspondences.mark(
-            db.session(),
-            version,
-            form.bloc_code.data,
-            form.fiche_number.data,
-            form.registry_bloc_code.data,
-            CorrespondenceKind(form.kind.data),
-            form.note.data or "",
-            current_user.id,
-        )
+        with savepoint():
+            row = correspondences.mark(
+                db.session(),
+                version,
+                form.bloc_code.data,
+                form.fiche_number.data,
+                form.registry_bloc_code.data,
+                CorrespondenceKind(form.kind.data),
+                form.note.data or "",
+                current_user.id,
+            )
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(target)
-    commit()
     flash(
         _(
             "Correspondance %(kind)s enregistrée entre %(ours)s et %(theirs)s.",
