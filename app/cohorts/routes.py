@@ -27,9 +27,11 @@ from app.access import (
     can_erase_person,
     can_manage_cohort,
     can_manage_identity,
+    jury_session_query,
     roles,
     staff_cohort_query,
 )
+from app.assessment.grid import BLOC_STATUS_LABELS
 from app.cohorts import importer, services
 from app.cohorts.forms import (
     ActionForm,
@@ -46,6 +48,7 @@ from app.cohorts.forms import (
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import after_commit, db, savepoint
 from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.home import services as hub
 from app.names import name_key
 from app.people import mail
 from app.people.models import OrganisationKind, Role, User
@@ -170,10 +173,17 @@ def show(cohort_id: int) -> str:
         abort(404)
     manage = can_manage_cohort(me, cohort)
     enrolments = sorted(cohort.enrolments, key=lambda e: (name_key(e.learner.full_name), e.id))
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {
+        "summary": hub.cohort_summaries(staff_cohort_query(me).where(Cohort.id == cohort.id))[0],
+        "sessions": hub.evaluation_sessions(cohort.id),
+        "jury_sessions": hub.cohort_jury_sessions(jury_session_query(me), cohort.id)
+        if me.has_role(Role.COORDINATOR, Role.JURY)
+        else [],
+        "trainers": sorted(cohort.trainers, key=lambda t: (name_key(t.full_name), t.id)),
+    }
     if manage:
         assigned = {t.id for t in cohort.trainers}
-        context = {
+        context |= {
             "assign_form": AssignTrainerForm(
                 trainers=[t for t in services.trainer_choices(me) if t.id not in assigned]
             ),
@@ -185,6 +195,23 @@ def show(cohort_id: int) -> str:
         }
     return render_template(
         "cohorts/show.html", cohort=cohort, enrolments=enrolments, manage=manage, **context
+    )
+
+
+@bp.get("/promotions/<int:cohort_id>/apprenants/<int:enrolment_id>")
+@roles(Role.COORDINATOR, Role.TRAINER)
+def learner(cohort_id: int, enrolment_id: int) -> str:
+    """One learner's record in the cohort, for its staff: where they stand on each bloc."""
+    cohort = _cohort_or_404(cohort_id)
+    record = hub.learner_record(cohort, enrolment_id)
+    if record is None:
+        abort(404)
+    return render_template(
+        "cohorts/learner.html",
+        cohort=cohort,
+        record=record,
+        manage=can_manage_cohort(_me(), cohort),
+        bloc_status_labels=BLOC_STATUS_LABELS,
     )
 
 

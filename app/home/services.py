@@ -16,11 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from app.assessment.models import ResultHead
+from app.assessment.models import EvaluationSession, ResultHead
+from app.assessment.progress import progress
+from app.assessment.rules import BlocStatus
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, utcnow
 from app.exports_history.models import ExportRecord, ExportStatus
 from app.frameworks.models import Bloc, Competency, Criterion, FrameworkVersion
+from app.frameworks.structure import structure
 from app.jury.models import BlocDecision, JuryPresentation, JurySession
 
 # Failed exports stay on the coordinator's home this long, then only in the exports history.
@@ -198,6 +201,86 @@ def jury_summaries(sessions_query: sa.Select[Any], *, open_only: bool) -> list[J
         JurySummary(s, presented.get(s.id, 0), blocs.get(s.version_id, 0), decided.get(s.id, 0))
         for s in sessions
     ]
+
+
+def evaluation_sessions(cohort_id: int) -> Sequence[EvaluationSession]:
+    """The cohort's evaluation sessions, latest first (1 query)."""
+    return db.session.scalars(
+        sa.select(EvaluationSession)
+        .where(EvaluationSession.cohort_id == cohort_id)
+        .options(joinedload(EvaluationSession.bloc))
+        .order_by(EvaluationSession.session_date.desc(), EvaluationSession.id.desc())
+    ).all()
+
+
+def cohort_jury_sessions(sessions_query: sa.Select[Any], cohort_id: int) -> Sequence[JurySession]:
+    """Sessions of `sessions_query` where a learner of the cohort is presented (1 query)."""
+    presented = (
+        sa.select(JuryPresentation.jury_session_id)
+        .join(Enrolment, Enrolment.id == JuryPresentation.enrolment_id)
+        .where(Enrolment.cohort_id == cohort_id)
+    )
+    return db.session.scalars(
+        sessions_query.where(JurySession.id.in_(presented)).order_by(
+            JurySession.session_date.desc(), JurySession.id.desc()
+        )
+    ).all()
+
+
+@dataclass(frozen=True)
+class CompetencyLine:
+    code: str
+    statement: str
+    acquired: int
+    assessed: int
+    total: int
+    is_acquired: bool
+
+
+@dataclass(frozen=True)
+class BlocLine:
+    code: str
+    title: str
+    optional: bool
+    status: BlocStatus
+    competencies: list[CompetencyLine]
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    enrolment: Enrolment
+    blocs: list[BlocLine]
+
+
+def learner_record(cohort: Cohort, enrolment_id: int) -> LearnerRecord | None:
+    """Where one learner of `cohort` stands on each bloc and competency, for its staff."""
+    enrolment = db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.id == enrolment_id, Enrolment.cohort_id == cohort.id)
+        .options(joinedload(Enrolment.learner))
+    )
+    if enrolment is None:
+        return None
+    tree = structure(cohort.version)
+    state = progress(tree, [enrolment.id])[enrolment.id]
+    blocs = []
+    for bloc in tree.blocs:
+        lines = []
+        for comp in bloc.competencies:
+            found = state.competencies.get(comp.id)
+            lines.append(
+                CompetencyLine(
+                    comp.code,
+                    comp.statement,
+                    found.acquired if found else 0,
+                    found.assessed if found else 0,
+                    found.total if found else len(comp.criteria),
+                    found.is_acquired if found else False,
+                )
+            )
+        status = state.blocs.get(bloc.id, BlocStatus.IN_PROGRESS)
+        blocs.append(BlocLine(bloc.code, bloc.title, bloc.optional, status, lines))
+    return LearnerRecord(enrolment, blocs)
 
 
 def unfinished_exports(exports_query: sa.Select[Any]) -> Sequence[ExportRecord]:

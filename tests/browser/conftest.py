@@ -248,6 +248,7 @@ def accounts(browser_server: Server) -> dict[str, tuple[str, str]]:
         "trainer": (plan.trainers[0].email, plan.trainers[0].password),
         "other_trainer": (plan.trainers[1].email, plan.trainers[1].password),
         "learner": (demo.learner_email, demo.learner_password),
+        "jury": (plan.jury.email, plan.jury.password),
     }
 
 

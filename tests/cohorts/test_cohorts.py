@@ -279,8 +279,9 @@ def test_cohort_page_queries_do_not_grow_with_learners(
     # count_queries() ends the test's session: keep plain values only.
     urls = [f"/promotions/{small.id}", f"/promotions/{big.id}"]
     # The person and their roles and organisations (3), the cohort, its enrolments with their
-    # learners, its trainers (3); for coordinators also the trainers to choose and identities.
-    expected = {coordinator.get_id(): 8, trainers[0].get_id(): 6}
+    # learners, its trainers (3); the hub: blocs' completion (4) and evaluation sessions (1);
+    # for coordinators also its jury sessions, the trainers to choose and identities.
+    expected = {coordinator.get_id(): 14, trainers[0].get_id(): 11}
     for session_id, queries in expected.items():
         with client.session_transaction() as session:
             session["_user_id"] = session_id
