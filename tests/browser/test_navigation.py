@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import DESKTOP, PHONE, Server, log_in, screenshot
+from tests.browser.conftest import PHONE, Server, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -100,9 +100,7 @@ def crawl(page: Any, base: str, limit: int = 80) -> Iterator[str]:
         response = page.goto(url)
         assert response is not None and response.status == 200, (url, response and response.status)
         yield url
-        hrefs = page.eval_on_selector_all(
-            "a[href]", "links => links.map(a => a.href)"
-        )
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         for href in hrefs:
             parts = urlsplit(href)
             if not href.startswith(base) or SKIP.search(parts.path) or parts.path == "/connexion":

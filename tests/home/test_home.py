@@ -250,3 +250,40 @@ def test_home_reads_a_fixed_number_of_queries(
 def test_french_order_of_names() -> None:
     names = ["Lucas", "hugo", "Léo", "Hélène", "Émile", "Zoé", "Eric"]
     assert sorted(names, key=name_key) == ["Émile", "Eric", "Hélène", "hugo", "Léo", "Lucas", "Zoé"]
+
+
+def test_cohort_page_is_the_hub_of_the_cohort(
+    client: Any, login: Any, create_user: Any, setting: dict[str, Any], organisation: Any
+) -> None:
+    cohort = setting["cohort"]
+    coordinator = create_user("coordinator", organisations=[organisation])
+    login(coordinator)
+    page = client.get(f"/promotions/{cohort.id}").get_data(as_text=True)
+    for bloc in setting["version"].blocs:
+        assert f'href="/promotions/{cohort.id}/grille/{bloc.code}"' in page
+    for href in (
+        f"/promotions/{cohort.id}/evaluations",
+        f"/analyse/promotions/{cohort.id}",
+        f"/insertion/promotions/{cohort.id}",
+        f"/promotions/{cohort.id}/resultats?format=xlsx",
+        f"/promotions/{cohort.id}/apprenants/{setting['learners'][0].id}",
+    ):
+        assert f'href="{href}"' in page, href
+    assert 'aria-label="Fil d’Ariane"' in page
+
+
+def test_staff_read_a_learners_record(
+    client: Any, login: Any, create_user: Any, db_session: Any, setting: dict[str, Any]
+) -> None:
+    cohort, learner = setting["cohort"], setting["learners"][0]
+    login(setting["trainer"])
+    response = client.get(f"/promotions/{cohort.id}/apprenants/{learner.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert learner.learner.full_name in page
+    first = setting["version"].blocs[0].competencies[0]
+    assert f"1 / {len(first.criteria)}" in page  # one criterion acquired in the first bloc
+    assert f'href="/inscriptions/{learner.id}/preuves"' in page
+    # Another trainer does not see it.
+    login(create_user("trainer"))
+    assert client.get(f"/promotions/{cohort.id}/apprenants/{learner.id}").status_code == 404
