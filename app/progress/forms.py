@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.progress.services import normalise_code
+from app.progress.attestations import normalise_code
 
 
 class VerifyForm(FlaskForm):

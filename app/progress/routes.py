@@ -15,8 +15,12 @@ from app.access import public, roles
 from app.db import utcnow
 from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
 from app.people.models import Role, User
-from app.progress import services
+from app.progress import attestations
 from app.progress.forms import VerifyForm
+from app.progress.history import history_page
+from app.progress.page import learner_page
+from app.progress.personal_data import personal_data
+from app.progress.records import own_enrolments
 from exports.attestation import render_attestation
 
 bp = Blueprint("progress", __name__)
@@ -41,7 +45,7 @@ def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
 @roles(Role.LEARNER)
 def me() -> str:
     today = to_user_timezone(utcnow()).date()
-    page = services.learner_page(_me(), today)
+    page = learner_page(_me(), today)
     return render_template("progress/me.html", page=page)
 
 
@@ -51,7 +55,7 @@ def history() -> str:
     number = request.args.get("page", 1, type=int)
     if number < 1:
         abort(404)
-    page = services.history_page(_me(), number)
+    page = history_page(_me(), number)
     if number > 1 and not page.entries:
         abort(404)
     return render_template("progress/history.html", history=page)
@@ -63,14 +67,14 @@ def history() -> str:
 @bp.get("/me/attestation.pdf")
 @roles(Role.LEARNER)
 def attestation() -> Response:
-    enrolments = services.own_enrolments(_me())
-    enrolment = services.pick_enrolment(enrolments, request.args.get("inscription", type=int))
+    enrolments = own_enrolments(_me())
+    enrolment = attestations.pick_enrolment(enrolments, request.args.get("inscription", type=int))
     if enrolment is None:
         if "inscription" in request.args:
             abort(404)
         flash(_("Vous n'êtes inscrit·e dans aucune promotion."), "error")
         return redirect(url_for(".me"))
-    content = services.attestation_content(enrolment)
+    content = attestations.attestation_content(enrolment)
     if not content["blocs"]:
         flash(
             _(
@@ -80,9 +84,9 @@ def attestation() -> Response:
             "error",
         )
         return redirect(url_for(".me"))
-    issued = services.issue_attestation(enrolment, content)
+    issued = attestations.issue_attestation(enrolment, content)
     # A PDF that cannot be made raises, and the request leaves no attestation behind.
-    pdf = render_attestation(services.stated(issued), url_for(".verify", _external=True))
+    pdf = render_attestation(attestations.stated(issued), url_for(".verify", _external=True))
     return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
 
 
@@ -98,14 +102,14 @@ def verify() -> str | Response:
 @bp.get("/verifier/<code>")
 @public
 def verify_code(code: str) -> str | Response | tuple[str, int, dict[str, str]]:
-    found = services.find_attestation(code)
+    found = attestations.find_attestation(code)
     headers = {"X-Robots-Tag": "noindex"}
     if found is None:
         form = VerifyForm(formdata=None, code=code)
         return render_template("progress/verify.html", form=form, unknown=code), 404, headers
     if found.code != code:
         return redirect(url_for(".verify_code", code=found.code))
-    html = render_template("progress/verified.html", a=services.stated(found))
+    html = render_template("progress/verified.html", a=attestations.stated(found))
     return html, 200, headers
 
 
@@ -121,7 +125,7 @@ def data_export() -> str:
 @bp.get("/me/donnees.json")
 @roles(Role.LEARNER)
 def data_json() -> Response:
-    data = services.personal_data(_me())
+    data = personal_data(_me())
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     day = to_user_timezone(utcnow()).date().isoformat()
     return _attachment(body, "application/json", f"mes-donnees-{day}.json")
@@ -130,7 +134,7 @@ def data_json() -> Response:
 @bp.get("/me/donnees.html")
 @roles(Role.LEARNER)
 def data_html() -> Response:
-    data = services.personal_data(_me())
+    data = personal_data(_me())
     html = render_template(
         "progress/data_document.html",
         d=data,

@@ -28,7 +28,7 @@ from app.exports_history.models import ExportKind, ExportRecord
 from app.frameworks.services import load_version
 from app.people.models import AuditEvent, OneTimeToken, Organisation, OrganisationKind, User
 from app.privacy.erasure import erase_person
-from app.progress.services import attestation_content, issue_attestation
+from app.progress.attestations import attestation_content, issue_attestation
 from exports.accrochage import NAMESPACE, passage_id
 
 PDF = b"%PDF-1.4\n% preuve\n%%EOF\n"

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from app.cohorts.models import LearnerIdentity, Sex
 from app.jury.models import Decision
 from app.people.models import AuditEvent, Role
+from app.progress.attestations import new_code, normalise_code
 from app.progress.models import CODE_ALPHABET, Attestation
-from app.progress.services import new_code, normalise_code
 from tests.jury.factories import Pilot, make_proposed
 from tests.progress.conftest import criterion, level
 

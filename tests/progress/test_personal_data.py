@@ -18,7 +18,7 @@ from app.jury.models import Decision
 from app.people import audit
 from app.people.models import OneTimeToken, Role, TokenPurpose
 from app.progress.models import Attestation
-from app.progress.services import personal_data
+from app.progress.personal_data import personal_data
 from tests.jury.factories import Pilot, decide, make_proposed, open_session
 from tests.progress.conftest import criterion, level
 
