@@ -88,6 +88,11 @@ class Config:
     PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_PER_ADDRESS", 3))
     PASSWORD_RESET_PER_CLIENT = int(os.environ.get("PASSWORD_RESET_PER_CLIENT", 10))
     PASSWORD_RESET_DELAY_MINUTES = int(os.environ.get("PASSWORD_RESET_DELAY_MINUTES", 15))
+    # Two-factor authentication (TOTP, with recovery codes): anyone may turn it on from their
+    # account page; where TWO_FACTOR_REQUIRED is on (production), coordinators and jury members
+    # must, and set it up at their next login. Off in development, so the demo logs in as is.
+    TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", False)
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Coopération territoriale")
     # The address people reach the site at, e.g. https://certification.example.org: links in
     # e-mails are built from it, never from the request's Host header. Required in production
     # (or SERVER_NAME). TRUSTED_HOSTS (comma-separated) lists the Host headers served; in
@@ -167,6 +172,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", True)
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 

@@ -166,6 +166,11 @@ NOT_OBJECT_SCOPED = {
     "people.forgot_password",
     "people.accept_invitation",
     "people.reset_password",
+    "people.login_code",  # the second login step: only the person who typed the password
+    "people.login_setup",
+    "people.two_factor_settings",  # one's own second factor
+    "people.two_factor_disable",
+    "people.two_factor_codes",
     "people.invite",
     "people.users",
     "people.audit",

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.people import passwords, services
@@ -169,3 +169,48 @@ class InviteForm(FlaskForm):
     def validate_organisations(self, field: CheckboxesField) -> None:
         if field.choices and not field.data:
             raise ValidationError(_l("Choisissez au moins une organisation."))
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of a login: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code de vérification"),
+        validators=[
+            DataRequired(_l("Indiquez le code affiché par votre application.")),
+            Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
+        ],
+        filters=[_strip],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+        },
+    )
+    submit = SubmitField(_l("Vérifier"))
+
+
+class ConfirmTwoFactorForm(FlaskForm):
+    """Turning two-factor authentication on: the first code of the app proves the setup."""
+
+    code = StringField(
+        _l("Code à 6 chiffres affiché par l'application"),
+        validators=[
+            DataRequired(_l("Indiquez le code affiché par votre application.")),
+            Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
+        ],
+        filters=[_strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Activer la double authentification"))
+
+
+class PasswordConfirmForm(FlaskForm):
+    """A sensitive change confirmed with the account's password."""
+
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[InputRequired(_l("Indiquez votre mot de passe."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import cast
 from urllib.parse import urlsplit
@@ -29,18 +30,21 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
 from app.access import authenticated, can_manage_user, managed_users_query, public, roles
-from app.db import after_commit, commit, db, savepoint
+from app.db import after_commit, commit, db, savepoint, utcnow
 from app.jobs.queue import dispatch
 from app.names import name_key
-from app.people import links, mail, services, tasks
+from app.people import links, mail, services, tasks, two_factor
+from app.people.auth import load_user
 from app.people.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
+    ConfirmTwoFactorForm,
     EmptyForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
     SetPasswordForm,
+    TwoFactorCodeForm,
 )
 from app.people.models import AuditEvent, Role, TokenPurpose, User
 
@@ -142,10 +146,134 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             error = _("Ce compte est désactivé. Adressez-vous à votre coordinateur·rice.")
         else:
             if user is not None:
-                _start_session(user)
-                return redirect(_next_or_home())
+                return _after_password(user)
             error = _("Adresse e-mail ou mot de passe incorrect.")
     return render_template("people/login.html", form=form, error=error)
+
+
+# --- the second factor ------------------------------------------------------------------------
+# Between the password and the session, the person's id waits in the (signed) session cookie
+# for PENDING_MINUTES; only the second-factor pages read it.
+
+PENDING_KEY = "pending_login"
+PENDING_MINUTES = 10
+
+
+def _after_password(user: User) -> Response:
+    """Open the session, or first ask for the second factor (or for setting it up)."""
+    if two_factor.is_enabled(user) or two_factor.is_required(user):
+        session[PENDING_KEY] = {
+            "user": user.get_id(),
+            "next": _next_or_home(),
+            "until": (utcnow() + timedelta(minutes=PENDING_MINUTES)).timestamp(),
+        }
+        step = "people.login_code" if two_factor.is_enabled(user) else "people.login_setup"
+        return redirect(url_for(step))
+    return _finish_login(user, _next_or_home())
+
+
+def _finish_login(user: User, target: str) -> Response:
+    session.pop(PENDING_KEY, None)
+    services.record_login(user)
+    _start_session(user)
+    return redirect(target if is_safe_next(target) else url_for("home.index"))
+
+
+def _pending() -> tuple[User, str] | None:
+    """The person between password and second factor, and where they were going."""
+    state = session.get(PENDING_KEY)
+    if not isinstance(state, dict) or float(state.get("until", 0)) < utcnow().timestamp():
+        session.pop(PENDING_KEY, None)
+        return None
+    user = load_user(str(state.get("user", "")))
+    if user is None:
+        return None
+    return user, str(state.get("next") or "")
+
+
+def _second_factor_throttled(
+    template: str, exc: services.Throttled, **context: object
+) -> tuple[str, int, dict[str, str]]:
+    minutes = _retry_minutes(exc)
+    error = _(
+        "Trop de codes incorrects. Par sécurité, patientez %(minutes)d minute(s) avant de "
+        "réessayer.",
+        minutes=minutes,
+    )
+    page = render_template(template, error=error, **context)
+    return page, 429, {"Retry-After": str(minutes * 60)}
+
+
+@bp.route("/connexion/code", methods=["GET", "POST"])
+@public
+def login_code() -> str | Response | tuple[str, int, dict[str, str]]:
+    pending = _pending()
+    if pending is None:
+        return redirect(url_for("people.login"))
+    user, target = pending
+    if not two_factor.is_enabled(user):
+        return redirect(url_for("people.login_setup"))
+    form = TwoFactorCodeForm()
+    error = None
+    if form.validate_on_submit():
+        client = request.remote_addr
+        try:
+            services.count_second_factor_attempt(user, client)
+        except services.Throttled as exc:
+            commit()  # the refused attempt is recorded, though the answer is an error (429)
+            return _second_factor_throttled("people/login_code.html", exc, form=form)
+        commit()  # counted before the code is checked, so concurrent attempts see the count
+        if two_factor.check(user, form.code.data or ""):
+            services.forget_second_factor_attempts(user, client)
+            return _finish_login(user, target)
+        error = _(
+            "Ce code n'est pas valable : vérifiez l'heure de votre téléphone, ou essayez un "
+            "code de secours."
+        )
+    return render_template("people/login_code.html", form=form, error=error)
+
+
+@bp.route("/connexion/double-authentification", methods=["GET", "POST"])
+@public
+def login_setup() -> str | Response | tuple[str, int, dict[str, str]]:
+    """Set up the second factor at login, for those whose role requires it."""
+    pending = _pending()
+    if pending is None:
+        return redirect(url_for("people.login"))
+    user, target = pending
+    if two_factor.is_enabled(user):
+        return redirect(url_for("people.login_code"))
+    secret = two_factor.pending_secret(user)  # kept until confirmed, however often shown
+    form = ConfirmTwoFactorForm()
+    context = _setup_context(user, secret)
+    if form.validate_on_submit():
+        client = request.remote_addr
+        try:
+            services.count_second_factor_attempt(user, client)
+        except services.Throttled as exc:
+            commit()  # the refused attempt is recorded, though the answer is an error (429)
+            return _second_factor_throttled("people/login_setup.html", exc, form=form, **context)
+        commit()  # counted before the code is checked
+        try:
+            codes = two_factor.confirm(user, form.code.data or "")
+        except ValueError:
+            form.code.errors = [*form.code.errors, _wrong_code()]
+        else:
+            services.forget_second_factor_attempts(user, client)
+            response = _finish_login(user, target)
+            return render_template(
+                "people/recovery_codes.html", codes=codes, next_url=response.location
+            )
+    return render_template("people/login_setup.html", form=form, **context)
+
+
+def _wrong_code() -> str:
+    return _("Ce code ne correspond pas : vérifiez l'heure de votre téléphone et réessayez.")
+
+
+def _setup_context(user: User, secret: str) -> dict[str, object]:
+    uri = two_factor.provisioning_uri(user, secret)
+    return {"qr_svg": two_factor.qr_svg(uri), "secret": two_factor.grouped(secret)}
 
 
 @bp.post("/deconnexion")
@@ -169,7 +297,12 @@ def change_password() -> str | Response:
         _start_session(user)  # this session goes on with the new session version
         flash(_("Mot de passe changé. Vos autres sessions ont été fermées."))
         return redirect(url_for("frameworks.index"))
-    return render_template("people/change_password.html", form=form)
+    return render_template(
+        "people/change_password.html",
+        form=form,
+        two_factor_enabled=two_factor.is_enabled(user),
+        two_factor_required=two_factor.is_required(user),
+    )
 
 
 # --- one-time links --------------------------------------------------------------------------
@@ -377,3 +510,6 @@ def audit() -> str:
         types=types,
         type_labels=OBJECT_TYPE_LABELS,
     )
+
+
+from app.people import account_routes  # noqa: E402, F401  (its views join this blueprint)

@@ -144,12 +144,25 @@ def count_login_attempt(email: str, client: str | None) -> None:
         raise Throttled(verdicts)
 
 
+def count_second_factor_attempt(user: User, client: str | None) -> None:
+    """Count a second-factor code typed for `user` from `client`; raise Throttled when paused."""
+    verdict = counters.hit(
+        counters.key("two-factor", str(user.id), client), _login_policy("LOGIN_THROTTLE_FAILURES")
+    )
+    if not verdict.allowed:
+        raise Throttled([verdict])
+
+
+def forget_second_factor_attempts(user: User, client: str | None) -> None:
+    counters.forget(counters.key("two-factor", str(user.id), client))
+
+
 def authenticate(email: str, password: str, client: str | None) -> User | None:
     """Return the user whose credentials these are, or None.
 
     The attempt was counted by `count_login_attempt()`; a success forgets the pair's count
     and gives the client's back. Raises AccountDisabled for the right password of a disabled
-    account.
+    account. The login is complete once `record_login()` runs (after the second factor).
     """
     email = normalise_email(email)
     user = user_by_email(email)
@@ -163,9 +176,20 @@ def authenticate(email: str, password: str, client: str | None) -> User | None:
     counters.refund(by_client, _login_policy("LOGIN_THROTTLE_CLIENT_FAILURES"))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def password_confirmed(user: User, client: str | None) -> None:
+    """After the right password was typed to confirm a change: forget the pair's attempts."""
+    pair, by_client = _login_keys(user.email, client)
+    counters.forget(pair)
+    counters.refund(by_client, _login_policy("LOGIN_THROTTLE_CLIENT_FAILURES"))
+
+
+def record_login(user: User) -> None:
+    """Note a completed login (after the second factor, when there is one)."""
     user.last_login_at = utcnow()
     audit.record("user.login", user, _("Connexion de %(name)s", name=user.full_name), actor=user)
-    return user
 
 
 def forget_sign_in_data(user: User) -> None:
