@@ -283,7 +283,8 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
 def build_demo(plan: DemoPlan) -> None:
     """Write the demo of `plan` in the session; the caller commits."""
     for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
-        services.ensure_published(documents.load(path))
+        doc = documents.load(path)
+        services.ensure_published(doc, _published_on(str(doc["version"]["label"])))
     certifier = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
     training = Organisation(
         name=TRAINING_ORG[0], siret=TRAINING_ORG[1], kind=OrganisationKind.TRAINING
@@ -373,6 +374,15 @@ def build_demo(plan: DemoPlan) -> None:
         )
     )
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
+
+
+def _published_on(label: str) -> dt.datetime | None:
+    """A version labelled "2025-04" was published in April 2025: the demo says so."""
+    try:
+        year, month = (int(part) for part in label.split("-")[:2])
+        return dt.datetime(year, month, 15, 9, tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 def plan_seed(plan: DemoPlan) -> int:
@@ -482,6 +492,8 @@ def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.
                 )
         jury_services.record_decisions(presentation, version, choices, coordinator)
     jury_services.close_session(jury_session, version, coordinator)
+    # The 2025 jury closed on its own date, not on the day the demo is built.
+    jury_session.closed_at = dt.datetime.combine(session_date, dt.time(16), tzinfo=dt.UTC)
     db.session.flush()
     situations = (
         [Situation.TARGET_JOB] * 5

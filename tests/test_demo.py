@@ -80,3 +80,14 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     after = (count(db_session, User), count(db_session, Enrolment), count(db_session, UserRole))
     assert after == before and count(db_session, AuditEvent) == events
     assert json.loads(runner.invoke(args=["demo", "--json"]).output) == accounts
+
+
+def test_demo_dates_agree_with_each_other(runner: Any, db_session: Any) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    for version in db_session.scalars(sa.select(FrameworkVersion)):
+        year, month = (int(p) for p in version.label.split("-")[:2])
+        assert version.published_at is not None
+        assert (version.published_at.year, version.published_at.month) == (year, month)
+    for jury in db_session.scalars(sa.select(JurySession)):
+        if jury.closed_at is not None:
+            assert jury.closed_at.date() == jury.session_date

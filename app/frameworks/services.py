@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -135,7 +136,9 @@ def import_document(doc: dict[str, Any]) -> FrameworkVersion:
     return version
 
 
-def ensure_published(doc: dict[str, Any]) -> FrameworkVersion | None:
+def ensure_published(
+    doc: dict[str, Any], published_at: datetime | None = None
+) -> FrameworkVersion | None:
     """Import and publish `doc` unless its certification already has that version.
 
     Return the new version, or None when there was nothing to do.
@@ -151,7 +154,7 @@ def ensure_published(doc: dict[str, Any]) -> FrameworkVersion | None:
     if exists:
         return None
     version = import_document(doc)
-    publish(version)
+    publish(version, published_at)
     return version
 
 
@@ -374,12 +377,13 @@ def list_versions() -> list[FrameworkVersion]:
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
-def publish(version: FrameworkVersion) -> None:
-    """Publish a draft; it can never change again."""
+def publish(version: FrameworkVersion, at: datetime | None = None) -> None:
+    """Publish a draft (now, or `at` when recording a past publication); it can never change
+    again."""
     if version.status is not VersionStatus.DRAFT:
         raise FrameworkError(f"la version {version.label} n'est pas un brouillon")
     version.status = VersionStatus.PUBLISHED
-    version.published_at = utcnow()
+    version.published_at = at or utcnow()
     version.revision += 1
 
 
