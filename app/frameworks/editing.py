@@ -342,10 +342,32 @@ def publish(version_id: int) -> Page:
     return redirect(url_for("editor.index"))
 
 
-@bp.post("/<int:version_id>/retirer")
+@bp.route("/<int:version_id>/retirer", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
-def retire(version_id: int) -> Response:
+def retire(version_id: int) -> Response | str:
+    """Ask first (what retiring makes final), then retire on the confirmed POST."""
     version = _version_or_404(version_id)
+    if request.method == "GET":
+        name = f"{version.certification.code} {version.label}"
+        return render_template(
+            "confirm.html",
+            title=_("Retirer la version %(name)s ?", name=name),
+            consequences=[
+                _("Aucune nouvelle promotion ne pourra plus être ouverte sur cette version."),
+                _(
+                    "Les promotions qui la suivent déjà continuent : leurs résultats et leurs "
+                    "jurys ne changent pas."
+                ),
+                _(
+                    "Le retrait est définitif : la version ne pourra pas être publiée de "
+                    "nouveau (copiez-la en nouveau brouillon pour la faire évoluer)."
+                ),
+            ],
+            action=url_for("editor.retire", version_id=version.id),
+            confirm_label=_("Retirer définitivement la version %(name)s", name=name),
+            cancel_url=url_for("editor.index"),
+            crumbs=[(_("Édition des référentiels"), url_for("editor.index")), (name, None)],
+        )
     if not forms.RetireForm().validate_on_submit():
         abort(400)
     refusal = _attempt(lambda: editing.retire_version(version))[1]

@@ -445,10 +445,31 @@ def _send_and_flash(message: EmailMessage, done: str) -> None:
         )
 
 
-@bp.post("/comptes/<int:user_id>/desactiver")
+@bp.route("/comptes/<int:user_id>/desactiver", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
-def disable(user_id: int) -> Response:
+def disable(user_id: int) -> Response | str:
+    """Ask first (what disabling does), then disable on the confirmed POST."""
     user = _managed_user_or_404(user_id)
+    if request.method == "GET":
+        invited = not user.active or user.password_hash is None
+        return render_template(
+            "confirm.html",
+            title=_("Annuler l'invitation de %(name)s ?", name=user.full_name)
+            if invited
+            else _("Désactiver le compte de %(name)s ?", name=user.full_name),
+            consequences=[
+                _(
+                    "%(name)s ne pourra plus se connecter ; ses sessions ouvertes sont fermées.",
+                    name=user.full_name,
+                ),
+                _("Ses données (résultats, décisions, historique) sont conservées."),
+                _("Vous pourrez réactiver le compte depuis la page « Comptes »."),
+            ],
+            action=url_for("people.disable", user_id=user.id),
+            confirm_label=_("Annuler l'invitation") if invited else _("Désactiver le compte"),
+            cancel_url=url_for("people.users"),
+            crumbs=[(_("Comptes"), url_for("people.users")), (user.full_name, None)],
+        )
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
