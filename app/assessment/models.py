@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
+from itertools import chain
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from app.cohorts.models import Cohort, Enrolment
 from app.db import Base, utcnow
@@ -156,3 +159,29 @@ class EvidenceFile(Base):
     enrolment: Mapped[Enrolment] = relationship()
     competency: Mapped[Competency] = relationship()
     uploaded_by: Mapped[User] = relationship()
+
+
+# --- invariant: results and comments are append-only ---------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a recorded result or comment."""
+
+
+APPEND_ONLY = (Result, CompetencyComment)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_result_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    """Results and comments are history: never updated nor deleted through the ORM."""
+    for obj in chain(session.dirty, session.deleted):
+        if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError(f"{type(obj).__tablename__} : l'historique ne se modifie pas")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_result_changes(state: ORMExecuteState) -> None:
+    """Nor through bulk UPDATE or DELETE statements."""
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in APPEND_ONLY:
+        raise AppendOnlyError(f"{mapper.class_.__tablename__} : l'historique ne se modifie pas")

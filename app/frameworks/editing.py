@@ -16,8 +16,12 @@ from app.access import roles
 from app.db import db, savepoint
 from app.frameworks import editing_services as editing
 from app.frameworks import forms
-from app.frameworks.models import Certification, FrameworkVersion
-from app.frameworks.services import FrameworkError, ImmutableVersionError
+from app.frameworks.models import (
+    Certification,
+    FrameworkError,
+    FrameworkVersion,
+    ImmutableVersionError,
+)
 from app.people.models import Role
 from app.registry import copycheck
 

@@ -27,11 +27,12 @@ from app.frameworks.models import (
     Competency,
     Criterion,
     EvaluationModality,
+    FrameworkError,
     FrameworkVersion,
+    ImmutableVersionError,
     ScaleLevel,
     VersionStatus,
 )
-from app.frameworks.services import FrameworkError, ImmutableVersionError
 from app.people import audit
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from itertools import chain
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, enum_column, utcnow
 
@@ -284,3 +287,62 @@ CONTENT_MODELS = (
     Competency,
     Criterion,
 )
+
+
+# --- invariant: a published or retired version never changes ------------------------------------
+
+
+class FrameworkError(Exception):
+    """A framework operation refused, with a message for the person who asked."""
+
+
+class ImmutableVersionError(FrameworkError):
+    """An attempt to change a version that is no longer a draft."""
+
+
+def _committed_status(version: FrameworkVersion) -> VersionStatus | None:
+    history: Any = inspect(version).attrs.status.history
+    before = list(history.unchanged) + list(history.deleted)
+    return before[0] if before else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_published(session: Session, flush_context: Any, instances: Any) -> None:
+    """Refuse any write to a published or retired version, except retiring it."""
+    for obj in chain(session.dirty, session.deleted):
+        if isinstance(obj, FrameworkVersion):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            before = _committed_status(obj)
+            if before is None or before is VersionStatus.DRAFT:
+                continue
+            if obj in session.deleted:
+                raise ImmutableVersionError(
+                    f"la version {obj.label} est publiée : suppression refusée"
+                )
+            changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()} - {
+                "updated_at",
+                "revision",
+                "certification",
+            }
+            allowed = {"status", "retired_at"}
+            retiring = before is VersionStatus.PUBLISHED and obj.status is VersionStatus.RETIRED
+            if retiring and changed <= allowed:
+                continue
+            raise ImmutableVersionError(
+                f"la version {obj.label} est publiée : modification refusée"
+            )
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if not isinstance(obj, CONTENT_MODELS):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        version = obj.version
+        if version is None:
+            continue  # an orphan the database will refuse on its own
+        # A version not yet flushed has no status until its column default applies: a draft.
+        status = _committed_status(version) or version.status or VersionStatus.DRAFT
+        if status is not VersionStatus.DRAFT:
+            raise ImmutableVersionError(
+                f"la version {version.label} est publiée : son contenu ne peut plus changer"
+            )

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from datetime import datetime
+from itertools import chain
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.cohorts.models import Enrolment
 from app.db import Base, enum_column, utcnow
@@ -113,3 +117,44 @@ class BlocDecision(Base):
     presentation: Mapped[JuryPresentation] = relationship(back_populates="decisions")
     bloc: Mapped[Bloc] = relationship()
     decided_by: Mapped[User] = relationship()
+
+
+# --- invariant: a closed session is final --------------------------------------------------------
+
+
+class JuryError(Exception):
+    """A jury operation refused, with a message for the person who asked."""
+
+
+class ClosedSessionError(JuryError):
+    """A write to a closed session: its decisions are final."""
+
+
+def _was_closed(jury_session: JurySession) -> bool:
+    """Whether the session was closed before the pending changes (as stored)."""
+    jury_session.closed_at  # noqa: B018  (loads the attribute if expired, so it has a history)
+    history: Any = inspect(jury_session).attrs.closed_at.history
+    before = [*history.unchanged, *history.deleted]
+    return bool(before) and before[0] is not None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_closed_sessions(
+    session: Session, flush_context: Any, instances: Any
+) -> None:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, BlocDecision):
+            presentation = obj.presentation
+        elif isinstance(obj, JuryPresentation):
+            presentation = obj
+        else:
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        jury_session = presentation.jury_session if presentation is not None else None
+        if jury_session is not None and _was_closed(jury_session):
+            raise ClosedSessionError(closed_message())
+
+
+def closed_message() -> str:
+    return _l("La session de jury est close : ses décisions ne peuvent plus changer.")

@@ -1,7 +1,8 @@
 """Jury sessions: create, present learners, record decisions, close, minutes.
 
 Services change the session; the caller commits. A closed session is final: every write to
-its presentations or decisions is refused, here and again just before any flush.
+its presentations or decisions is refused, here and again just before any flush (the guard
+beside the models, in `app.jury.models`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.assessment import progress as progress_mod
 from app.assessment.rules import BlocStatus, certification_obtained
@@ -28,19 +27,19 @@ from app.db import db, utcnow
 from app.frameworks.models import Bloc, FrameworkVersion, VersionStatus
 from app.frameworks.services import version_query
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
-from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
+from app.jury.models import (
+    BlocDecision,
+    ClosedSessionError,
+    Decision,
+    JuryError,
+    JuryPresentation,
+    JurySession,
+    closed_message,
+)
 from app.names import name_key
 from app.people import audit
 from app.people.models import Role, User
 from exports.minutes import BlocLine, LearnerLine, Minutes
-
-
-class JuryError(Exception):
-    """A jury operation refused, with a message for the person who asked."""
-
-
-class ClosedSessionError(JuryError):
-    """A write to a closed session: its decisions are final."""
 
 
 class DecisionErrors(JuryError):
@@ -78,39 +77,6 @@ class StaleDecisionsError(JuryError):
     """The decisions changed since the form was loaded; nothing was recorded."""
 
 
-# --- closed sessions are final -------------------------------------------------------------------
-
-
-def _was_closed(jury_session: JurySession) -> bool:
-    """Whether the session was closed before the pending changes (as stored)."""
-    jury_session.closed_at  # noqa: B018  (loads the attribute if expired, so it has a history)
-    history: Any = inspect(jury_session).attrs.closed_at.history
-    before = [*history.unchanged, *history.deleted]
-    return bool(before) and before[0] is not None
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_closed_sessions(
-    session: Session, flush_context: Any, instances: Any
-) -> None:
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, BlocDecision):
-            presentation = obj.presentation
-        elif isinstance(obj, JuryPresentation):
-            presentation = obj
-        else:
-            continue
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
-        jury_session = presentation.jury_session if presentation is not None else None
-        if jury_session is not None and _was_closed(jury_session):
-            raise ClosedSessionError(_closed_message())
-
-
-def _closed_message() -> str:
-    return _l("La session de jury est close : ses décisions ne peuvent plus changer.")
-
-
 def _lock(jury_session: JurySession) -> None:
     """Lock the session row and reload it, so closing and deciding never interleave."""
     db.session.execute(
@@ -120,7 +86,7 @@ def _lock(jury_session: JurySession) -> None:
         .execution_options(populate_existing=True)
     )
     if jury_session.is_closed:
-        raise ClosedSessionError(_closed_message())
+        raise ClosedSessionError(closed_message())
 
 
 # --- reading -------------------------------------------------------------------------------------

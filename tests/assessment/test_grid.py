@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from app.assessment.models import (
+    AppendOnlyError,
     CompetencyComment,
     EvaluationSession,
     Result,
     ResultHead,
 )
-from app.assessment.services import AppendOnlyError
 from app.people.models import AuditEvent
 from tests.assessment.conftest import World, read_form
 

@@ -10,7 +10,7 @@ from flask import Flask
 from app.db import db
 from app.frameworks import editing_services as editing
 from app.frameworks import services
-from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.frameworks.models import FrameworkVersion, ImmutableVersionError, VersionStatus
 from tests.editor.conftest import audit_actions, document, item, reload
 
 STALE = "Ce brouillon a été modifié par quelqu&#39;un d&#39;autre depuis l&#39;ouverture de la page"
@@ -177,13 +177,13 @@ def test_the_services_refuse_a_published_version_too(
     bloc = item(version, "bloc", "BC01")
     kind = editing.KINDS["bloc"]
     with app.test_request_context():
-        with pytest.raises(services.ImmutableVersionError):
+        with pytest.raises(ImmutableVersionError):
             editing.update_item(version, version.revision, kind, bloc, {"title": "X"})
-        with pytest.raises(services.ImmutableVersionError):
+        with pytest.raises(ImmutableVersionError):
             editing.publish_draft(version, version.revision)
     # And the ORM guard stops a write that bypasses the editing services.
     bloc.title = "X"
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db.session.flush()
     db.session.rollback()
     assert item(reload(published.id), "bloc", "BC01").title == "Animer une coopération"

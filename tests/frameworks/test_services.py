@@ -13,6 +13,7 @@ from app.frameworks import documents, services
 from app.frameworks.models import (
     Criterion,
     FrameworkVersion,
+    ImmutableVersionError,
     ScaleLevel,
     VersionStatus,
 )
@@ -78,38 +79,38 @@ def test_publish_then_nothing_can_change(create_version: Any, db_session: Any) -
     crit = db_session.scalar(sa.select(Criterion).where(Criterion.version_id == version.id))
 
     crit.statement = "Reformulé en douce"
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
     version = db_session.get(FrameworkVersion, version.id)
     version.title = "Autre titre"
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
     version = db_session.get(FrameworkVersion, version.id)
     db_session.add(ScaleLevel(version=version, position=9, code="X", label="X"))
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
     version = db_session.get(FrameworkVersion, version.id)
     db_session.delete(version.blocs[0])
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
     version = db_session.get(FrameworkVersion, version.id)
     comp = version.blocs[0].competencies[0]
     comp.activities.append(version.domains[0].activities[1])
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
     version = db_session.get(FrameworkVersion, version.id)
     db_session.delete(version)
-    with pytest.raises(services.ImmutableVersionError):
+    with pytest.raises(ImmutableVersionError):
         db_session.flush()
     db_session.rollback()
 
