@@ -235,7 +235,9 @@ def new_accrochage() -> str | Response:
     form = AccrochageExportForm(cohort_versions={c.id: c.version_id for c in cohorts})
     form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
     form.cohorts.choices = [(c.id, _cohort_label(c)) for c in cohorts]
-    if form.validate_on_submit():
+    # Said before the form is sent; an export that cannot run is never queued.
+    missing = services.accrochage_missing()
+    if form.validate_on_submit() and not missing:
         chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
         try:
             with savepoint():
@@ -243,5 +245,8 @@ def new_accrochage() -> str | Response:
         except services.ExportError as exc:
             form.cohorts.errors = [*form.cohorts.errors, str(exc)]
     return render_template(
-        "exports_history/new_accrochage.html", form=form, has_cohorts=bool(cohorts)
+        "exports_history/new_accrochage.html",
+        form=form,
+        has_cohorts=bool(cohorts),
+        missing=missing,
     )

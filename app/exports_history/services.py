@@ -285,15 +285,28 @@ def queue_export(record: ExportRecord) -> Job:
 # --- performing ------------------------------------------------------------------------------
 
 
+def accrochage_missing() -> list[str]:
+    """What the accrochage flow still lacks to run, in plain words (empty when it can run)."""
+    config = current_app.config
+    missing = []
+    if not (config.get("ACCROCHAGE_ID_CLIENT") or "").strip():
+        missing.append(
+            "l'identifiant client (idClient) que la Caisse des Dépôts a donné au certificateur"
+        )
+    if not (config.get("ACCROCHAGE_ID_CONTRAT") or "").strip():
+        missing.append(
+            "le numéro de contrat (idContrat) que la Caisse des Dépôts a donné au certificateur"
+        )
+    return missing
+
+
 def _accrochage_settings() -> tuple[str, str, str]:
     config = current_app.config
     client_id = (config.get("ACCROCHAGE_ID_CLIENT") or "").strip()
     contract_id = (config.get("ACCROCHAGE_ID_CONTRAT") or "").strip()
-    if not client_id or not contract_id:
-        raise ExportError(
-            "ACCROCHAGE_ID_CLIENT et ACCROCHAGE_ID_CONTRAT doivent être configurés "
-            "(identifiants donnés par la Caisse des Dépôts)"
-        )
+    missing = accrochage_missing()
+    if missing:
+        raise ExportError("il manque " + " et ".join(missing))
     prefix = _slug(config.get("ACCROCHAGE_ID_FLUX_PREFIX") or "COOP")[:20]
     return client_id, contract_id, prefix
 

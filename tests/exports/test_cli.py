@@ -148,7 +148,7 @@ def test_missing_settings_exit_1(
     out = tmp_path / "x.xml"
     result = runner.invoke(args=["accrochage", "export", "MINI", "--version", "v1", "-o", str(out)])
     assert result.exit_code == 1
-    assert "ACCROCHAGE_ID_CONTRAT" in result.stderr
+    assert "idContrat" in result.stderr
     assert not out.exists() and records() == []
 
 

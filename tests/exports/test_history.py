@@ -132,11 +132,11 @@ def test_a_failed_export_keeps_the_reason(
     db.session.commit()
     finished = queue.run_job(job.id)
     assert finished.status is JobStatus.FAILED
-    assert "ACCROCHAGE_ID_CLIENT" in finished.error
+    assert "identifiant client (idClient)" in finished.error
     failed = db.session.get(ExportRecord, record.id)
     assert failed is not None
     assert failed.status is ExportStatus.FAILED
-    assert "ACCROCHAGE_ID_CLIENT" in failed.error
+    assert "identifiant client (idClient)" in failed.error
     assert failed.stored_path is None and failed.sha256 is None
     assert not any(export_settings.rglob("*.xml"))
 
@@ -196,3 +196,25 @@ def test_a_file_produced_elsewhere_is_kept_as_a_finished_export(
     assert record.sha256 == hashlib.sha256(content).hexdigest()
     assert services.read_verified(record) == content
     assert [o.id for o in record.organisations] == [organisation.id]
+
+
+def test_the_accrochage_form_says_what_is_missing_and_queues_nothing(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    pilot: Pilot,
+    app: Any,
+    monkeypatch: Any,
+    version: Any,
+) -> None:
+    monkeypatch.setitem(app.config, "ACCROCHAGE_ID_CONTRAT", "")
+    login(coordinator)
+    page = client.get("/exports/accrochage").get_data(as_text=True)
+    assert "Ce flux ne peut pas encore être produit" in page
+    assert "numéro de contrat (idContrat)" in page
+    before = db.session.scalar(sa.select(sa.func.count(ExportRecord.id)))
+    client.post(
+        "/exports/accrochage",
+        data={"version": version.id, "cohorts": [c.id for c in pilot.cohorts]},
+    )
+    assert db.session.scalar(sa.select(sa.func.count(ExportRecord.id))) == before
