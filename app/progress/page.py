@@ -46,6 +46,28 @@ class CommentLine:
     recorded_at: datetime
 
 
+CRITERION_STATES = {
+    "acquired": _l("acquis"),
+    "in_progress": _l("en cours"),
+    "not_acquired": _l("non acquis"),
+    "not_assessed": _l("pas encore évalué"),
+}
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    """Where a learner stands on one criterion: its state and the level recorded, if any."""
+
+    code: str
+    statement: str
+    state: str  # a key of CRITERION_STATES
+    level: str  # the scale level's label ("" when not assessed)
+
+    @property
+    def state_label(self) -> str:
+        return str(CRITERION_STATES[self.state])
+
+
 @dataclass(frozen=True)
 class CompetencyLine:
     code: str
@@ -54,6 +76,7 @@ class CompetencyLine:
     total: int
     is_acquired: bool
     comment: CommentLine | None  # the latest feedback on it
+    criteria: tuple[CriterionLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +245,18 @@ def _upcoming(cohort_ids: list[int], today: dt.date) -> dict[int, list[UpcomingS
     return out
 
 
+def _criterion_state(tree: Structure, level_id: int | None) -> str:
+    """Acquired (a level that counts as acquired), not acquired (the scale's first level), in
+    progress (any other level) or not assessed (no level)."""
+    if level_id is None:
+        return "not_assessed"
+    if level_id in tree.acquired_levels:
+        return "acquired"
+    if tree.scale_levels and level_id == tree.scale_levels[0].id:
+        return "not_acquired"
+    return "in_progress"
+
+
 def _blocs(
     enrolment: Enrolment,
     tree: Structure,
@@ -249,6 +284,15 @@ def _blocs(
                     state.total,
                     state.is_acquired,
                     comments.get((enrolment.id, comp.id)),
+                    tuple(
+                        CriterionLine(
+                            crit.code,
+                            crit.statement,
+                            _criterion_state(tree, levels.get(crit.id)),
+                            tree.level_labels.get(levels.get(crit.id) or 0, ""),
+                        )
+                        for crit in comp.criteria
+                    ),
                 )
             )
         status = bloc_status((c.is_acquired for c in lines), validated=bloc.id in validated)

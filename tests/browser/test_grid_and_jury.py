@@ -17,6 +17,7 @@ from flask_babel import format_date
 
 from app.assessment.models import ResultHead
 from app.db import db
+from app.frameworks.models import Criterion
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from tests.browser.conftest import DESKTOP, PHONE, Server, log_in, screenshot
@@ -255,3 +256,28 @@ def test_coordinator_runs_a_jury_session_safely(
         db.session.remove()
     assert len(decisions) == 2 * len(codes)
     assert set(decisions) == {Decision.DEFERRED, Decision.NOT_PRESENTED}
+
+
+def test_learner_sees_each_criterion_on_a_phone(
+    new_page: Any, browser_server: Server, accounts: Any
+) -> None:
+    demo = browser_server.demo
+    with browser_server.app.app_context():
+        head = db.session.get(ResultHead, (demo.learner_enrolment_id, demo.missing_criterion_id))
+        acquired = head is not None and head.level_id == demo.other_levels["A"]
+        code = db.session.scalar(
+            sa.select(Criterion.code).where(Criterion.id == demo.missing_criterion_id)
+        )
+        db.session.remove()
+    page = new_page(viewport=PHONE)
+    log_in(page, *accounts["learner"])
+    if "/me" not in page.url:
+        page.get_by_role("link", name="Mon parcours").first.click()
+    line = page.locator("li.criterion-state").filter(
+        has=page.locator(".code", has_text=re.compile(rf"^{re.escape(code)}$"))
+    )
+    expected = "acquis" if acquired else "non acquis"
+    assert line.locator(".state-badge").inner_text() == expected
+    assert page.locator("li.criterion-state.criterion-not_assessed").count() > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "me-criteres-375")

@@ -343,3 +343,49 @@ def test_learner_without_enrolment(client: Any, login: Any, create_user: Any) ->
     html = page(client)
     assert "Vous n'êtes inscrit·e dans aucune promotion." in html
     assert "<svg" not in html
+
+
+def test_each_criterion_shows_where_the_learner_stands(
+    client: Any, login: Any, pilot: Pilot, grade: Any, comment: Any
+) -> None:
+    me = pilot.enrolments[1]
+    grade(
+        me,
+        [
+            (criterion(pilot, "C1.1.a"), level(pilot, "NA")),
+            (criterion(pilot, "C2.1.a"), level(pilot, "A")),
+        ],
+        pilot.trainer,
+    )
+    comment(me, pilot, "C1.1", "Reprendre la préparation des réunions.", pilot.trainer)
+    login(pilot.learners[1])
+    html = page(client)
+    found = re.findall(
+        r'<li class="criterion-state criterion-(\w+)"><span class="state-badge state-\1">'
+        r'[^<]+</span> <span class="code">([^<]+)</span>',
+        html,
+    )
+    states = {code: state for state, code in found}
+    assert states["C1.1.a"] == "not_acquired"
+    assert states["C2.1.a"] == "acquired"
+    assert states["C3.1.a"] == "not_assessed"
+    assert set(states.values()) <= {"acquired", "not_acquired", "not_assessed"}
+    bc01 = bloc_section(html, "BC01")
+    assert 'non acquis</span> <span class="code">C1.1.a</span>' in bc01
+    assert "Dernier retour : Théo Formateur" in bc01
+    assert "Reprendre la préparation des réunions." in bc01
+
+
+def test_criterion_states_on_a_three_level_scale() -> None:
+    from types import SimpleNamespace
+
+    from app.progress.page import _criterion_state
+
+    na, ec, a = (SimpleNamespace(id=i) for i in (1, 2, 3))
+    tree: Any = SimpleNamespace(scale_levels=(na, ec, a), acquired_levels=frozenset({3}))
+    assert [_criterion_state(tree, x) for x in (None, 1, 2, 3)] == [
+        "not_assessed",
+        "not_acquired",
+        "in_progress",
+        "acquired",
+    ]
