@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import Length
 
 _SIRET = re.compile(r"[0-9]{14}")
 # La Poste's establishments share one SIREN and use their own checksum rule (INSEE).
@@ -67,3 +71,9 @@ def is_valid_person_name(value: str) -> bool:
     if not any(c.isalpha() for c in value):
         return False
     return all(c in _NAME_EXTRA or unicodedata.category(c)[0] in {"L", "M"} for c in value)
+
+
+def fits(column: Any) -> Length:
+    """A form validator holding a text to its column's size, e.g. ``fits(User.email)``."""
+    maximum = column.property.columns[0].type.length
+    return Length(max=maximum, message=_l("%(max)d caractères au plus."))

@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessment.grid import Grid
 from app.assessment.inputs import CellInput, CommentInput
+from app.errors import MAX_ID
 from app.frameworks.models import FrameworkVersion
 from app.people.models import User
 from exports.guard import Limits, size_text
@@ -100,7 +101,7 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmCellForm(FlaskForm):
-    head = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    head = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
 
 
 _CELL = re.compile(r"^(c|h|r|m|mh|rm)-(\d{1,12})-(\d{1,12})$")
@@ -121,8 +122,10 @@ def read_grid(
     problems: list[str] = []
     for name in formdata:
         match = _CELL.match(name)
-        if match:
+        if match and max(int(match[2]), int(match[3])) <= MAX_ID:
             values[match[1]][(int(match[2]), int(match[3]))] = formdata[name]
+        elif match:
+            problems.append(_("Une cellule envoyée est illisible."))
     cells = []
     for key, raw in values["c"].items():
         head = _int(values["h"].get(key))
@@ -146,6 +149,6 @@ def read_grid(
 
 
 def _int(raw: str | None) -> int | None:
-    if raw is None or not raw.isdigit():
+    if raw is None or not raw.isdigit() or int(raw) > MAX_ID:
         return None
     return int(raw)

@@ -20,12 +20,20 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from app.cohorts import importer
 from app.cohorts.models import AccessRoute, EnrolmentStatus, Sex
 from app.db import db
+from app.errors import MAX_ID
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, ENROLMENT_STATUS, ORGANISATION_KIND, SEX
 from app.people.models import Organisation, OrganisationKind
@@ -148,7 +156,9 @@ class CohortForm(_CohortFields):
 
 
 class CohortEditForm(_CohortFields):
-    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    revision = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)]
+    )
     submit = SubmitField(_l("Enregistrer"))
 
 
@@ -227,7 +237,9 @@ class IdentityForm(FlaskForm):
         validators=[Optional()],
         description=_l("Personnes nées à l'étranger : 99 suivi de 3 chiffres, par exemple 99350."),
     )
-    revision = IntegerField(widget=HiddenInput(), default=0, validators=[Optional()])
+    revision = IntegerField(
+        widget=HiddenInput(), default=0, validators=[Optional(), NumberRange(min=0, max=MAX_ID)]
+    )
     submit = SubmitField(_l("Enregistrer"))
 
     def validate_first_names(self, field: Field) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import HiddenInput
 
 from app.cohorts.models import AccessRoute
 from app.dossier.services import JuryRouteState, TextsInput
+from app.errors import MAX_ID
 from app.glossary import ACCESS_ROUTE
 
 MAX_TEXT = 20_000
@@ -61,7 +62,9 @@ class DossierTextsForm(FlaskForm):
         ),
         render_kw={"rows": 8},
     )
-    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    revision = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)]
+    )
     submit = SubmitField(_l("Enregistrer les textes"))
 
     def texts(self) -> TextsInput:

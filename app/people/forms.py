@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.people import passwords, services
 from app.people.models import Role, User
+from app.validators import fits
 
 ROLE_LABELS = {
     Role.COORDINATOR: _l("Coordinateur·rice"),
@@ -42,7 +43,7 @@ class CheckboxesField(SelectMultipleField):
 class LoginForm(FlaskForm):
     email = StringField(
         _l("Adresse e-mail"),
-        validators=[DataRequired(_l("Indiquez votre adresse e-mail."))],
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), fits(User.email)],
         filters=[_email],
         render_kw={"autocomplete": "username", "type": "email", "spellcheck": "false"},
     )
@@ -118,7 +119,7 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = StringField(
         _l("Adresse e-mail"),
-        validators=[DataRequired(_l("Indiquez votre adresse e-mail."))],
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), fits(User.email)],
         filters=[_email],
         render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
     )
@@ -128,13 +129,16 @@ class ForgotPasswordForm(FlaskForm):
 class InviteForm(FlaskForm):
     full_name = StringField(
         _l("Nom complet"),
-        validators=[DataRequired(_l("Indiquez le nom de la personne."))],
+        validators=[DataRequired(_l("Indiquez le nom de la personne.")), fits(User.full_name)],
         filters=[_strip],
         render_kw={"autocomplete": "off"},
     )
     email = StringField(
         _l("Adresse e-mail"),
-        validators=[DataRequired(_l("Indiquez l'adresse e-mail de la personne."))],
+        validators=[
+            DataRequired(_l("Indiquez l'adresse e-mail de la personne.")),
+            fits(User.email),
+        ],
         filters=[_email],
         render_kw={"autocomplete": "off", "type": "email", "spellcheck": "false"},
     )
