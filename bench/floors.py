@@ -150,38 +150,33 @@ def _driver_sql(sql: str, params: dict[str, Any]) -> str:
 
 def floor_save(cells: list[tuple[int, int, int]], assessor_id: int) -> None:
     """The write floor of a grid save: the same results appended (one multi-row INSERT …
-    RETURNING) and the same heads upserted (one INSERT … ON CONFLICT DO UPDATE), committed."""
+    RETURNING) and the same heads upserted (one INSERT … ON CONFLICT DO UPDATE), committed.
+    Positional parameters: binding thousands of named ones costs SQLite a search each."""
     now: Any = utcnow()
+    mark = "%s"
     if db.engine.dialect.name == "sqlite":
-        now = now.replace(tzinfo=None).isoformat(sep=" ")
-    values = ", ".join(f"(:e{i}, :c{i}, :l{i}, :a, :t, 'bench')" for i in range(len(cells)))
-    params: dict[str, Any] = {"a": assessor_id, "t": now}
-    for i, (e, c, level) in enumerate(cells):
-        params.update({f"e{i}": e, f"c{i}": c, f"l{i}": level})
-    connection = db.session.connection().connection.driver_connection
-    cursor = connection.cursor()
+        now, mark = now.replace(tzinfo=None).isoformat(sep=" "), "?"
+    row = f"({mark}, {mark}, {mark}, {mark}, {mark}, 'bench')"
+    params: list[Any] = []
+    for e, c, level in cells:
+        params += (e, c, level, assessor_id, now)
+    cursor = db.session.connection().connection.driver_connection.cursor()
     cursor.execute(
-        _driver_sql(
-            "INSERT INTO results (enrolment_id, criterion_id, level_id, assessor_id,"
-            f" recorded_at, source) VALUES {values} RETURNING id, enrolment_id, criterion_id,"
-            " level_id",
-            params,
-        ),
+        "INSERT INTO results (enrolment_id, criterion_id, level_id, assessor_id, recorded_at,"
+        f" source) VALUES {', '.join([row] * len(cells))}"
+        " RETURNING id, enrolment_id, criterion_id, level_id",
         params,
     )
     heads = cursor.fetchall()
-    values = ", ".join(f"(:e{i}, :c{i}, :r{i}, :l{i}, false)" for i in range(len(heads)))
-    params = {}
-    for i, (r, e, c, level) in enumerate(heads):
-        params.update({f"e{i}": e, f"c{i}": c, f"r{i}": r, f"l{i}": level})
+    row = f"({mark}, {mark}, {mark}, {mark}, false)"
+    params = []
+    for r, e, c, level in heads:
+        params += (e, c, r, level)
     cursor.execute(
-        _driver_sql(
-            "INSERT INTO result_heads (enrolment_id, criterion_id, result_id, level_id,"
-            f" disagreement) VALUES {values} ON CONFLICT (enrolment_id, criterion_id) DO UPDATE"
-            " SET result_id = excluded.result_id, level_id = excluded.level_id,"
-            " disagreement = excluded.disagreement",
-            params,
-        ),
+        "INSERT INTO result_heads (enrolment_id, criterion_id, result_id, level_id, disagreement)"
+        f" VALUES {', '.join([row] * len(heads))} ON CONFLICT (enrolment_id, criterion_id)"
+        " DO UPDATE SET result_id = excluded.result_id, level_id = excluded.level_id,"
+        " disagreement = excluded.disagreement",
         params,
     )
     cursor.close()
