@@ -25,6 +25,9 @@ Key = tuple[int, int]  # (enrolment id, criterion id)
 
 RESULTS: sa.Table = Result.__table__  # type: ignore[assignment]
 HEADS: sa.Table = ResultHead.__table__  # type: ignore[assignment]
+# Rows per INSERT: a whole 30 × 60 grid in one statement (SQLAlchemy still splits a batch
+# that would pass the engine's parameter limit, 32,766 on SQLite).
+PAGE_ROWS = 4000
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     (a cleared cell is no opinion). A cell may appear several times (a history being replayed):
     its last row becomes its head.
 
-    Three statements whatever the number of rows (more only past the driver's batch size): the
+    Three statements whatever the number of rows (more only past PAGE_ROWS rows): the
     touched cells' latest result per assessor, the results' INSERT … RETURNING, and one
     INSERT … ON CONFLICT DO UPDATE of the heads. Returns the new head result id of each cell.
     """
@@ -72,7 +75,9 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     opinions = _latest_opinions({row.key for row in rows})
     now = utcnow()
     inserted = db.session.execute(
-        RESULTS.insert().returning(
+        RESULTS.insert()
+        .execution_options(insertmanyvalues_page_size=PAGE_ROWS)
+        .returning(
             RESULTS.c.id,
             RESULTS.c.enrolment_id,
             RESULTS.c.criterion_id,
@@ -150,7 +155,9 @@ def _upsert_heads(values: list[dict[str, Any]]) -> None:
     """Insert or move the heads: one INSERT … ON CONFLICT (cell) DO UPDATE."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert(HEADS) if dialect == "postgresql" else sqlite.insert(HEADS)
-    statement = insert.on_conflict_do_update(
+    statement = insert.execution_options(
+        insertmanyvalues_page_size=PAGE_ROWS
+    ).on_conflict_do_update(
         index_elements=[HEADS.c.enrolment_id, HEADS.c.criterion_id],
         set_={
             "result_id": insert.excluded.result_id,
