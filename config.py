@@ -119,6 +119,12 @@ class Config:
     # Largest request body accepted at all: one evidence file plus the form around it.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", EVIDENCE_MAX_BYTES + 256 * 1024))
     # --- end evidence ---
+    # --- the national register (app/registry) ---
+    # Largest register export a coordinator may upload (France Compétences' ZIP is tens of MB).
+    REGISTRY_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTRY_UPLOAD_MAX_BYTES", 300 * 1024**2))
+    # Uploaded exports and import progress wait in REGISTRY_DIR (default: INSTANCE_DIR/registry).
+    REGISTRY_DIR = os.environ.get("REGISTRY_DIR")
+    # --- end register ---
     # --- exports and background jobs (app/exports_history, app/jobs) ---
     # Every export is kept in EXPORTS_DIR (default: INSTANCE_DIR / "exports", resolved on use).
     EXPORTS_DIR = os.environ.get("EXPORTS_DIR")

@@ -104,8 +104,10 @@ def _register_commands(app: Flask) -> None:
     from app.people.cli import users_cli
     from app.privacy.cli import people_cli, retention_cli
     from app.registry.cli import rncp_cli
+    from app.registry.tasks import register_jobs as register_registry_jobs
 
     register_jobs(app)
+    register_registry_jobs(app)
     for command in (
         referentiel_cli,
         demo_command,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     Field,
@@ -91,3 +92,15 @@ class BorrowForm(FlaskForm):
             return
         if editing.label_taken(certification.id, field.data):
             raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
+
+
+class ImportForm(FlaskForm):
+    """Upload France Compétences' export (the ZIP, or its XML)."""
+
+    export = FileField(
+        _l("Export du registre (ZIP ou XML)"),
+        validators=[
+            FileRequired(_l("Choisissez le fichier de l'export.")),
+            FileAllowed(["zip", "xml"], _l("Un fichier .zip ou .xml est attendu.")),
+        ],
+    )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,9 +22,11 @@ from app.access import roles
 from app.db import db, savepoint
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion, VersionStatus
-from app.people.models import Role
-from app.registry import borrow, copycheck, correspondences, search
-from app.registry.forms import BorrowForm, CorrespondenceForm, SearchForm
+from app.jobs.models import Job
+from app.jobs.queue import dispatch, enqueue
+from app.people.models import OrganisationKind, Role
+from app.registry import borrow, copycheck, correspondences, search, tasks
+from app.registry.forms import BorrowForm, CorrespondenceForm, ImportForm, SearchForm
 from app.registry.models import CorrespondenceKind
 
 bp = Blueprint("registry", __name__, url_prefix="/registre")
@@ -46,7 +59,12 @@ def index() -> str:
         form=form,
         results=results,
         summary=search.summary(db.session()),
-        versions=frameworks.list_versions(),
+        versions=[
+            v
+            for v in frameworks.list_versions()
+            if v.status is not VersionStatus.DRAFT or _for_the_certifier()
+        ],
+        for_the_certifier=_for_the_certifier(),
     )
 
 
@@ -56,13 +74,14 @@ def fiche(number: str) -> str:
     found = search.fiche(db.session(), number)
     if found is None:
         abort(404)
-    form = BorrowForm() if current_user.has_role(Role.COORDINATOR) else None
+    form = BorrowForm() if _for_the_certifier() else None
     return render_template("registry/fiche.html", fiche=found, form=form)
 
 
 @bp.route("/fiches/<number>/brouillon", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def borrow_fiche(number: str) -> str | Response:
+    _certifier_only()
     found = search.fiche(db.session(), number)
     if found is None:
         abort(404)
@@ -85,11 +104,27 @@ def borrow_fiche(number: str) -> str | Response:
     return render_template("registry/fiche.html", fiche=found, form=form)
 
 
+def _for_the_certifier() -> bool:
+    """Coordinators of a certifier organisation own the référentiels and the filing."""
+    return current_user.has_role(Role.COORDINATOR) and any(
+        org.kind is OrganisationKind.CERTIFIER for org in current_user.organisations
+    )
+
+
+def _certifier_only() -> None:
+    if not _for_the_certifier():
+        abort(403)
+
+
 def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
+    """A version; a draft only for the certifier's coordinators."""
     try:
-        return frameworks.load_version(cert_code, label)
+        version = frameworks.load_version(cert_code, label)
     except frameworks.FrameworkError:
         abort(404)
+    if version.status is VersionStatus.DRAFT and not _for_the_certifier():
+        abort(404)
+    return version
 
 
 @bp.get("/verification/<cert_code>/<label>")
@@ -120,6 +155,7 @@ def correspondence_list(cert_code: str, label: str) -> str:
     marked = correspondences.marks(session, version)
     return render_template(
         "registry/correspondences.html",
+        may_mark=_for_the_certifier(),
         version=version,
         ranking=ranking,
         marked={(m.bloc_code, m.registry_bloc_code): m for m in marked},
@@ -132,6 +168,7 @@ def correspondence_list(cert_code: str, label: str) -> str:
 @bp.post("/correspondances/<cert_code>/<label>")
 @roles(Role.COORDINATOR)
 def correspondence_mark(cert_code: str, label: str) -> Response:
+    _certifier_only()
     version = _version_or_404(cert_code, label)
     form = CorrespondenceForm()
     target = url_for("registry.correspondence_list", cert_code=cert_code, label=label)
@@ -165,3 +202,43 @@ def correspondence_mark(cert_code: str, label: str) -> Response:
         "success",
     )
     return redirect(f"{target}#bloc-{row.bloc_code}")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def import_export() -> str | Response:
+    _certifier_only()
+    request.max_content_length = current_app.config["REGISTRY_UPLOAD_MAX_BYTES"]
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.export.data
+        token = uuid.uuid4().hex
+        suffix = ".zip" if upload.filename.lower().endswith(".zip") else ".xml"
+        stored = f"{token}{suffix}"
+        upload.save(tasks.registry_dir() / stored)
+        job = enqueue(
+            tasks.JOB_KIND,
+            {
+                "token": token,
+                "stored": stored,
+                "filename": upload.filename[:200],
+                "user_id": current_user.id,
+            },
+        )
+        tasks.write_status(token, percent=0)
+        commit()
+        dispatch(job)
+        return redirect(url_for("registry.import_status", job_id=job.id))
+    return render_template("registry/import.html", form=form, summary=search.summary(db.session()))
+
+
+@bp.get("/import/<int:job_id>")
+@roles(Role.COORDINATOR)
+def import_status(job_id: int) -> str:
+    job = db.session.get(Job, job_id)
+    # An import's page is for the person who started it.
+    if job is None or job.kind != tasks.JOB_KIND or job.payload.get("user_id") != current_user.id:
+        abort(404)
+    return render_template(
+        "registry/import_status.html", job=job, status=tasks.read_status(job.payload["token"])
+    )

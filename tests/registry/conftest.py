@@ -30,3 +30,14 @@ def load_register(db_session: Any):  # type: ignore[no-untyped-def]
         return report
 
     return load
+
+
+@pytest.fixture
+def certifier_coordinator(db_session: Any, create_user: Any) -> Any:
+    """A coordinator of the certifier's organisation, which owns référentiels and filing."""
+    from app.people.models import Organisation, OrganisationKind
+
+    certifier = Organisation(name="Le Labo de l'ESS", kind=OrganisationKind.CERTIFIER)
+    db_session.add(certifier)
+    db_session.commit()
+    return create_user("coordinator", organisations=[certifier])

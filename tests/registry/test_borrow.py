@@ -13,10 +13,15 @@ from app.registry import copycheck
 
 
 def test_a_coordinator_opens_a_draft_from_a_fiche_and_the_check_knows_its_source(
-    client: Any, login: Any, create_user: Any, db_session: Any, load_register: Any, register_a: Path
+    client: Any,
+    login: Any,
+    certifier_coordinator: Any,
+    db_session: Any,
+    load_register: Any,
+    register_a: Path,
 ) -> None:
     load_register(register_a)
-    login(create_user("coordinator"))
+    login(certifier_coordinator)
     page = client.get("/registre/fiches/RNCP34001").get_data(as_text=True)
     assert "Partir de cette fiche" in page
     response = client.post(
@@ -64,14 +69,14 @@ def test_a_coordinator_opens_a_draft_from_a_fiche_and_the_check_knows_its_source
 def test_a_taken_label_is_refused_on_the_fiche_page(
     client: Any,
     login: Any,
-    create_user: Any,
+    certifier_coordinator: Any,
     create_version: Any,
     load_register: Any,
     register_a: Path,
 ) -> None:
     load_register(register_a)
     version = create_version()
-    login(create_user("coordinator"))
+    login(certifier_coordinator)
     response = client.post(
         "/registre/fiches/RNCP34001/brouillon",
         data={"code": version.certification.code, "label": version.label, "certifier_name": "X"},
@@ -80,3 +85,27 @@ def test_a_taken_label_is_refused_on_the_fiche_page(
     assert "Cette certification a déjà une version de ce libellé." in response.get_data(
         as_text=True
     )
+
+
+def test_a_training_organisation_uses_the_register_but_does_not_change_the_filing(
+    client: Any,
+    login: Any,
+    create_user: Any,
+    organisation: Any,
+    create_version: Any,
+    load_register: Any,
+    register_a: Path,
+) -> None:
+    """Référentiels, correspondences and the register itself are the certifier's."""
+    load_register(register_a)
+    draft = create_version()
+    login(create_user("coordinator", organisations=[organisation]))
+    assert client.get("/registre/?q=coopération").status_code == 200
+    fiche = client.get("/registre/fiches/RNCP34001").get_data(as_text=True)
+    assert "Partir de cette fiche" not in fiche
+    assert "/registre/import" not in client.get("/registre/").get_data(as_text=True)
+    for url in ("/registre/import", "/registre/fiches/RNCP34001/brouillon"):
+        assert client.post(url, data={}).status_code == 403
+    code, label = draft.certification.code, draft.label
+    assert client.get(f"/registre/verification/{code}/{label}").status_code == 404
+    assert client.post(f"/registre/correspondances/{code}/{label}", data={}).status_code == 403

@@ -93,10 +93,15 @@ def test_a_verdict_is_kept_changed_and_refused_for_unknown_blocs(
 
 
 def test_a_coordinator_marks_a_correspondence_from_the_page(
-    client: Any, login: Any, create_user: Any, load_register: Any, register_a: Path, level_six: Any
+    client: Any,
+    login: Any,
+    certifier_coordinator: Any,
+    load_register: Any,
+    register_a: Path,
+    level_six: Any,
 ) -> None:
     load_register(register_a)
-    login(create_user("coordinator"))
+    login(certifier_coordinator)
     url = f"/registre/correspondances/{level_six.certification.code}/{level_six.label}"
     assert f'href="{url}"' in client.get("/registre/").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)

@@ -39,7 +39,7 @@ def test_a_bad_code_is_refused_by_the_form(client: Any, login: Any, create_user:
 def test_the_copy_check_shows_the_copy_beside_its_source(
     client: Any,
     login: Any,
-    create_user: Any,
+    certifier_coordinator: Any,
     create_version: Any,
     mini_doc: dict[str, Any],
     load_register: Any,
@@ -52,7 +52,7 @@ def test_the_copy_check_shows_the_copy_beside_its_source(
         "coopération signée par tous"
     )
     version = create_version(mini_doc)
-    login(create_user("coordinator"))
+    login(certifier_coordinator)
     index = client.get("/registre/").get_data(as_text=True)
     url = f"/registre/verification/{version.certification.code}/{version.label}"
     assert f'href="{url}"' in index
