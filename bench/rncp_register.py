@@ -247,6 +247,15 @@ SYLLABLES = [
 ENDINGS = ["tion", "age", "ique", "ure", "ment", "isme", "erie", "ance"]
 
 
+QUALIFIERS = [
+    "à partir des données de",
+    "en s'appuyant sur",
+    "au moyen de",
+    "dans le cadre de",
+    "selon les exigences de",
+]
+
+
 def _terms(rng: random.Random, count: int) -> list[str]:
     """Technical words of one fiche: the register's long tail of rare words."""
     return [
@@ -263,8 +272,11 @@ def _sentence(
         words += [rng.choice(["de", "par", "pour la", "en"]), rng.choice(terms)]
     if rng.random() < 0.4:
         words += ["et", rng.choice(other)]
-    words.append(rng.choice(PURPOSES))
-    if rng.random() < 0.6:
+    if terms and rng.random() < 0.5:
+        words += [rng.choice(QUALIFIERS), rng.choice(terms)]
+    if rng.random() < 0.5:
+        words.append(rng.choice(PURPOSES))
+    if rng.random() < 0.25:
         words.append(rng.choice(CONDITIONS))
     return " ".join(words)
 
@@ -296,7 +308,7 @@ def _fiche(number: int, edition: int, seed: int) -> etree._Element | None:
     sector = rng.choice(list(SECTORS))
     nouns = SECTORS[sector]
     other = SECTORS[rng.choice(list(SECTORS))]
-    terms = _terms(rng, 6)
+    terms = _terms(rng, 10)
     level = rng.choice([3, 4, 5, 5, 6, 6, 7])
     active = rng.random() > 0.35 and not (edition == 2 and 0.02 <= fate < 0.025)
     job = f"{rng.choice(JOBS)} {rng.choice(['de', 'en'])} {sector}"

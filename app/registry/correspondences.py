@@ -24,7 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.frameworks.models import Bloc, FrameworkVersion
-from app.registry.matching import frequencies, ranked, safe_terms
+from app.registry.matching import (
+    MATCH_BUDGET,
+    frequencies,
+    ranked,
+    rare_groups,
+    safe_terms,
+    statement_count,
+)
 from app.registry.models import (
     BlocCorrespondence,
     CodeKind,
@@ -83,7 +90,7 @@ def rank(
     stems = content_stems(bloc_text(bloc))
     ours = Counter(stems)
     df = frequencies(session, sorted(ours))
-    total = max(session.scalar(sa.select(sa.func.count(RegistryStatement.id))) or 1, 1)
+    total = max(statement_count(session), 1)
     dialect = session.get_bind().dialect.name
     same_level = [
         RegistryFiche.level == version.level,
@@ -92,14 +99,18 @@ def rank(
     ]
 
     bloc_ids: set[int] = set()
-    rare = sorted(safe_terms([s for s in ours if s in df]), key=lambda s: (df[s], s))[:12]
-    if rare:
+    # The bloc's rarest words, alone while they are rare, else two by two (see rare_groups).
+    rare = sorted(safe_terms([s for s in ours if s in df]), key=lambda s: (df[s], s))[:8]
+    groups: list[tuple[str, ...]] = [(t,) for t in rare]
+    if sum(df[t] for t in rare) > MATCH_BUDGET:
+        groups = rare_groups(rare, df, pool=8)
+    if groups:
         select = (
             sa.select(RegistryStatement.bloc_id)
             .join(RegistryFiche, RegistryFiche.id == RegistryStatement.fiche_id)
             .where(RegistryStatement.bloc_id.is_not(None), *same_level)
         )
-        rows = session.execute(ranked(select, [[t] for t in rare], dialect, TEXT_CANDIDATES))
+        rows = session.execute(ranked(select, groups, dialect, TEXT_CANDIDATES))
         bloc_ids.update(row.bloc_id for row in rows)
     codes = _our_codes(version)
     sharing = sa.or_(

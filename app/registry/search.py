@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.registry.matching import ranked, safe_terms
+from app.registry.matching import frequencies, ranked, safe_terms
 from app.registry.models import (
     CodeKind,
     RegistryBloc,
@@ -19,6 +19,8 @@ from app.registry.models import (
 from app.registry.text import content_stems
 
 STATEMENTS_READ = 2_000  # matching statements read at most, best first, to rank the fiches
+RANKED_AT_MOST = 30_000  # beyond, the statements are read as found, not ranked (too costly)
+NARROW_FICHES = 2_000  # codes that leave fewer fiches than this: their statements are read
 
 
 @dataclass
@@ -76,6 +78,18 @@ def _fiche_filters(query: Query) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
+def _narrow_fiches(
+    session: Session, query: Query, conditions: list[sa.ColumnElement[bool]]
+) -> list[int] | None:
+    """The fiches a code leaves, when they are few enough to read; else None."""
+    if not (query.rome.strip() or query.nsf.strip() or query.formacode.strip()):
+        return None
+    ids = list(
+        session.scalars(sa.select(RegistryFiche.id).where(*conditions).limit(NARROW_FICHES + 1))
+    )
+    return ids if len(ids) <= NARROW_FICHES else None
+
+
 def _hit(fiche: RegistryFiche) -> Hit:
     return Hit(
         number=fiche.number,
@@ -99,21 +113,36 @@ def search(session: Session, query: Query, *, limit: int = 50) -> Results:
         ).all()
         return Results(hits=[_hit(f) for f in fiches], more=len(fiches) == limit)
 
-    dialect = session.get_bind().dialect.name
-    select = (
-        sa.select(
-            RegistryFiche.number,
-            RegistryFiche.title,
-            RegistryFiche.level,
-            RegistryFiche.active,
-            RegistryFiche.withdrawn_at,
-            RegistryStatement.kind,
-            RegistryStatement.text,
+    df = frequencies(session, terms)
+    if len(df) < len(terms):  # a word the register never uses: no statement holds them all
+        return Results(hits=[], more=False)
+    select = sa.select(
+        RegistryFiche.number,
+        RegistryFiche.title,
+        RegistryFiche.level,
+        RegistryFiche.active,
+        RegistryFiche.withdrawn_at,
+        RegistryStatement.kind,
+        RegistryStatement.text,
+        RegistryStatement.terms,
+    ).join(RegistryFiche, RegistryFiche.id == RegistryStatement.fiche_id)
+    narrow = _narrow_fiches(session, query, conditions)
+    if narrow is not None:
+        # A few fiches: read their statements and keep those holding every word.
+        wanted = set(terms)
+        rows = [
+            row
+            for row in session.execute(select.where(RegistryStatement.fiche_id.in_(narrow)))
+            if wanted <= set(row.terms.split())
+        ][:STATEMENTS_READ]
+    else:
+        dialect = session.get_bind().dialect.name
+        rank = min(df.values()) <= RANKED_AT_MOST
+        rows = list(
+            session.execute(
+                ranked(select.where(*conditions), [terms], dialect, STATEMENTS_READ, rank=rank)
+            )
         )
-        .join(RegistryFiche, RegistryFiche.id == RegistryStatement.fiche_id)
-        .where(*conditions)
-    )
-    rows = session.execute(ranked(select, [terms], dialect, STATEMENTS_READ)).all()
     hits: dict[str, Hit] = {}
     in_title: set[str] = set()
     for row in rows:

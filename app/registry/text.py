@@ -136,7 +136,7 @@ def stems(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """The stems of the words that carry meaning (stop words and digits left out)."""
-    return [s for w in words(text) if (s := stem(w)) not in STOPWORDS and not w.isdigit()]
+    return [stem(w) for w in words(text) if fold(w) not in STOPWORDS and not w.isdigit()]
 
 
 def index_text(text: str) -> str:
