@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from flask import (
@@ -19,7 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import roles
-from app.db import db, savepoint
+from app.db import after_commit, db, savepoint
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.jobs.models import Job
@@ -226,8 +227,7 @@ def import_export() -> str | Response:
             },
         )
         tasks.write_status(token, percent=0)
-        commit()
-        dispatch(job)
+        after_commit(functools.partial(dispatch, job))
         return redirect(url_for("registry.import_status", job_id=job.id))
     return render_template("registry/import.html", form=form, summary=search.summary(db.session()))
 
