@@ -150,15 +150,14 @@ def check_codes(codes: list[str], pattern: re.Pattern[str], maximum: int, what: 
 # --- new drafts ----------------------------------------------------------------------------------
 
 
-class NewDraftForm(FlaskForm):
+class DraftTargetForm(FlaskForm):
+    """Which certification a new draft belongs to, and its label (new or free)."""
+
     code = code_field(
         _l("Code de la certification"),
         _l("Un code existant ajoute une version à cette certification ; un nouveau la crée."),
     )
     label = code_field(_l("Libellé de la version"), _l("Par exemple v1, 2026-01."))
-    title = text_field(_l("Intitulé de la certification"))
-    level = NumberField(_l("Niveau (1 à 8)"), validators=[InputRequired(REQUIRED)])
-    certifier_name = text_field(_l("Nom du certificateur"))
 
     def validate_code(self, field: Field) -> None:
         check_code(field.data)
@@ -173,6 +172,12 @@ class NewDraftForm(FlaskForm):
             return
         if editing.label_taken(certification.id, field.data):
             raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
+
+
+class NewDraftForm(DraftTargetForm):
+    title = text_field(_l("Intitulé de la certification"))
+    level = NumberField(_l("Niveau (1 à 8)"), validators=[InputRequired(REQUIRED)])
+    certifier_name = text_field(_l("Nom du certificateur"))
 
     def validate_level(self, field: Field) -> None:
         if not 1 <= field.data <= 8:

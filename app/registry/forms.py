@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -22,12 +21,9 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
 
-from app.frameworks import editing_services as editing
-from app.frameworks import services
-from app.frameworks.forms import check_code, code_field, text_field
+from app.frameworks.forms import DraftTargetForm, text_field
 
 
 class SearchForm(FlaskForm):
@@ -71,27 +67,10 @@ class CorrespondenceForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class BorrowForm(FlaskForm):
+class BorrowForm(DraftTargetForm):
     """Open a draft référentiel from a fiche: which certification, which label, whose."""
 
-    code = code_field(
-        _l("Code de la certification"),
-        _l("Un code existant ajoute une version à cette certification ; un nouveau la crée."),
-    )
-    label = code_field(_l("Libellé de la version"), _l("Par exemple v1, 2026-01."))
     certifier_name = text_field(_l("Nom du certificateur"))
-
-    def validate_code(self, field: Field) -> None:
-        check_code(field.data)
-
-    def validate_label(self, field: Field) -> None:
-        check_code(field.data)
-        try:
-            certification = services.get_certification(self.code.data or "")
-        except services.FrameworkError:
-            return
-        if editing.label_taken(certification.id, field.data):
-            raise ValidationError(_l("Cette certification a déjà une version de ce libellé."))
 
 
 class ImportForm(FlaskForm):
