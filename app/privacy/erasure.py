@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -30,7 +31,7 @@ from lxml import etree
 from app.assessment.evidence import stored_path
 from app.assessment.models import CompetencyComment, EvidenceFile
 from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity
-from app.db import db, utcnow
+from app.db import after_commit, after_rollback, db, utcnow
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.exports_history.services import stored_file
 from app.insertion.models import SurveyAnswer
@@ -38,16 +39,36 @@ from app.jury.models import BlocDecision, JuryPresentation
 from app.people import audit
 from app.people.models import AuditEvent, OneTimeToken, Role, User
 from app.people.services import forget_sign_in_data
-from app.privacy.after_commit import after_commit
 from app.progress.models import CODE_ALPHABET, Attestation
 from exports.accrochage import NAMESPACE, passage_id
 
 ERASED_DOMAIN = "pseudonyme.invalid"
 STAFF_ROLES = (Role.COORDINATOR, Role.TRAINER, Role.JURY)
 
+log = logging.getLogger(__name__)
+
 
 class ErasureError(Exception):
     """An erasure refused, with the reason (in French)."""
+
+
+def files_after_commit(action: Callable[[], None], undo: Callable[[], None] | None = None) -> None:
+    """Change files once the unit of work commits (`undo` if it rolls back instead), so a
+    refused erasure or retention run leaves them as they were. The rows are committed by then:
+    a file that cannot be changed is logged, it does not fail the request."""
+
+    def quietly(step: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                step()
+            except OSError:
+                log.exception("file change after the transaction failed")
+
+        return run
+
+    after_commit(quietly(action))
+    if undo is not None:
+        after_rollback(quietly(undo))
 
 
 def new_pseudonym() -> str:
@@ -332,7 +353,7 @@ def _remove_evidence(enrolment_ids: list[int]) -> None:
         for path in paths:
             path.unlink(missing_ok=True)
 
-    after_commit(unlink)
+    files_after_commit(unlink)
 
 
 def _passage_ids(enrolments: Iterable[Enrolment]) -> dict[int, set[str]]:
@@ -389,7 +410,9 @@ def _pseudonymise_flow(
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-    after_commit(lambda: os.replace(temporary, path), lambda: temporary.unlink(missing_ok=True))
+    files_after_commit(
+        lambda: os.replace(temporary, path), lambda: temporary.unlink(missing_ok=True)
+    )
 
 
 def _forget_outbox_mail(email: str) -> None:
@@ -405,7 +428,7 @@ def _forget_outbox_mail(email: str) -> None:
         for path in doomed:
             path.unlink(missing_ok=True)
 
-    after_commit(unlink)
+    files_after_commit(unlink)
 
 
 # --- who may ask --------------------------------------------------------------------------------

@@ -23,8 +23,7 @@ from app.cohorts.models import Cohort, Enrolment
 from app.db import db, utcnow
 from app.insertion.models import SurveyAnswer
 from app.people.models import AuditEvent, User
-from app.privacy.after_commit import after_commit
-from app.privacy.erasure import erase_person
+from app.privacy.erasure import erase_person, files_after_commit
 
 EXAMPLES = 5
 
@@ -163,7 +162,7 @@ def apply(now: datetime | None = None) -> list[KindReport]:
             for path in paths:
                 path.unlink(missing_ok=True)
 
-        after_commit(unlink)
+        files_after_commit(unlink)
     ids = by_kind["audit_events"].ids
     if ids:
         db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id.in_(ids)))

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from app.access import public, roles
 from app.db import utcnow
 from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
+from app.people.links import public_url
 from app.people.models import Role, User
 from app.progress import attestations
 from app.progress.forms import VerifyForm
@@ -86,7 +87,7 @@ def attestation() -> Response:
         return redirect(url_for(".me"))
     issued = attestations.issue_attestation(enrolment, content)
     # A PDF that cannot be made raises, and the request leaves no attestation behind.
-    pdf = render_attestation(attestations.stated(issued), url_for(".verify", _external=True))
+    pdf = render_attestation(attestations.stated(issued), public_url("progress.verify"))
     return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
 
 

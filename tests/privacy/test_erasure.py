@@ -22,6 +22,7 @@ from app.cohorts.models import (
     LearnerIdentity,
     Sex,
 )
+from app.db import commit, rollback
 from app.dossier.builder import dossier_data
 from app.exports_history import services as exports
 from app.exports_history.models import ExportKind, ExportRecord
@@ -286,7 +287,7 @@ def test_erasure_rewrites_the_audit_log_and_removes_links(
     plan = erase_person(learner, actor=coordinator)
     # Files change only once the transaction commits.
     assert (outbox / "invitation.eml").exists()
-    db_session.commit()
+    commit()  # the unit of work's end, which runs what waited for it
     assert not (outbox / "invitation.eml").exists() and (outbox / "autre.eml").exists()
 
     pseudonym = f"Personne effacée {plan.pseudonym}"
@@ -317,7 +318,7 @@ def test_a_rolled_back_erasure_keeps_the_files(
     db_session.commit()
     path = stored_path(evidence.stored_name)
     erase_person(pilot["learner"], actor=pilot["coordinator"])
-    db_session.rollback()
+    rollback()
     assert path.is_file()
     assert db_session.get(User, pilot["learner"].id).erased_at is None
 

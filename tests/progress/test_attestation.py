@@ -296,6 +296,19 @@ def test_codes_are_long_random_and_typable() -> None:
         assert normalise_code(bad) is None
 
 
+def test_the_verification_link_is_the_configured_site_not_the_requests_host(
+    client: Any, login: Any, validated: Pilot, app: Any, monkeypatch: Any
+) -> None:
+    """The PDF leaves the site: its link names PUBLIC_URL, never the request's Host."""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://certification.example.org/")
+    login(validated.learners[0])
+    response = download(client, validated.enrolments[0].id)  # asked of http://localhost
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    assert "https://certification.example.org/verifier" in text
+    assert "localhost" not in text
+
+
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.TRAINER, Role.JURY, Role.LEARNER])
 def test_everyone_may_verify(
     client: Any, login: Any, create_user: Any, validated: Pilot, db_session: Any, role: Role
