@@ -49,6 +49,8 @@ class Config:
     REFERENTIEL_DIR = BASE_DIR / "referentiel"
     # Largest référentiel file accepted by `referentiel validate` / import, in bytes.
     REFERENTIEL_MAX_BYTES = int(os.environ.get("REFERENTIEL_MAX_BYTES", 2 * 1024 * 1024))
+    # Largest CASE package accepted by `case import` (real frameworks run to a few megabytes).
+    CASE_MAX_BYTES = int(os.environ.get("CASE_MAX_BYTES", 16 * 1024 * 1024))
     # --- untrusted files (exports/guard.py): every upload and import is read within these ---
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
     UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("UPLOAD_MAX_UNZIPPED_BYTES", 32 * 1024 * 1024))

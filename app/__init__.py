@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cohorts.routes import bp as cohorts
     from app.dossier.routes import bp as dossier
     from app.exports_history.routes import bp as exports
+    from app.frameworks.case_routes import bp as case
     from app.frameworks.editing import bp as editor
     from app.frameworks.routes import bp as frameworks
     from app.health import bp as health
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         registry,
         health,
         privacy,
+        case,
     ):
         app.register_blueprint(blueprint)
 
@@ -98,6 +100,7 @@ def _register_commands(app: Flask) -> None:
     from app.demo import demo_command
     from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.tasks import register_jobs
+    from app.frameworks.case_cli import case_cli
     from app.frameworks.cli import referentiel_cli
     from app.jobs.cli import jobs_cli
     from app.ops.cli import backup_command, restore_command
@@ -122,6 +125,7 @@ def _register_commands(app: Flask) -> None:
         rncp_cli,
         people_cli,
         retention_cli,
+        case_cli,
     ):
         app.cli.add_command(command)
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.access import public_frameworks
 from app.db import db
+from app.frameworks import case as case_service
 from app.frameworks import page_cache, services
 from app.frameworks.editing_services import load_version_by_id
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.people.models import Role
+from exports import case
 
 bp = Blueprint("frameworks", __name__)
 bp.record_once(lambda state: page_cache.init_app(state.app))
@@ -108,6 +110,19 @@ def matrix(cert_code: str, label: str) -> str:
     version = _version_row_or_404(cert_code, label)
     content = page_cache.content(version, "matrix", lambda: _render_matrix_content(version))
     return render_template("frameworks/matrix.html", version=version, content=content)
+
+
+@bp.get("/referentiels/<cert_code>/<label>/case.json")
+@public_frameworks
+def case_package(cert_code: str, label: str) -> Response:
+    """The version as a CASE 1.1 package (JSON), to download."""
+    version = _with_content(_version_row_or_404(cert_code, label))
+    data = case.package_bytes(case_service.package(version))
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{case_service.filename(version)}"'},
+    )
 
 
 @bp.get("/referentiels/<cert_code>/comparer")
