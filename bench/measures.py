@@ -39,6 +39,7 @@ TARGETS = {  # median ms, p95 ms or None, peak MB or None (issues #7 and #12)
     "cohort_analytics": (200, None, None),
     "dossier_pdf": (10_000, None, 500),
     "accrochage": (5000, None, None),
+    "case_export": (200, None, None),  # issue #16
 }
 ENGINE_TARGETS = {"postgresql": {"grid_save": (80, None, None), "grid_import": (80, None, None)}}
 FLOOR_RATIO = 3  # each page within 3× of its floor
@@ -364,8 +365,30 @@ def measure_all(app: Any, report: Report) -> None:
     )
     entry["certified_people"] = total
 
+    case_export(client, report)
+
     cohorts = cohorts_of_size(version)
     report.add("dossier_pdf", dossier(version.id, cohorts, runs=min(3, report.runs)), "dossier_pdf")
+
+
+def case_export(client: Any, report: Report) -> None:
+    """The CASE package of the largest version (most items), downloaded from its page."""
+    from app.frameworks.models import Criterion
+
+    largest = db.session.execute(
+        sa.select(FrameworkVersion.id, sa.func.count(Criterion.id).label("criteria"))
+        .join(Criterion, Criterion.version_id == FrameworkVersion.id)
+        .group_by(FrameworkVersion.id)
+        .order_by(sa.desc("criteria"), FrameworkVersion.id)
+        .limit(1)
+    ).one()
+    version = db.session.get(FrameworkVersion, largest.id)
+    url = f"/referentiels/{version.certification.code}/{version.label}/case.json"
+    body = ok(client.get(url))
+    entry = report.record("case_export", lambda _: ok(client.get(url)))
+    entry["version"] = f"{version.certification.code} {version.label}"
+    entry["criteria"] = largest.criteria
+    entry["package_kb"] = round(len(body) / 1024)
 
 
 def dossier(version_id: int, cohort_ids: list[int], runs: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ organisation (its cohort, learners, evidence, jury session, exports): they must 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.jury.models import JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind
+from exports.case import NAMESPACE as CASE_NAMESPACE
 from tests.conftest import IsolatedClient
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -140,6 +142,8 @@ def build_world(
         "code": "ABCD-EFGH-JKMN-PQRS",  # an attestation's verification code (public)
         "number": "RNCP34001",  # a fiche of the national register
         "job_id": 999_999,  # an import of the register nobody started
+        # A CASE identifier (app/frameworks/case_routes.py): the published MINI v1 document.
+        "identifier": str(uuid.uuid5(CASE_NAMESPACE, "MINI/v1")),
     }
     # The same routes, on objects of organisation B: insiders of A are outsiders there.
     outsider_values = dict(
@@ -169,6 +173,7 @@ NOTHING_BEHIND = {"registry.import_status"}
 
 NOT_OBJECT_SCOPED = {
     "frameworks",
+    "case",  # the CASE read API: published référentiels, public like their pages
     "registry",  # the national register is open data, the same for every organisation
     "editor",
     "people.change_password",

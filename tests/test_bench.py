@@ -22,7 +22,7 @@ from tests.conftest import own_database
 
 ROOT = Path(__file__).resolve().parents[1]
 READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
-WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf")
+WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf", "case_export")
 
 
 @pytest.mark.slow

@@ -82,7 +82,7 @@ def published_packages() -> list[dict[str, Any]]:
     ).all()
     packages = []
     for row in rows:
-        assert row.published_at is not None  # noqa: S101  (a CHECK constraint says so)
+        assert row.published_at is not None  # a CHECK constraint says so
         key = _Key(
             row.id,
             row.published_at.isoformat(),

@@ -113,3 +113,8 @@ def test_version_page_links_to_the_package(
     response = client.get("/referentiels/MINI/v2/case.json")
     assert response.status_code == 200
     assert response.get_json()["CFDocument"]["adoptionStatus"] == "Draft"
+
+
+def test_the_list_is_linked_from_the_frameworks_index(client: Any, version: Any) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert f'href="{API}/CFDocuments"' in page
