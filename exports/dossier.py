@@ -21,7 +21,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 
 from exports.pdf import BASE_URL, StaticOnlyFetcher, environment
-from exports.typography import NARROW_NBSP, french_spacing_filter
+from exports.typography import NARROW_NBSP, french_spacing_filter, typeset_apostrophes
 
 Progress = Callable[[int], None]
 
@@ -70,12 +70,22 @@ class CriterionLine:
 
 @dataclass(frozen=True)
 class CompetencyRow:
-    """One row of the four-column table: a competency with its activities and criteria."""
+    """One row of the four-column table: a competency with its activities and criteria, and
+    the modalities that assess it (empty: all the bloc's modalities)."""
 
     code: str
     statement: str
     activities: list[ActivityLine]
     criteria: list[CriterionLine]
+    modalities: list[ModalityLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModalitySpan:
+    """The modalities cell of the four-column table, over `rows` consecutive rows."""
+
+    rows: int
+    modalities: list[ModalityLine]
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,23 @@ class BlocSection:
     optional: bool
     modalities: list[ModalityLine]
     competencies: list[CompetencyRow]
+
+    @property
+    def modality_spans(self) -> list[ModalitySpan | None]:
+        """Per row: the modalities cell that starts on it (spanning the following rows
+        assessed the same way), or None where a cell above covers the row."""
+        spans: list[ModalitySpan | None] = []
+        start, rows, current = 0, 0, None
+        for index, comp in enumerate(self.competencies):
+            modalities = comp.modalities or self.modalities
+            if rows and modalities == current:
+                rows += 1
+                spans.append(None)
+            else:
+                start, rows, current = index, 1, modalities
+                spans.append(None)
+            spans[start] = ModalitySpan(rows, modalities)
+        return spans
 
 
 @dataclass(frozen=True)
@@ -250,7 +277,13 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(data: DossierData) -> str:
-    return _environment().get_template("dossier/dossier.html").render(d=data)
+    """The dossier's HTML, its prose set with the typographic apostrophe (codes untouched)."""
+    return typeset_apostrophes(_environment().get_template("dossier/dossier.html").render(d=data))
+
+
+# A tagged PDF (structure tree, language, marked content) that screen readers can follow:
+# PDF/UA-1, which WeasyPrint writes since version 59.
+PDF_VARIANT = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -267,7 +300,7 @@ def render(data: DossierData, progress: Progress | None = None) -> RenderedDossi
     report(20)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
     report(85)
-    pdf: Any = document.write_pdf()
+    pdf: Any = document.write_pdf(pdf_variant=PDF_VARIANT)
     report(100)
     return RenderedDossier(pdf=pdf, pages=len(document.pages))
 

@@ -19,6 +19,8 @@ from babel.dates import format_date
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from exports.plurals import FrenchSource
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "app" / "static"
@@ -60,14 +62,15 @@ def date_long(value: dt.date | None) -> str:
 @cache
 def environment() -> jinja2.Environment:
     """The Jinja environment of PDF templates: autoescaped, with `_()` returning the msgid
-    (the French text) so the templates stay ready for gettext."""
+    (the French text) so the templates stay ready for gettext, and `ngettext` choosing the
+    French plural (singular for 0 and 1)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(FrenchSource(), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date_long"] = date_long
     return env
 

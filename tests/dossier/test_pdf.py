@@ -23,12 +23,17 @@ from tests.conftest import REAL_FILES
 from tests.dossier.conftest import PilotMaker
 
 TODAY = dt.date(2026, 3, 2)
-HEADER = "Activités Compétences Modalités d'évaluation Critères d'évaluation"
+HEADER = "Activités Compétences Modalités d’évaluation Critères d’évaluation"
+
+
+HYPHEN = "\u2010"  # the hyphen WeasyPrint adds where it cuts a word at the end of a line
 
 
 def squeeze(text: str) -> str:
-    """Compare texts whatever the line breaks, spaces and ligatures of the layout."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Compare texts whatever the line breaks, spaces, ligatures, hyphenation and apostrophe
+    style of the layout (the apostrophes have tests of their own)."""
+    text = unicodedata.normalize("NFKC", text).replace(HYPHEN, "").replace("\u2019", "'")
+    return re.sub(r"\s+", "", text)
 
 
 def spaced(text: str) -> str:
@@ -110,9 +115,9 @@ def test_the_table_of_contents_gives_the_pages_of_the_sections(
     sections = [
         "Identité de la certification",
         "Contexte et opportunité",
-        "Référentiel d'activités",
-        "Référentiels de compétences et d'évaluation",
-        "Composition du jury par voie d'accès",
+        "Référentiel d’activités",
+        "Référentiels de compétences et d’évaluation",
+        "Composition du jury par voie d’accès",
         "Promotions pilotes",
         "Historique des versions du référentiel",
     ]
@@ -128,11 +133,11 @@ def test_running_headers_carry_the_title_and_section(mini_pdf: tuple[bytes, list
     _, pages = mini_pdf
     assert "Dossier de certification — MINI" not in pages[0]  # the cover has no header
     for text in pages[1:]:
-        assert "Certification d'essai" in spaced(text)
+        assert "Certification d’essai" in spaced(text)
         assert "Dossier de certification — MINI — version v1" in spaced(text)
     # A section's first page: its heading, and its title again in the running header.
-    jury = next(t for t in pages[2:] if "5. Composition du jury par voie d'accès" in spaced(t))
-    assert spaced(jury).count("Composition du jury par voie d'accès") == 2
+    jury = next(t for t in pages[2:] if "5. Composition du jury par voie d’accès" in spaced(t))
+    assert spaced(jury).count("Composition du jury par voie d’accès") == 2
 
 
 def test_texts_are_french_spaced_in_the_document(
