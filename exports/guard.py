@@ -485,3 +485,50 @@ def check_yaml_safe(text: str, limits: Limits, *, file: str | None = None) -> No
             depth -= 1
         if count > limits.max_nodes:
             raise Refused("fichier trop grand (trop d'éléments)", file=file, line=line)
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} n'est pas une valeur JSON")
+
+
+def parse_json(data: bytes, limits: Limits, *, file: str | None = None) -> Any:
+    """Parse untrusted JSON within `limits`: size, UTF-8, syntax (located), nesting, values.
+
+    NaN and Infinity (which JSON does not have) are refused; so is nesting beyond
+    ``limits.max_depth`` or more than ``limits.max_nodes`` values."""
+    import json
+
+    check_size(len(data), limits, file=file)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Refused(f"texte non UTF-8 (octet {exc.start + 1})", file=file) from None
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise Refused(
+            f"JSON mal formé ({exc.msg}, colonne {exc.colno})", file=file, line=exc.lineno
+        ) from None
+    except ValueError as exc:
+        raise Refused(f"JSON mal formé ({exc})", file=file) from None
+    except RecursionError:
+        raise Refused("structure trop profonde", file=file) from None
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        nodes += 1
+        if depth > limits.max_depth:
+            raise Refused(
+                f"imbrication au-delà de la limite de {limits.max_depth} niveaux", file=file
+            )
+        if nodes > limits.max_nodes:
+            raise Refused("fichier trop grand (trop d'éléments)", file=file)
+        if isinstance(current, dict):
+            stack.extend((v, depth + 1) for v in current.values())
+        elif isinstance(current, list):
+            stack.extend((v, depth + 1) for v in current)
+    return value

@@ -1,8 +1,9 @@
 """Référentiels as 1EdTech CASE packages: building a version's package, finding the published
 ones for the read API, and bringing a package in as a new draft.
 
-The exporter (exports/case.py) and the reader (exports/case_import.py) are pure; this module
-gives them plain data from the database and stores what they read. The caller commits.
+The exporter (exports/case.py), the reader (exports/case_import.py) and the mapping onto a
+référentiel (exports/case_tree.py) are pure; this module gives them plain data from the
+database and stores what they make. The caller commits.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.frameworks import services
 from app.frameworks.editing_services import load_version_by_id
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.frameworks.page_cache import BoundedCache
-from exports import case
+from exports import case, case_import, case_tree, guard
 
 EXTENSION = "frameworks.case_packages"
 
@@ -116,3 +117,27 @@ def find_item(identifier: str) -> dict[str, Any] | None:
             if item["identifier"] == wanted:
                 return case.standalone_item(built, item)
     return None
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+def import_package(
+    data: bytes,
+    *,
+    file: str,
+    code: str | None = None,
+    label: str | None = None,
+    level: int | None = None,
+) -> tuple[FrameworkVersion, case_tree.Report]:
+    """Read a CFPackage within the upload limits and store it as a new draft version.
+
+    Raises `case_import.PackageError` for a package that cannot be read, `guard.Refused` for
+    a file beyond the limits or not JSON, `FrameworkError` when the version exists already."""
+    config = current_app.config
+    limits = guard.Limits.from_config(config, max_bytes=int(config["CASE_MAX_BYTES"]))
+    report = case_tree.to_document(
+        case_import.read(data, limits, file=file), code=code, label=label, level=level
+    )
+    version = services.import_document(report.document)
+    return version, report

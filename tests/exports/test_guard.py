@@ -226,3 +226,22 @@ def test_limits_come_from_the_configuration() -> None:
     assert limits.narrowed(max_rows=50, max_columns=3) == Limits(
         max_rows=12, max_bytes=1000, max_columns=3
     )
+
+
+def test_parse_json_within_limits() -> None:
+    from exports.guard import parse_json
+
+    limits = Limits(max_bytes=1000, max_depth=5, max_nodes=20)
+    assert parse_json(b'\xef\xbb\xbf{"a": [1, 2]}', limits) == {"a": [1, 2]}
+    for data, reason in (
+        (b"[" * 6 + b"]" * 6, "imbrication au-delà de la limite de 5 niveaux"),
+        (b"[" + b"1," * 30 + b"1]", "trop d'éléments"),
+        (b'{"a": NaN}', "NaN n'est pas une valeur JSON"),
+        (b'{"a": 1,\n "b"}', "x.json, ligne 2 : JSON mal formé"),
+        (b"\xff\xfe", "texte non UTF-8"),
+        (b" " * 1001, "fichier trop volumineux"),
+    ):
+        with pytest.raises(Refused, match=reason):
+            parse_json(data, limits, file="x.json")
+    with pytest.raises(Refused, match="structure trop profonde"):
+        parse_json(b"[" * 100_000 + b"]" * 100_000, Limits(max_bytes=10**6), file="x.json")

@@ -1,0 +1,214 @@
+"""Reading a 1EdTech CASE package (CFPackage): parsed within bounds, brought to the 1.1 shape,
+checked against the official schema.
+
+`read()` parses the file within the upload limits (exports/guard.py), brings the CASE 1.0 shape
+that real packages still use to the 1.1 one (links to the package or document on each object,
+timestamps without a time zone, sequence numbers as text, nulls for absent values, a subject
+or education level given as one string) and checks the result against the official CASE 1.1
+schema: a package that breaks it is refused with every problem located by its JSON path
+(« $.CFItems[3].humanCodingScheme : … »). Properties the schema does not know are ignored.
+exports/case_tree.py then maps it onto a référentiel.
+
+Pure functions: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from exports import guard
+from exports.case import schema_validator
+
+MAX_PROBLEMS = 20
+_NAIVE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
+_TYPE_NAMES = {
+    "string": "du texte",
+    "integer": "un nombre entier",
+    "number": "un nombre",
+    "object": "un objet",
+    "array": "une liste",
+    "boolean": "un booléen",
+    "null": "null",
+}
+_FORMAT_NAMES = {
+    "uuid": "un identifiant UUID (8-4-4-4-12 chiffres hexadécimaux)",
+    "date-time": "un horodatage RFC 3339 (AAAA-MM-JJTHH:MM:SS+HH:MM)",
+    "date": "une date AAAA-MM-JJ",
+}
+
+
+class PackageError(ValueError):
+    """A package that cannot be imported; `problems` says what and where (JSON paths)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package read by `read()`: its content in the CASE 1.1 shape, and the shape it had."""
+
+    data: dict[str, Any]
+    shape: str  # "CASE 1.1" or "CASE 1.0"
+
+
+# --- reading and checking ------------------------------------------------------------------------
+
+
+def read(data: bytes, limits: guard.Limits, *, file: str | None = None) -> Package:
+    """Parse, normalise and check a package; return it in the CASE 1.1 shape.
+
+    Raises `guard.Refused` for a file beyond the limits or not JSON, `PackageError` for JSON
+    that is not a CASE package."""
+    parsed = guard.parse_json(data, limits, file=file)
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("CFDocument"), dict):
+        raise PackageError(["$ : un paquet CASE (CFPackage) est un objet JSON avec un CFDocument"])
+    package, shape = normalise(parsed)
+    problems = [
+        _problem(error)
+        for error in schema_validator().iter_errors(package)
+        if error.validator != "additionalProperties"
+    ]
+    problems += _duplicates(package)
+    if problems:
+        problems.sort()
+        if len(problems) > MAX_PROBLEMS:
+            rest = len(problems) - MAX_PROBLEMS
+            problems = [*problems[:MAX_PROBLEMS], f"… et {rest} autre(s) problème(s)"]
+        raise PackageError(problems)
+    return Package(package, shape)
+
+
+def normalise(package: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A copy of `package` in the CASE 1.1 shape, and the shape it had."""
+    out: dict[str, Any] = _without_nulls(copy.deepcopy(package))
+    legacy = False
+    document = out["CFDocument"]
+    if document.pop("CFPackageURI", None) is not None:
+        legacy = True
+    if document.get("caseVersion") != "1.1":
+        legacy = legacy or "caseVersion" not in document or document["caseVersion"] == "1.0"
+        if document.get("caseVersion") == "1.0":
+            del document["caseVersion"]
+    for name in ("CFItems", "CFAssociations"):
+        for entry in _objects(out.get(name)):
+            if entry.pop("CFDocumentURI", None) is not None:
+                legacy = True
+    for association in _objects(out.get("CFAssociations")):
+        number = association.get("sequenceNumber")
+        if isinstance(number, str) and number.strip().lstrip("-").isdigit():
+            association["sequenceNumber"] = int(number.strip())
+            legacy = True
+    for entry in _objects([document, *_list(out.get("CFItems"))]):
+        for key in ("subject", "educationLevel", "conceptKeywords"):
+            if isinstance(entry.get(key), str):
+                entry[key] = [entry[key]]
+                legacy = True
+    for entry in _every_object(out):
+        stamp = entry.get("lastChangeDateTime")
+        if isinstance(stamp, str):
+            fixed = _with_time_zone(stamp)
+            if fixed != stamp:
+                entry["lastChangeDateTime"] = fixed
+                legacy = True
+        for key in ("statusStartDate", "statusEndDate"):
+            value = entry.get(key)
+            if isinstance(value, str) and not _DATE.match(value):
+                prefix = _DATETIME_PREFIX.match(value)
+                if prefix:
+                    entry[key] = prefix.group(1)
+                    legacy = True
+    return out, "CASE 1.0" if legacy else "CASE 1.1"
+
+
+def _with_time_zone(stamp: str) -> str:
+    """A date-time without a time zone (CASE 1.0 packages) read as UTC."""
+    text = stamp.strip()
+    naive = _NAIVE_DATETIME.match(text)
+    if naive:
+        time = naive.group(2) if naive.group(2).count(":") == 2 else naive.group(2) + ":00"
+        return f"{naive.group(1)}T{time}+00:00"
+    if _DATE.match(text):
+        return f"{text}T00:00:00+00:00"
+    return stamp
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _objects(value: Any) -> Iterator[dict[str, Any]]:
+    return (entry for entry in _list(value) if isinstance(entry, dict))
+
+
+def _every_object(value: Any) -> Iterator[dict[str, Any]]:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            yield current
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return f"« {text[:60]}{'…' if len(text) > 60 else ''} »"
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    path = error.json_path
+    kind = error.validator
+    if kind == "required":
+        missing = [
+            name
+            for name in error.validator_value
+            if isinstance(error.instance, dict) and name not in error.instance
+        ]
+        return f"{path}.{missing[0] if missing else '?'} : champ obligatoire absent"
+    if kind == "type":
+        expected = error.validator_value
+        wanted = " ou ".join(
+            _TYPE_NAMES.get(str(t), str(t))
+            for t in (expected if isinstance(expected, list) else [expected])
+        )
+        return f"{path} : {wanted} attendu, pas {_shown(error.instance)}"
+    if kind == "format":
+        name = _FORMAT_NAMES.get(str(error.validator_value), str(error.validator_value))
+        return f"{path} : {_shown(error.instance)} n'est pas {name}"
+    if kind in ("enum", "oneOf", "anyOf", "const", "pattern"):
+        return f"{path} : valeur non reconnue {_shown(error.instance)}"
+    return f"{path} : {error.message}"
+
+
+def _duplicates(package: dict[str, Any]) -> list[str]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(package.get("CFItems", [])):
+        identifier = str(item.get("identifier", "")).lower()
+        if identifier in seen:
+            first = seen[identifier]
+            problems.append(
+                f"$.CFItems[{i}].identifier : identifiant déjà pris par $.CFItems[{first}]"
+            )
+        else:
+            seen[identifier] = i
+    return problems

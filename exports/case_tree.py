@@ -1,0 +1,575 @@
+"""A CASE package (read by exports/case_import.py) mapped onto a référentiel document.
+
+`to_document()` returns a document in the format of referentiel/schema.json (stored by
+app/frameworks/services.import_document), with the list of what it could not place. Items are
+placed from the CFDocument down along `isChildOf` associations: under the document, domains
+and blocs; under a domain, activities; under a bloc, evaluation modalities and competencies;
+under a competency, criteria. An item's kind is its CFItemType when it names one of ours (as
+our own export does), otherwise its depth: bloc, competency, criterion. An item that fits
+nowhere (deeper than a criterion, a type that does not fit its parent, attached to nothing or
+only to another framework) is not placed, nor are its descendants; each is listed in plain
+French with its JSON path. `isRelatedTo` between a competency and an activity links them;
+other associations are counted and left aside. Codes, texts and metadata are held to the
+référentiel's format (codes of 40 characters, titles of 300…), and each change is noted.
+
+Pure functions: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from exports.case import EXTENSION, ITEM_TYPES
+from exports.case_import import Package
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+BORROWED_RE = re.compile(r"^RNCP[0-9]{1,6}$")
+SIRET_RE = re.compile(r"^[0-9]{14}$")
+CODE_LISTS = {  # extension key: (document key, pattern, most codes)
+    "nsf": (re.compile(r"^[0-9]{3}[a-z]?$"), 3),
+    "rome": (re.compile(r"^[A-N][0-9]{4}$"), 5),
+    "formacode": (re.compile(r"^[0-9]{5}$"), 5),
+}
+TITLE_MAX = 300
+LONGTEXT_MAX = 4000
+NOTES_MAX = 10_000
+DEFAULT_LEVEL = 5
+DEFAULT_SCALE = [
+    {"code": "NA", "label": "Non acquis", "acquired": False},
+    {"code": "EC", "label": "En cours d'acquisition", "acquired": False},
+    {"code": "A", "label": "Acquis", "acquired": True},
+]
+# Where each kind may stand: the kinds of item allowed under each parent, the first being the
+# one an untyped item becomes.
+CHILDREN = {
+    "document": ("bloc", "domain"),
+    "domain": ("activity",),
+    "bloc": ("competency", "modality"),
+    "competency": ("criterion",),
+    "activity": (),
+    "modality": (),
+    "criterion": (),
+}
+NOUNS = {
+    "document": "le document",
+    "domain": "un domaine d'activité",
+    "activity": "une activité",
+    "bloc": "un bloc de compétences",
+    "modality": "une modalité d'évaluation",
+    "competency": "une compétence",
+    "criterion": "un critère d'évaluation",
+}
+
+
+@dataclass
+class Report:
+    """What an import made of a package."""
+
+    document: dict[str, Any]
+    shape: str  # "CASE 1.1" or "CASE 1.0"
+    placed: Counter[str] = field(default_factory=Counter)
+    unplaced: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- mapping onto the référentiel ----------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("’", "'")).casefold()
+    return "".join(c for c in text if not unicodedata.combining(c)).strip()
+
+
+_KIND_OF_TYPE = {_fold(label): kind for kind, label in ITEM_TYPES.items()}
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split()) if text is not None else ""
+
+
+@dataclass
+class _Node:
+    index: int
+    item: dict[str, Any]
+    kind: str | None = None  # what it was placed as
+    code: str = ""
+    children: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
+
+    @property
+    def typed(self) -> str | None:
+        label = self.item.get("CFItemType")
+        if not isinstance(label, str):
+            link = self.item.get("CFItemTypeURI")
+            label = link.get("title") if isinstance(link, dict) else None
+        return _KIND_OF_TYPE.get(_fold(label)) if isinstance(label, str) else None
+
+    @property
+    def extension(self) -> dict[str, Any]:
+        found = (self.item.get("extensions") or {}).get(EXTENSION)
+        return found if isinstance(found, dict) else {}
+
+    def name(self) -> str:
+        code = _one_line(self.item.get("humanCodingScheme"))
+        text = _one_line(self.item.get("fullStatement"))
+        shown = f"« {code} » " if code else ""
+        shown += f"« {text[:70]}{'…' if len(text) > 70 else ''} »" if text else "(sans texte)"
+        return f"$.CFItems[{self.index}] {shown}"
+
+
+class _Mapper:
+    def __init__(self, read_package: Package) -> None:
+        package = read_package.data
+        self.package = package
+        self.document = package["CFDocument"]
+        self.document_id = str(self.document["identifier"]).lower()
+        self.report = Report(document={}, shape=read_package.shape)
+        self.unplaced: set[int] = set()
+        self.outside_parents: dict[str, str] = {}  # item: the first parent outside the package
+        self.nodes = {
+            str(item["identifier"]).lower(): _Node(i, item)
+            for i, item in enumerate(package.get("CFItems", []))
+        }
+        self.roots: list[tuple[tuple[int, int, int], str]] = []
+        self.codes: set[str] = set()
+        ext = (self.document.get("extensions") or {}).get(EXTENSION)
+        self.ext: dict[str, Any] = ext if isinstance(ext, dict) else {}
+
+    # -- the tree --
+
+    def link(self) -> None:
+        """Attach each item to its first parent in the package, in sibling order."""
+        parent_of: dict[str, str] = {}
+        ignored: Counter[str] = Counter()
+        outside = 0
+        for a, association in enumerate(self.package.get("CFAssociations", [])):
+            if association["associationType"] != "isChildOf":
+                continue
+            child = str(association["originNodeURI"]["identifier"]).lower()
+            parent = str(association["destinationNodeURI"]["identifier"]).lower()
+            if child not in self.nodes or (parent != self.document_id and parent not in self.nodes):
+                if child in self.nodes:
+                    title = _one_line(association["destinationNodeURI"].get("title")) or parent
+                    self.outside_parents.setdefault(child, title)
+                outside += 1
+                continue
+            if child in parent_of:
+                if parent_of[child] != parent:
+                    ignored[child] += 1
+                continue
+            parent_of[child] = parent
+            number = association.get("sequenceNumber")
+            node = self.nodes[child]
+            order = (0 if number is not None else 1, number or 0, a)
+            siblings = self.roots if parent == self.document_id else self.nodes[parent].children
+            siblings.append((order, child))
+        self.roots.sort()
+        for node in self.nodes.values():
+            node.children.sort()
+        for child, count in ignored.items():
+            self.report.notes.append(
+                f"{self.nodes[child].name()} : rattaché à {count + 1} parents, placé sous le "
+                "premier seulement"
+            )
+        if outside:
+            self.report.notes.append(
+                f"{outside} association(s) isChildOf vers des éléments absents du paquet ignorée(s)"
+            )
+
+    def place(self) -> None:
+        stack: list[tuple[str, str]] = [(key, "document") for _, key in reversed(self.roots)]
+        while stack:
+            key, parent_kind = stack.pop()
+            node = self.nodes[key]
+            allowed = CHILDREN[parent_kind]
+            wanted = node.typed
+            if not allowed:
+                self._unplace(
+                    node,
+                    f"sous {NOUNS[parent_kind]}, le référentiel n'a pas de niveau de plus",
+                )
+                continue
+            if wanted is not None and wanted not in allowed:
+                self._unplace(
+                    node,
+                    f"de type « {node.item.get('CFItemType')} », il ne peut pas être sous "
+                    f"{NOUNS[parent_kind]}",
+                )
+                continue
+            node.kind = wanted or allowed[0]
+            self.report.placed[node.kind] += 1
+            stack.extend((child, node.kind) for _, child in reversed(node.children))
+        for key, node in self.nodes.items():
+            if node.kind is not None or node.index in self.unplaced:
+                continue
+            if key in self.outside_parents:
+                reason = f"rattaché seulement à « {self.outside_parents[key]} », hors du paquet"
+            else:
+                reason = "aucune chaîne d'associations isChildOf ne le rattache au document"
+            self._unplace(node, reason)
+
+    def _unplace(self, node: _Node, reason: str) -> None:
+        self.report.unplaced.append(f"{node.name()} : {reason}")
+        self.unplaced.add(node.index)
+        stack = list(reversed(node.children))
+        while stack:
+            _, key = stack.pop()
+            child = self.nodes[key]
+            if child.index in self.unplaced:
+                continue
+            self.unplaced.add(child.index)
+            self.report.unplaced.append(
+                f"{child.name()} : son parent {node.name().split(' ', 1)[0]} n'est pas placé"
+            )
+            stack.extend(reversed(child.children))
+
+    # -- codes and texts --
+
+    def code(self, node: _Node, fallback: str) -> str:
+        given = _one_line(node.item.get("humanCodingScheme"))
+        candidate = given
+        if given and not CODE_RE.match(given):
+            candidate = re.sub(r"[^A-Za-z0-9._-]+", "-", _fold_keep_case(given)).strip("-._")[:40]
+        if not candidate or not CODE_RE.match(candidate) or candidate in self.codes:
+            candidate = self._free(fallback)
+        if given and candidate != given:
+            self.report.notes.append(f"{node.name()} : code remplacé par « {candidate} »")
+        self.codes.add(candidate)
+        node.code = candidate
+        return candidate
+
+    def _free(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.codes:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def title(self, node: _Node) -> tuple[str, str]:
+        """A title of at most 300 characters, and the full text when it had to be cut."""
+        full = _title_text(node.item.get("fullStatement"))
+        if not full:
+            full = _one_line(node.item.get("abbreviatedStatement")) or "(sans intitulé)"
+        if len(full) <= TITLE_MAX:
+            return full, ""
+        short = _one_line(node.item.get("abbreviatedStatement"))
+        if not short or len(short) > TITLE_MAX:
+            short = full[: TITLE_MAX - 1].rstrip() + "…"
+        return short, full
+
+    def description(self, node: _Node, cut: str) -> str:
+        text = "\n\n".join(
+            part for part in (cut, str(node.item.get("notes") or "").strip()) if part
+        )
+        if len(text) > LONGTEXT_MAX:
+            self.report.notes.append(f"{node.name()} : description tronquée à 4 000 caractères")
+            text = text[: LONGTEXT_MAX - 1] + "…"
+        return text
+
+    def statement(self, node: _Node) -> str:
+        return str(node.item.get("fullStatement") or "").strip() or "(sans énoncé)"
+
+    # -- the document --
+
+    def tree(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        domains: list[dict[str, Any]] = []
+        blocs: list[dict[str, Any]] = []
+        activity_order: dict[str, int] = {}
+        competencies: dict[str, dict[str, Any]] = {}
+        for _, key in self.roots:
+            node = self.nodes[key]
+            if node.kind == "domain":
+                domains.append(self._domain(node, len(domains) + 1, activity_order))
+            elif node.kind == "bloc":
+                blocs.append(self._bloc(node, len(blocs) + 1, competencies))
+        self._relate(competencies, activity_order)
+        return domains, blocs
+
+    def _domain(self, node: _Node, n: int, order: dict[str, int]) -> dict[str, Any]:
+        code = self.code(node, f"D{n}")
+        title, _ = self.title(node)
+        activities: list[dict[str, Any]] = []
+        for _, key in node.children:
+            child = self.nodes[key]
+            if child.kind != "activity":
+                continue
+            activity_code = self.code(child, f"A{n}.{len(activities) + 1}")
+            activity_title, cut = self.title(child)
+            activity: dict[str, Any] = {"code": activity_code, "title": activity_title}
+            description = self.description(child, cut)
+            if description:
+                activity["description"] = description
+            self._borrowed(child, activity)
+            order[activity_code] = len(order)
+            activities.append(activity)
+        return {"code": code, "title": title, "activities": activities}
+
+    def _bloc(self, node: _Node, n: int, competencies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        code = self.code(node, f"BC{n:02d}")
+        title, cut = self.title(node)
+        bloc: dict[str, Any] = {"code": code, "title": title}
+        description = self.description(node, cut)
+        if description:
+            bloc["description"] = description
+        bloc["optional"] = node.extension.get("optional") is True
+        self._borrowed(node, bloc)
+        bloc["modalities"] = []
+        bloc["competencies"] = []
+        for _, key in node.children:
+            child = self.nodes[key]
+            if child.kind == "modality":
+                modality_code = self.code(child, f"M{n}.{len(bloc['modalities']) + 1}")
+                modality_title, modality_cut = self.title(child)
+                modality = {"code": modality_code, "title": modality_title}
+                modality_description = self.description(child, modality_cut)
+                if modality_description:
+                    modality["description"] = modality_description
+                bloc["modalities"].append(modality)
+            elif child.kind == "competency":
+                competency_code = self.code(child, f"C{n}.{len(bloc['competencies']) + 1}")
+                competency: dict[str, Any] = {
+                    "code": competency_code,
+                    "statement": self.statement(child),
+                }
+                self._borrowed(child, competency)
+                competency["activities"] = []
+                competency["criteria"] = []
+                for _, leaf_key in child.children:
+                    leaf = self.nodes[leaf_key]
+                    if leaf.kind != "criterion":
+                        continue
+                    letter = _letters(len(competency["criteria"]))
+                    competency["criteria"].append(
+                        {
+                            "code": self.code(leaf, f"{competency_code}.{letter}"),
+                            "statement": self.statement(leaf),
+                        }
+                    )
+                competencies[key] = competency
+                bloc["competencies"].append(competency)
+        return bloc
+
+    def _borrowed(self, node: _Node, entry: dict[str, Any]) -> None:
+        value = node.extension.get("borrowedFrom")
+        if isinstance(value, str) and BORROWED_RE.match(value):
+            entry["borrowed_from"] = value
+
+    def _relate(self, competencies: dict[str, dict[str, Any]], order: dict[str, int]) -> None:
+        ignored: Counter[str] = Counter()
+        activity_code = {
+            key: node.code for key, node in self.nodes.items() if node.kind == "activity"
+        }
+        for association in self.package.get("CFAssociations", []):
+            kind = association["associationType"]
+            if kind == "isChildOf":
+                continue
+            ends = (
+                str(association["originNodeURI"]["identifier"]).lower(),
+                str(association["destinationNodeURI"]["identifier"]).lower(),
+            )
+            if kind == "isRelatedTo":
+                pair = next(
+                    (
+                        (competencies[c], activity_code[a])
+                        for c, a in (ends, ends[::-1])
+                        if c in competencies and a in activity_code
+                    ),
+                    None,
+                )
+                if pair is not None:
+                    if pair[1] not in pair[0]["activities"]:
+                        pair[0]["activities"].append(pair[1])
+                    continue
+            ignored[kind] += 1
+        for competency in competencies.values():
+            competency["activities"].sort(key=order.__getitem__)
+        for kind, count in sorted(ignored.items()):
+            what = (
+                "hors du lien entre une compétence et une activité"
+                if kind == "isRelatedTo"
+                else "le référentiel n'a pas d'équivalent"
+            )
+            self.report.notes.append(f"{count} association(s) « {kind} » ignorée(s) : {what}")
+
+    def scale(self) -> dict[str, Any]:
+        rubrics = [r for r in self.package.get("CFRubrics", []) if isinstance(r, dict)]
+        ours = (rubrics[0].get("extensions") or {}).get(EXTENSION) if rubrics else None
+        if isinstance(ours, dict):
+            levels = _our_levels(ours.get("levels"))
+            if levels:
+                scale: dict[str, Any] = {"competency_rule": "all", "levels": levels}
+                minimum = ours.get("minimumCriteria")
+                if (
+                    ours.get("competencyRule") == "minimum"
+                    and isinstance(minimum, int)
+                    and minimum > 0
+                ):
+                    scale.update(competency_rule="minimum", minimum_criteria=minimum)
+                return scale
+        for r, rubric in enumerate(rubrics):
+            for criterion in rubric.get("CFRubricCriteria", []):
+                levels = _rubric_levels(criterion.get("CFRubricCriterionLevels", []))
+                if levels:
+                    self.report.notes.append(
+                        f"échelle reprise des niveaux de la grille $.CFRubrics[{r}] ; seul le plus "
+                        "haut compte comme acquis (à vérifier dans l'éditeur)"
+                    )
+                    return {"competency_rule": "all", "levels": levels}
+        self.report.notes.append(
+            "le paquet ne donne pas d'échelle utilisable : échelle Non acquis / En cours "
+            "d'acquisition / Acquis par défaut"
+        )
+        return {"competency_rule": "all", "levels": copy.deepcopy(DEFAULT_SCALE)}
+
+    def certification(self, code: str | None, level: int | None) -> dict[str, Any]:
+        ext = self.ext
+        document = self.document
+        given_code = code or ext.get("certificationCode")
+        if not isinstance(given_code, str) or not CODE_RE.match(given_code):
+            given_code = "CASE-" + self.document_id.replace("-", "")[:8].upper()
+            self.report.notes.append(f"code de certification : « {given_code} »")
+        if level is None:
+            level = ext.get("level") if isinstance(ext.get("level"), int) else None
+        if level is None or not 1 <= level <= 8:
+            level = DEFAULT_LEVEL
+            self.report.notes.append(
+                f"le paquet ne donne pas le niveau de la certification : {DEFAULT_LEVEL} par "
+                "défaut, à corriger dans l'éditeur"
+            )
+        certifier = _one_line(document.get("publisher") or document.get("creator"))[:TITLE_MAX]
+        cert: dict[str, Any] = {
+            "code": given_code,
+            "title": _one_line(document.get("title"))[:TITLE_MAX] or "(sans intitulé)",
+            "level": level,
+        }
+        for key, (pattern, most) in CODE_LISTS.items():
+            values = ext.get(key)
+            if isinstance(values, list):
+                kept = [v for v in values if isinstance(v, str) and pattern.match(v)][:most]
+                if kept:
+                    cert[key] = list(dict.fromkeys(kept))
+        cert["certifier"] = {"name": certifier or "(certificateur inconnu)"}
+        siret = ext.get("certifierSiret")
+        if isinstance(siret, str) and SIRET_RE.match(siret):
+            cert["certifier"]["siret"] = siret
+        return cert
+
+    def version(self, label: str | None) -> dict[str, Any]:
+        document = self.document
+        candidates = [label, self.ext.get("versionLabel"), _one_line(document.get("version"))]
+        stamp = str(document.get("lastChangeDateTime", ""))[:10]
+        candidates.append(stamp)
+        chosen = next((c for c in candidates if isinstance(c, str) and CODE_RE.match(c)), "import")
+        if EXTENSION in (document.get("extensions") or {}):
+            notes = str(document.get("notes") or "")
+        else:
+            source = document.get("officialSourceURL") or document.get("uri")
+            notes = (
+                f"Importé du paquet CASE « {_one_line(document.get('title'))} » "
+                f"(identifiant {self.document_id}"
+                + (f", version {_one_line(document['version'])}" if document.get("version") else "")
+                + (f", source {source}" if source else "")
+                + ")."
+            )
+            if document.get("description"):
+                notes += "\n\n" + str(document["description"]).strip()
+        version: dict[str, Any] = {"label": chosen}
+        if notes.strip():
+            version["notes"] = notes[:NOTES_MAX]
+        return version
+
+
+def _title_text(value: Any) -> str:
+    """A title's text as given, on one line."""
+    text = str(value or "").strip()
+    return " ".join(text.split()) if "\n" in text or "\r" in text or "\t" in text else text
+
+
+def _fold_keep_case(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _letters(n: int) -> str:
+    """a, b, …, z, aa, ab, …"""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def _our_levels(levels: Any) -> list[dict[str, Any]]:
+    if not isinstance(levels, list) or not 2 <= len(levels) <= 9:
+        return []
+    out = []
+    for level in levels:
+        if not isinstance(level, dict):
+            return []
+        code, label, acquired = level.get("code"), level.get("label"), level.get("acquired")
+        if not (isinstance(code, str) and CODE_RE.match(code) and isinstance(acquired, bool)):
+            return []
+        if not isinstance(label, str) or not label.strip():
+            return []
+        out.append({"code": code, "label": _one_line(label)[:TITLE_MAX], "acquired": acquired})
+    if len({lvl["code"] for lvl in out}) != len(out) or len({lvl["acquired"] for lvl in out}) < 2:
+        return []
+    return out
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _rubric_levels(levels: Any) -> list[dict[str, Any]]:
+    """A foreign rubric criterion's levels, lowest first; the highest counts as acquired."""
+    entries = [lvl for lvl in _list(levels) if isinstance(lvl, dict)]
+    if not 2 <= len(entries) <= 9:
+        return []
+
+    def rank(level: dict[str, Any]) -> tuple[float, float]:
+        score = level.get("score")
+        position = level.get("position")
+        return (
+            float(score) if isinstance(score, int | float) else 0.0,
+            float(position) if isinstance(position, int | float) else 0.0,
+        )
+
+    entries.sort(key=rank)
+    out = []
+    for n, level in enumerate(entries, start=1):
+        label = _one_line(level.get("quality") or level.get("description")) or f"Niveau {n}"
+        out.append({"code": f"N{n}", "label": label[:TITLE_MAX], "acquired": n == len(entries)})
+    return out
+
+
+def to_document(
+    package: Package,
+    *,
+    code: str | None = None,
+    label: str | None = None,
+    level: int | None = None,
+) -> Report:
+    """Map a package from `read()` onto a référentiel document, listing what it left out.
+
+    `code`, `label` and `level` replace what the package says (or what is made up when it
+    says nothing: see the report's notes)."""
+    mapper = _Mapper(package)
+    mapper.link()
+    mapper.place()
+    domains, blocs = mapper.tree()
+    report = mapper.report
+    report.document = {
+        "format": 1,
+        "certification": mapper.certification(code, level),
+        "version": mapper.version(label),
+        "scale": mapper.scale(),
+        "activity_domains": domains,
+        "blocs": blocs,
+    }
+    return report

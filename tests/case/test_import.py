@@ -1,0 +1,258 @@
+"""CASE import: round trip of the shipped référentiels through a second database, a CASE
+1.0-shaped package as real ones are (OpenSALT), bad packages refused with their JSON path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.db import db
+from app.frameworks import case as case_service
+from app.frameworks import services
+from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from exports import case_import, guard
+from tests.conftest import DATA, REAL_FILES, own_database
+
+OPENSALT = DATA / "case-1.0-reseau-territorial.json"
+
+
+def _fresh_app(url: str, tmp: Path) -> Any:
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        INSTANCE_DIR=tmp / "instance",
+        WTF_CSRF_ENABLED=False,
+    )
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def _cli(app: Any, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, (args, result.output)
+    return str(result.stdout)
+
+
+def test_shipped_referentiels_round_trip_through_a_second_database(tmp_path: Path) -> None:
+    """Export each shipped référentiel from one database, import it into a fresh one: the
+    same tree comes out (the référentiel files of both are identical)."""
+    with own_database(tmp_path, "case_a") as url_a, own_database(tmp_path, "case_b") as url_b:
+        first, second = _fresh_app(url_a, tmp_path / "a"), _fresh_app(url_b, tmp_path / "b")
+        try:
+            _cli(first, "referentiel", "seed")
+            for path in REAL_FILES:
+                code = path.read_text(encoding="utf-8").split("code: ", 1)[1].split()[0]
+                package = tmp_path / f"{code}.json"
+                _cli(first, "case", "export", code, "-o", str(package))
+                output = _cli(second, "case", "import", str(package))
+                assert "Tous les éléments du paquet ont trouvé leur place." in output
+                assert "Remarques" not in output
+                original = _cli(first, "referentiel", "export", code)
+                imported = _cli(second, "referentiel", "export", code)
+                assert imported == original
+                assert f"code: {code}" in original
+                with second.app_context():
+                    version = services.load_version(code)
+                    assert version.status is VersionStatus.DRAFT
+                    blocs = len(version.blocs)
+                assert blocs >= 4
+        finally:
+            for app in (first, second):
+                with app.app_context():
+                    db.engine.dispose()
+
+
+def test_an_opensalt_case_1_0_package_lists_what_it_could_not_place(
+    runner: Any, db_session: Any
+) -> None:
+    result = runner.invoke(args=["case", "import", str(OPENSALT)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert (
+        "depuis un paquet CASE 1.0 : 3 bloc(s) de compétences, 5 compétence(s), 7 critère(s)" in out
+    )
+    assert "4 élément(s) non placé(s) :" in out
+    unplaced = [
+        line.strip() for line in out.split("non placé(s) :")[1].split("Remarques")[0].splitlines()
+    ]
+    assert [line for line in unplaced if line] == [
+        "$.CFItems[15] « RT.1.1.a.1 » « Exemple : portrait de territoire publié par l'observatoire "
+        "régional » : sous un critère d'évaluation, le référentiel n'a pas de niveau de plus",
+        "$.CFItems[16] « RT.2.1.a.1 » « Exemple : ordre du jour envoyé une semaine avant la "
+        "rencontre » : sous un critère d'évaluation, le référentiel n'a pas de niveau de plus",
+        "$.CFItems[17] « RT.X » « Se former tout au long de sa vie professionnelle » : aucune "
+        "chaîne d'associations isChildOf ne le rattache au document",
+        "$.CFItems[18] « RT.2.3 » « Mobiliser la créativité collective » : rattaché seulement à "
+        "« EntreComp 2.1 », hors du paquet",
+    ]
+    assert (
+        "« RT 3 » « Évaluer et rendre compte de l'action du réseau » : code remplacé par « RT-3 »"
+        in out
+    )
+    assert "1 association(s) « exactMatchOf » ignorée(s)" in out
+    assert "1 association(s) « precedes » ignorée(s)" in out
+
+    version = services.load_version("CASE-C2F0E1A4", "2019")
+    assert version.status is VersionStatus.DRAFT
+    assert version.title == "Cadre de compétences de l'animation de réseaux territoriaux"
+    assert version.certifier_name == "Réseau régional des animateurs territoriaux"
+    assert version.level == 5
+    assert "c2f0e1a4-7a53-11e9-8f9e-2a86e4085a59" in version.notes
+    # The tree, in the associations' (string) sequence numbers.
+    assert [(b.code, [c.code for c in b.competencies]) for b in version.blocs] == [
+        ("RT.1", ["RT.1.1", "RT.1.2"]),
+        ("RT.2", ["RT.2.1", "RT.2.2"]),
+        ("RT-3", ["RT.3.1"]),
+    ]
+    assert [k.code for k in version.blocs[0].competencies[0].criteria] == ["RT.1.1.a", "RT.1.1.b"]
+    assert (
+        version.blocs[1].competencies[0].criteria[1].statement
+        == "Chaque participant peut s'exprimer"
+    )
+    # The rubric's four levels became the scale, the highest one acquired.
+    assert [(s.label, s.counts_as_acquired) for s in version.scale_levels] == [
+        ("Débutant", False),
+        ("Intermédiaire", False),
+        ("Confirmé", False),
+        ("Expert", True),
+    ]
+
+
+def test_options_name_the_certification_version_and_level(runner: Any, db_session: Any) -> None:
+    args = ["case", "import", str(OPENSALT), "--code", "RESEAU", "--version", "v1", "--level", "6"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    version = services.load_version("RESEAU", "v1")
+    assert version.level == 6
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert "la certification RESEAU a déjà une version « v1 »" in again.output
+    assert "--version" in again.output
+
+
+def _our_package(tmp_path: Path, runner: Any, create_version: Any) -> dict[str, Any]:
+    version = create_version(publish=True)
+    out = tmp_path / "mini.json"
+    assert runner.invoke(args=["case", "export", "MINI", "-o", str(out)]).exit_code == 0
+    assert version.label == "v1"
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _versions(db_session: Any) -> int:
+    return db_session.scalar(sa.select(sa.func.count(FrameworkVersion.id)))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda p: p["CFItems"][3].update(humanCodingScheme=12),
+            "$.CFItems[3].humanCodingScheme : du texte attendu, pas « 12 »",
+        ),
+        (
+            lambda p: p["CFItems"][2].pop("fullStatement"),
+            "$.CFItems[2].fullStatement : champ obligatoire absent",
+        ),
+        (
+            lambda p: p["CFAssociations"][1].update(associationType="estEnfantDe"),
+            "$.CFAssociations[1].associationType : valeur non reconnue « estEnfantDe »",
+        ),
+        (
+            lambda p: p["CFItems"][4].update(identifier="C1.1"),
+            "$.CFItems[4].identifier : « C1.1 » n'est pas un identifiant UUID",
+        ),
+        (
+            lambda p: p["CFItems"][5].update(lastChangeDateTime="hier"),
+            "$.CFItems[5].lastChangeDateTime : « hier » n'est pas un horodatage RFC 3339",
+        ),
+        (
+            lambda p: p["CFItems"][6].update(identifier=p["CFItems"][1]["identifier"]),
+            "$.CFItems[6].identifier : identifiant déjà pris par $.CFItems[1]",
+        ),
+        (
+            lambda p: p.pop("CFDocument"),
+            "$ : un paquet CASE (CFPackage) est un objet JSON avec un CFDocument",
+        ),
+    ],
+)
+def test_bad_packages_are_refused_with_their_json_path(
+    runner: Any, create_version: Any, db_session: Any, tmp_path: Path, damage: Any, message: str
+) -> None:
+    package = _our_package(tmp_path, runner, create_version)
+    damage(package)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(package), encoding="utf-8")
+    before = _versions(db_session)
+    result = runner.invoke(args=["case", "import", str(bad), "--version", "v9"])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert _versions(db_session) == before
+
+
+def test_files_that_are_not_json_or_too_large_are_refused(
+    app: Any, runner: Any, db_session: Any, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"CFDocument": {"identifier": \n', encoding="utf-8")
+    result = runner.invoke(args=["case", "import", str(broken)])
+    assert result.exit_code == 1
+    assert "broken.json, ligne 2 : JSON mal formé" in result.output
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100 + "]" * 100, encoding="utf-8")
+    assert (
+        "imbrication au-delà de la limite"
+        in runner.invoke(args=["case", "import", str(deep)]).output
+    )
+    app.config["CASE_MAX_BYTES"] = 1000
+    try:
+        result = runner.invoke(args=["case", "import", str(OPENSALT)])
+    finally:
+        app.config["CASE_MAX_BYTES"] = 16 * 1024 * 1024
+    assert result.exit_code == 1
+    assert "fichier trop volumineux" in result.output
+
+
+def test_all_or_nothing(runner: Any, db_session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure after the rows were written leaves nothing behind (the command is one unit
+    of work)."""
+    real = services.import_document
+
+    def fails_late(document: dict[str, Any]) -> Any:
+        real(document)  # flushed: the certification, its version and its whole tree
+        raise services.FrameworkError("panne simulée après l'écriture")
+
+    monkeypatch.setattr(case_service.services, "import_document", fails_late)
+    result = runner.invoke(args=["case", "import", str(OPENSALT), "--code", "TOUTOURIEN"])
+    assert result.exit_code == 1
+    assert "panne simulée" in result.output
+    assert (
+        db_session.scalar(sa.select(Certification).where(Certification.code == "TOUTOURIEN"))
+        is None
+    )
+
+
+def test_the_case_1_0_shape_is_brought_to_1_1() -> None:
+    raw = json.loads(OPENSALT.read_text(encoding="utf-8"))
+    package = case_import.read(OPENSALT.read_bytes(), guard.Limits())
+    assert package.shape == "CASE 1.0"
+    data = package.data
+    assert "CFPackageURI" not in data["CFDocument"]
+    assert data["CFDocument"]["lastChangeDateTime"] == "2019-05-14T09:32:11+00:00"
+    assert data["CFDocument"]["subject"] == ["Développement territorial"]
+    assert "statusEndDate" not in data["CFDocument"]  # was null
+    assert data["CFAssociations"][0]["sequenceNumber"] == 1
+    assert data["CFItems"][0]["lastChangeDateTime"] == "2019-05-14T09:30:02+00:00"
+    assert all("CFDocumentURI" not in item for item in data["CFItems"])
+    assert raw["CFAssociations"][0]["sequenceNumber"] == "1"  # the file itself is untouched
+    # Our own export is already of the 1.1 shape.
+    ours = copy.deepcopy(data)
+    ours["CFDocument"]["caseVersion"] = "1.1"
+    assert case_import.normalise(ours)[1] == "CASE 1.1"
