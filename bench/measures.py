@@ -372,8 +372,13 @@ def measure_all(app: Any, report: Report) -> None:
 
 
 def case_export(client: Any, report: Report) -> None:
-    """The CASE package of the largest version (most items), downloaded from its page."""
+    """The CASE package of the largest version (most criteria): built from the database as
+    `flask case export` does (the target's measure), then downloaded from its page, where a
+    published version's package is kept once built."""
+    from app.frameworks import case as case_service
+    from app.frameworks import services
     from app.frameworks.models import Criterion
+    from exports import case
 
     largest = db.session.execute(
         sa.select(FrameworkVersion.id, sa.func.count(Criterion.id).label("criteria"))
@@ -383,12 +388,20 @@ def case_export(client: Any, report: Report) -> None:
         .limit(1)
     ).one()
     version = db.session.get(FrameworkVersion, largest.id)
-    url = f"/referentiels/{version.certification.code}/{version.label}/case.json"
-    body = ok(client.get(url))
-    entry = report.record("case_export", lambda _: ok(client.get(url)))
-    entry["version"] = f"{version.certification.code} {version.label}"
+    code, label = version.certification.code, version.label
+
+    def export(_: Any) -> bytes:
+        db.session.expire_all()  # nothing reused from the previous run
+        return case.package_bytes(case_service.package(services.load_version(code, label)))
+
+    body = export(None)
+    entry = report.record("case_export", export)
+    entry["version"] = f"{code} {label}"
     entry["criteria"] = largest.criteria
+    entry["items"] = len(case_service.package(services.load_version(code, label))["CFItems"])
     entry["package_kb"] = round(len(body) / 1024)
+    url = f"/referentiels/{code}/{label}/case.json"
+    report.record("case_download", lambda _: ok(client.get(url)), target="case_export")
 
 
 def dossier(version_id: int, cohort_ids: list[int], runs: int) -> dict[str, Any]:

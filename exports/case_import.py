@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
@@ -59,6 +59,7 @@ class Package:
 
     data: dict[str, Any]
     shape: str  # "CASE 1.1" or "CASE 1.0"
+    unknown: list[str] = field(default_factory=list)  # properties ignored, e.g. $.CFItems[*].x
 
 
 # --- reading and checking ------------------------------------------------------------------------
@@ -73,19 +74,34 @@ def read(data: bytes, limits: guard.Limits, *, file: str | None = None) -> Packa
     if not isinstance(parsed, dict) or not isinstance(parsed.get("CFDocument"), dict):
         raise PackageError(["$ : un paquet CASE (CFPackage) est un objet JSON avec un CFDocument"])
     package, shape = normalise(parsed)
-    problems = [
-        _problem(error)
-        for error in schema_validator().iter_errors(package)
-        if error.validator != "additionalProperties"
-    ]
-    problems += _duplicates(package)
-    if problems:
-        problems.sort()
+    found: list[tuple[tuple[Any, ...], str]] = []
+    unknown: dict[str, None] = {}
+    for error in schema_validator().iter_errors(package):
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            for name in error.instance:
+                if name not in known:
+                    unknown.setdefault(_unknown_path(error.json_path, name), None)
+        else:
+            found.append((_sort_key(error.absolute_path), _problem(error)))
+    found += _duplicates(package)
+    if found:
+        problems = [message for _, message in sorted(found)]
         if len(problems) > MAX_PROBLEMS:
             rest = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"… et {rest} autre(s) problème(s)"]
         raise PackageError(problems)
-    return Package(package, shape)
+    return Package(package, shape, sorted(unknown))
+
+
+def _sort_key(path: Any) -> tuple[Any, ...]:
+    """Paths in document order: indexes as numbers ($.CFItems[2] before $.CFItems[10])."""
+    return tuple((0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in path)
+
+
+def _unknown_path(parent: str, name: str) -> str:
+    """Where an unknown property is, with the indexes of its list replaced by [*]."""
+    return re.sub(r"\[\d+\]", "[*]", f"{parent}.{name}")
 
 
 def normalise(package: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -199,7 +215,7 @@ def _problem(error: jsonschema.ValidationError) -> str:
     return f"{path} : {error.message}"
 
 
-def _duplicates(package: dict[str, Any]) -> list[str]:
+def _duplicates(package: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     seen: dict[str, int] = {}
     problems = []
     for i, item in enumerate(package.get("CFItems", [])):
@@ -207,7 +223,10 @@ def _duplicates(package: dict[str, Any]) -> list[str]:
         if identifier in seen:
             first = seen[identifier]
             problems.append(
-                f"$.CFItems[{i}].identifier : identifiant déjà pris par $.CFItems[{first}]"
+                (
+                    _sort_key(["CFItems", i, "identifier"]),
+                    f"$.CFItems[{i}].identifier : identifiant déjà pris par $.CFItems[{first}]",
+                )
             )
         else:
             seen[identifier] = i

@@ -560,6 +560,10 @@ def to_document(
     `code`, `label` and `level` replace what the package says (or what is made up when it
     says nothing: see the report's notes)."""
     mapper = _Mapper(package)
+    if package.unknown:
+        mapper.report.notes.append(
+            "propriétés inconnues de CASE 1.1, ignorées : " + ", ".join(package.unknown)
+        )
     mapper.link()
     mapper.place()
     domains, blocs = mapper.tree()

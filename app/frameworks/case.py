@@ -69,6 +69,28 @@ def _cache() -> BoundedCache[_Key, dict[str, Any]]:
     return cache
 
 
+def package_of(row: FrameworkVersion) -> dict[str, Any] | None:
+    """The package of a version whose row is loaded: kept once built unless it is a draft;
+    None when the version is gone."""
+    if row.published_at is None:
+        loaded = load_version_by_id(row.id)
+        return None if loaded is None else package(loaded)
+    key = _Key(
+        row.id,
+        row.published_at.isoformat(),
+        row.retired_at.isoformat() if row.retired_at else None,
+        base_url(),
+    )
+    built = _cache().get(key)
+    if built is None:
+        loaded = load_version_by_id(row.id)
+        if loaded is None:
+            return None
+        built = package(loaded)
+        _cache().put(key, built)
+    return built
+
+
 def published_packages() -> list[dict[str, Any]]:
     """The package of every published or retired version, by certification then version.
 
@@ -83,21 +105,9 @@ def published_packages() -> list[dict[str, Any]]:
     ).all()
     packages = []
     for row in rows:
-        assert row.published_at is not None  # a CHECK constraint says so
-        key = _Key(
-            row.id,
-            row.published_at.isoformat(),
-            row.retired_at.isoformat() if row.retired_at else None,
-            base_url(),
-        )
-        built = _cache().get(key)
-        if built is None:
-            loaded = load_version_by_id(row.id)
-            if loaded is None:
-                continue
-            built = package(loaded)
-            _cache().put(key, built)
-        packages.append(built)
+        built = package_of(row)
+        if built is not None:
+            packages.append(built)
     return packages
 
 

@@ -116,8 +116,11 @@ def matrix(cert_code: str, label: str) -> str:
 @public_frameworks
 def case_package(cert_code: str, label: str) -> Response:
     """The version as a CASE 1.1 package (JSON), to download."""
-    version = _with_content(_version_row_or_404(cert_code, label))
-    data = case.package_bytes(case_service.package(version))
+    version = _version_row_or_404(cert_code, label)
+    built = case_service.package_of(version)
+    if built is None:
+        abort(404)
+    data = case.package_bytes(built)
     return Response(
         data,
         mimetype="application/json",

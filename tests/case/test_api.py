@@ -118,3 +118,28 @@ def test_version_page_links_to_the_package(
 def test_the_list_is_linked_from_the_frameworks_index(client: Any, version: Any) -> None:
     page = client.get("/").get_data(as_text=True)
     assert f'href="{API}/CFDocuments"' in page
+
+
+def test_query_counts_do_not_grow_with_the_referentiel(
+    client: Any,
+    create_version: Any,
+    mini_doc: dict[str, Any],
+    two_blocs_doc: dict[str, Any],
+    count_queries: Any,
+) -> None:
+    create_version(publish=True)
+    bigger = copy.deepcopy(two_blocs_doc)
+    bigger["certification"]["code"] = "GRAND"
+    create_version(bigger, publish=True)
+    counts = []
+    for code in ("MINI", "GRAND"):
+        with count_queries() as counter:
+            assert client.get(f"/referentiels/{code}/v1/case.json").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+    client.get(f"{API}/CFDocuments")  # builds and keeps the published packages
+    with count_queries() as counter:
+        documents = client.get(f"{API}/CFDocuments").get_json()["CFDocuments"]
+        item = client.get(f"{API}/CFPackages/{documents[0]['identifier']}").get_json()["CFItems"][0]
+        assert client.get(f"{API}/CFItems/{item['identifier']}").status_code == 200
+    assert counter.count == 3  # one per request: the published versions' rows

@@ -256,3 +256,33 @@ def test_the_case_1_0_shape_is_brought_to_1_1() -> None:
     ours = copy.deepcopy(data)
     ours["CFDocument"]["caseVersion"] = "1.1"
     assert case_import.normalise(ours)[1] == "CASE 1.1"
+
+
+def test_unknown_properties_are_ignored_and_said(
+    runner: Any, create_version: Any, db_session: Any, tmp_path: Path
+) -> None:
+    package = _our_package(tmp_path, runner, create_version)
+    package["CFItemz"] = []
+    package["CFItems"][0]["couleur"] = "bleu"
+    package["CFItems"][-1]["couleur"] = "vert"
+    path = tmp_path / "extra.json"
+    path.write_text(json.dumps(package), encoding="utf-8")
+    result = runner.invoke(args=["case", "import", str(path), "--version", "v2"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "propriétés inconnues de CASE 1.1, ignorées : $.CFItems[*].couleur, $.CFItemz"
+        in result.output
+    )
+    assert "Tous les éléments du paquet ont trouvé leur place." in result.output
+
+
+def test_problems_come_in_document_order(
+    runner: Any, create_version: Any, db_session: Any, tmp_path: Path
+) -> None:
+    package = _our_package(tmp_path, runner, create_version)
+    for i in (10, 2):
+        package["CFAssociations"][i]["uri"] = i
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(package), encoding="utf-8")
+    output = runner.invoke(args=["case", "import", str(path)]).output
+    assert output.index("$.CFAssociations[2].uri") < output.index("$.CFAssociations[10].uri")
