@@ -26,7 +26,10 @@ from exports import guard
 from exports.case import schema_validator
 
 MAX_PROBLEMS = 20
-_NAIVE_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+_LOOSE_DATETIME = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
+    r" ?(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?$"
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
 _TYPE_NAMES = {
@@ -60,6 +63,7 @@ class Package:
     data: dict[str, Any]
     shape: str  # "CASE 1.1" or "CASE 1.0"
     unknown: list[str] = field(default_factory=list)  # properties ignored, e.g. $.CFItems[*].x
+    ignored: list[str] = field(default_factory=list)  # bad values left out (see TOLERATED)
 
 
 # --- reading and checking ------------------------------------------------------------------------
@@ -76,12 +80,15 @@ def read(data: bytes, limits: guard.Limits, *, file: str | None = None) -> Packa
     package, shape = normalise(parsed)
     found: list[tuple[tuple[Any, ...], str]] = []
     unknown: dict[str, None] = {}
+    dropped: dict[tuple[Any, ...], str] = {}
     for error in schema_validator().iter_errors(package):
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             for name in error.instance:
                 if name not in known:
                     unknown.setdefault(_unknown_path(error.json_path, name), None)
+        elif (where := _tolerated(error.absolute_path)) is not None:
+            dropped.setdefault(where, _problem(error))
         else:
             found.append((_sort_key(error.absolute_path), _problem(error)))
     found += _duplicates(package)
@@ -91,7 +98,60 @@ def read(data: bytes, limits: guard.Limits, *, file: str | None = None) -> Packa
             rest = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"… et {rest} autre(s) problème(s)"]
         raise PackageError(problems)
-    return Package(package, shape, sorted(unknown))
+    for where in sorted(dropped, key=_sort_key, reverse=True):  # lists from their end
+        parent = package
+        for part in where[:-1]:
+            parent = parent[part]
+        del parent[where[-1]]
+    ignored = [
+        f"{_json_path(where)} laissé de côté, sa valeur n'étant pas valide ({message})"
+        for where, message in sorted(dropped.items(), key=_by_path)
+    ]
+    return Package(package, shape, sorted(unknown), ignored)
+
+
+# Properties the import does not read: a bad value there is left out, not refused. Everything
+# else (identifiers, statements, codes, types, the associations' ends) must be right.
+TOLERATED = frozenset(
+    {
+        "CFItemTypeURI",
+        "CFAssociationGroupingURI",
+        "conceptKeywordsURI",
+        "licenseURI",
+        "subjectURI",
+        "subject",
+        "educationLevel",
+        "conceptKeywords",
+        "statusStartDate",
+        "statusEndDate",
+        "officialSourceURL",
+        "alternativeLabel",
+        "listEnumeration",
+        "targetType",
+    }
+)
+
+
+def _tolerated(path: Any) -> tuple[Any, ...] | None:
+    """The property to leave out for an error at `path`, when the import can do without it:
+    the whole of CFDefinitions, a rubric, or one of TOLERATED on any object."""
+    parts = tuple(path)
+    if parts[:1] == ("CFDefinitions",):
+        return parts[:1]
+    if parts[:1] == ("CFRubrics",) and len(parts) >= 2:
+        return parts[:2]
+    for i, part in enumerate(parts):
+        if part in TOLERATED:
+            return parts[: i + 1]
+    return None
+
+
+def _json_path(parts: tuple[Any, ...]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _by_path(entry: tuple[tuple[Any, ...], str]) -> tuple[Any, ...]:
+    return _sort_key(entry[0])
 
 
 def _sort_key(path: Any) -> tuple[Any, ...]:
@@ -121,8 +181,11 @@ def normalise(package: dict[str, Any]) -> tuple[dict[str, Any], str]:
                 legacy = True
     for association in _objects(out.get("CFAssociations")):
         number = association.get("sequenceNumber")
-        if isinstance(number, str) and number.strip().lstrip("-").isdigit():
-            association["sequenceNumber"] = int(number.strip())
+        if isinstance(number, str):  # CASE 1.0 packages write it as text, sometimes not a number
+            if number.strip().lstrip("-").isdigit():
+                association["sequenceNumber"] = int(number.strip())
+            else:
+                del association["sequenceNumber"]  # the file's order then
             legacy = True
     for entry in _objects([document, *_list(out.get("CFItems"))]):
         for key in ("subject", "educationLevel", "conceptKeywords"):
@@ -147,12 +210,19 @@ def normalise(package: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def _with_time_zone(stamp: str) -> str:
-    """A date-time without a time zone (CASE 1.0 packages) read as UTC."""
+    """A date-time as RFC 3339 wants it: « T » between date and time, seconds, a time zone
+    (UTC when none is given, as CASE 1.0 packages often write it)."""
     text = stamp.strip()
-    naive = _NAIVE_DATETIME.match(text)
-    if naive:
-        time = naive.group(2) if naive.group(2).count(":") == 2 else naive.group(2) + ":00"
-        return f"{naive.group(1)}T{time}+00:00"
+    found = _LOOSE_DATETIME.match(text)
+    if found:
+        date, time, zone = found.group("date"), found.group("time"), found.group("zone")
+        if time.count(":") == 1:
+            time += ":00"
+        if not zone:
+            zone = "+00:00"
+        elif zone not in ("Z", "z") and ":" not in zone:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        return f"{date}T{time}{zone}"
     if _DATE.match(text):
         return f"{text}T00:00:00+00:00"
     return stamp

@@ -129,6 +129,7 @@ class _Mapper:
         self.document_id = str(self.document["identifier"]).lower()
         self.report = Report(document={}, shape=read_package.shape)
         self.unplaced: set[int] = set()
+        self.unplaced_lines: list[tuple[int, str]] = []  # by item index
         self.outside_parents: dict[str, str] = {}  # item: the first parent outside the package
         self.nodes = {
             str(item["identifier"]).lower(): _Node(i, item)
@@ -163,7 +164,6 @@ class _Mapper:
                 continue
             parent_of[child] = parent
             number = association.get("sequenceNumber")
-            node = self.nodes[child]
             order = (0 if number is not None else 1, number or 0, a)
             siblings = self.roots if parent == self.document_id else self.nodes[parent].children
             siblings.append((order, child))
@@ -211,21 +211,25 @@ class _Mapper:
             else:
                 reason = "aucune chaîne d'associations isChildOf ne le rattache au document"
             self._unplace(node, reason)
+        self.report.unplaced = [line for _, line in sorted(self.unplaced_lines)]
 
     def _unplace(self, node: _Node, reason: str) -> None:
-        self.report.unplaced.append(f"{node.name()} : {reason}")
+        self.unplaced_lines.append((node.index, f"{node.name()} : {reason}"))
         self.unplaced.add(node.index)
-        stack = list(reversed(node.children))
+        stack = [(key, node) for _, key in reversed(node.children)]
         while stack:
-            _, key = stack.pop()
+            key, parent = stack.pop()
             child = self.nodes[key]
             if child.index in self.unplaced:
                 continue
             self.unplaced.add(child.index)
-            self.report.unplaced.append(
-                f"{child.name()} : son parent {node.name().split(' ', 1)[0]} n'est pas placé"
+            self.unplaced_lines.append(
+                (
+                    child.index,
+                    f"{child.name()} : son parent $.CFItems[{parent.index}] n'est pas placé",
+                )
             )
-            stack.extend(reversed(child.children))
+            stack.extend((grandchild, child) for _, grandchild in reversed(child.children))
 
     # -- codes and texts --
 
@@ -564,6 +568,7 @@ def to_document(
         mapper.report.notes.append(
             "propriétés inconnues de CASE 1.1, ignorées : " + ", ".join(package.unknown)
         )
+    mapper.report.notes.extend(package.ignored)
     mapper.link()
     mapper.place()
     domains, blocs = mapper.tree()

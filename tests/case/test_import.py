@@ -78,7 +78,7 @@ def test_an_opensalt_case_1_0_package_lists_what_it_could_not_place(
     assert (
         "depuis un paquet CASE 1.0 : 3 bloc(s) de compétences, 5 compétence(s), 7 critère(s)" in out
     )
-    assert "4 élément(s) non placé(s) :" in out
+    assert "5 élément(s) non placé(s) :" in out
     unplaced = [
         line.strip() for line in out.split("non placé(s) :")[1].split("Remarques")[0].splitlines()
     ]
@@ -91,6 +91,8 @@ def test_an_opensalt_case_1_0_package_lists_what_it_could_not_place(
         "chaîne d'associations isChildOf ne le rattache au document",
         "$.CFItems[18] « RT.2.3 » « Mobiliser la créativité collective » : rattaché seulement à "
         "« EntreComp 2.1 », hors du paquet",
+        "$.CFItems[19] « RT.1.1.a.1.i » « Sous-exemple : la fiche territoire de l'INSEE » : son "
+        "parent $.CFItems[15] n'est pas placé",
     ]
     assert (
         "« RT 3 » « Évaluer et rendre compte de l'action du réseau » : code remplacé par « RT-3 »"
@@ -286,3 +288,29 @@ def test_problems_come_in_document_order(
     path.write_text(json.dumps(package), encoding="utf-8")
     output = runner.invoke(args=["case", "import", str(path)]).output
     assert output.index("$.CFAssociations[2].uri") < output.index("$.CFAssociations[10].uri")
+
+
+def test_bad_values_where_the_import_reads_nothing_are_left_out(
+    runner: Any, db_session: Any, tmp_path: Path
+) -> None:
+    """Real packages carry odd metadata (a licence link without a UUID, a rubric of another
+    shape, a space in a timestamp): what the import does not read does not stop it."""
+    package = json.loads(OPENSALT.read_text(encoding="utf-8"))
+    package["CFDocument"]["licenseURI"]["identifier"] = "licence-ouverte"
+    package["CFItems"][0]["CFItemTypeURI"] = "Domaine"
+    package["CFItems"][1]["lastChangeDateTime"] = "2019-05-14 09:30:02+0200"
+    package["CFRubrics"][0]["CFRubricCriteria"][0]["position"] = "premier"
+    package["CFDefinitions"]["CFItemTypes"][0]["hierarchyCode"] = 1
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["case", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    for left_out in (
+        "$.CFDocument.licenseURI laissé de côté",
+        "$.CFItems[0].CFItemTypeURI laissé de côté",
+        "$.CFRubrics[0] laissé de côté",
+        "$.CFDefinitions laissé de côté",
+    ):
+        assert left_out in result.output
+    assert "$.CFItems[1]" not in result.output  # its timestamp was read as 07:30:02 UTC
+    assert "échelle Non acquis / En cours d'acquisition / Acquis par défaut" in result.output
