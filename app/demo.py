@@ -38,7 +38,10 @@ from app.people.passwords import hash_password
 
 DEMO_DOMAIN = "demo.cooperation.test"
 CERTIFIER = ("Le Labo de l'ESS", "44789845200001")  # fictitious SIRETs (valid checksum)
-TRAINING_ORG = ("Savoir Devenir", "52923713600005")
+TRAINING_ORG = ("Savoir Devenir", "52923713600005")  # the certifier's partner for the pilot
+# A second training organisation on the same published version, with its own people: to try
+# one organisation against the other (its coordinator must reach nothing of Savoir Devenir's).
+SECOND_TRAINING_ORG = ("Ancrages Formation", "88778932900018")
 
 FIRST_NAMES_F = [
     "Camille",
@@ -141,6 +144,8 @@ class DemoAccount:
     password: str
     name: str
     cohorts: list[str] = field(default_factory=list)
+    # Names of the organisations the account belongs to (a learner: those of their cohorts).
+    organisations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -151,6 +156,7 @@ class DemoCohort:
     end: dt.date
     route: AccessRoute
     size: int
+    organisation: str = TRAINING_ORG[0]
 
 
 def _cohorts(today: dt.date) -> list[DemoCohort]:
@@ -170,6 +176,15 @@ def _cohorts(today: dt.date) -> list[DemoCohort]:
             max(today + dt.timedelta(days=120), dt.date(2026, 12, 18)),
             AccessRoute.CONTINUING_TRAINING,
             14,
+        ),
+        DemoCohort(
+            "Promotion Ancrages — Animation (2026)",
+            "CTA",
+            dt.date(2026, 3, 16),
+            max(today + dt.timedelta(days=150), dt.date(2027, 2, 26)),
+            AccessRoute.CONTINUING_TRAINING,
+            8,
+            SECOND_TRAINING_ORG[0],
         ),
     ]
 
@@ -197,29 +212,41 @@ class DemoLearner:
 class DemoPlan:
     """Everything the demo creates, decided up front from a seed (no database)."""
 
-    coordinator: DemoAccount
-    trainers: list[DemoAccount]
+    coordinator: DemoAccount  # the certifier's, who also coordinates Savoir Devenir's pilot
+    trainers: list[DemoAccount]  # one per cohort, in the order of `cohorts`
     jury: DemoAccount
     cohorts: list[DemoCohort]
     learners: list[list[DemoLearner]]  # per cohort
+    second_coordinator: DemoAccount  # the second training organisation's, and only its
 
     @property
     def accounts(self) -> list[DemoAccount]:
-        people = [self.coordinator, *self.trainers, self.jury]
+        people = [self.coordinator, *self.trainers, self.jury, self.second_coordinator]
         return people + [learner.account for group in self.learners for learner in group]
+
+    @property
+    def organisations(self) -> list[tuple[str, str, OrganisationKind]]:
+        """Name, SIRET and kind of each organisation, the certifier first."""
+        return [
+            (*CERTIFIER, OrganisationKind.CERTIFIER),
+            (*TRAINING_ORG, OrganisationKind.TRAINING),
+            (*SECOND_TRAINING_ORG, OrganisationKind.TRAINING),
+        ]
 
 
 def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
     rng = random.Random(seed)
     cohorts = _cohorts(today)
     names = [c.name for c in cohorts]
+    certifier, partner, second = CERTIFIER[0], TRAINING_ORG[0], SECOND_TRAINING_ORG[0]
     plan = DemoPlan(
         coordinator=DemoAccount(
             Role.COORDINATOR.value,
             f"coordination@{DEMO_DOMAIN}",
             "demo-coordination-2026",
             "Claire Vasseur",
-            names,
+            [c.name for c in cohorts if c.organisation == partner],
+            [certifier, partner],
         ),
         trainers=[
             DemoAccount(
@@ -228,6 +255,7 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
                 "demo-formation-animation",
                 "Sophie Renard",
                 [names[0]],
+                [partner],
             ),
             DemoAccount(
                 Role.TRAINER.value,
@@ -235,13 +263,35 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
                 "demo-formation-dev-2026",
                 "Marc Okafor",
                 [names[1]],
+                [partner],
+            ),
+            DemoAccount(
+                Role.TRAINER.value,
+                f"formateur.ancrages@{DEMO_DOMAIN}",
+                "demo-ancrages-formation",
+                "Yann Le Bihan",
+                [names[2]],
+                [second],
             ),
         ],
         jury=DemoAccount(
-            Role.JURY.value, f"jury@{DEMO_DOMAIN}", "demo-jury-2026-session", "Bernadette Lucas"
+            Role.JURY.value,
+            f"jury@{DEMO_DOMAIN}",
+            "demo-jury-2026-session",
+            "Bernadette Lucas",
+            [],
+            [certifier],
         ),
         cohorts=cohorts,
         learners=[],
+        second_coordinator=DemoAccount(
+            Role.COORDINATOR.value,
+            f"coordination.ancrages@{DEMO_DOMAIN}",
+            "demo-ancrages-coordination",
+            "Nadia Ferhat",
+            [c.name for c in cohorts if c.organisation == second],
+            [second],
+        ),
     )
     used: set[str] = set()
     for index, spec in enumerate(cohorts):
@@ -264,6 +314,7 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
                         f"demo-apprenant-{index + 1}{n + 1:02d}",
                         f"{first} {last}",
                         [spec.name],
+                        [spec.organisation],
                     ),
                     first_names=first,
                     birth_name=last,
@@ -285,12 +336,11 @@ def build_demo(plan: DemoPlan) -> None:
     for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
         doc = documents.load(path)
         services.ensure_published(doc, _published_on(str(doc["version"]["label"])))
-    certifier = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
-    training = Organisation(
-        name=TRAINING_ORG[0], siret=TRAINING_ORG[1], kind=OrganisationKind.TRAINING
-    )
-    orgs = [certifier, training]
-    db.session.add_all(orgs)
+    orgs = {
+        name: Organisation(name=name, siret=siret, kind=kind)
+        for name, siret, kind in plan.organisations
+    }
+    db.session.add_all(orgs.values())
 
     def user(account: DemoAccount, with_orgs: bool = True) -> User:
         created = User(
@@ -298,7 +348,7 @@ def build_demo(plan: DemoPlan) -> None:
             full_name=account.name,
             password_hash=hash_password(account.password),
             role_rows=[UserRole(role=Role(account.role))],
-            organisations=orgs if with_orgs else [],
+            organisations=[orgs[name] for name in account.organisations] if with_orgs else [],
         )
         db.session.add(created)
         return created
@@ -306,6 +356,7 @@ def build_demo(plan: DemoPlan) -> None:
     coordinator = user(plan.coordinator)
     trainers = [user(t) for t in plan.trainers]
     user(plan.jury)
+    user(plan.second_coordinator)
     versions = {
         v.certification.code: v
         for v in db.session.scalars(
@@ -318,7 +369,7 @@ def build_demo(plan: DemoPlan) -> None:
     for spec, trainer, group in zip(plan.cohorts, trainers, plan.learners, strict=True):
         cohort = Cohort(
             name=spec.name,
-            organisation=training,
+            organisation=orgs[spec.organisation],
             version=versions[spec.cert_code],
             start_date=spec.start,
             end_date=spec.end,
@@ -352,27 +403,34 @@ def build_demo(plan: DemoPlan) -> None:
     db.session.flush()
     jury = db.session.scalar(sa.select(User).where(User.email == plan.jury.email))
     assert jury is not None
-    cohorts = list(
-        db.session.scalars(
-            sa.select(Cohort)
-            .where(Cohort.name.in_([c.name for c in plan.cohorts]))
-            .order_by(Cohort.start_date)
+    by_name = {
+        c.name: c
+        for c in db.session.scalars(
+            sa.select(Cohort).where(Cohort.name.in_([c.name for c in plan.cohorts]))
         )
-    )
+    }
+    cohorts = [by_name[c.name] for c in plan.cohorts]
     rng = random.Random(plan_seed(plan))
     _assess(cohorts[0], trainers[0], rng, finished=True)
     _assess(cohorts[1], trainers[1], rng, finished=False)
     _jury_and_survey(cohorts[0], coordinator, jury, rng)
-    db.session.add(
-        EvaluationSession(
-            cohort=cohorts[1],
-            bloc=cohorts[1].version.blocs[2],
-            modality=cohorts[1].version.blocs[2].modalities[0],
-            session_date=max(dt.date.today() + dt.timedelta(days=21), cohorts[1].start_date),
-            title="Mise en situation : bloc 3",
-            assessors=[trainers[1]],
+    # The second organisation's cohort is under way: results on its first blocs.
+    _assess(cohorts[2], trainers[2], rng, finished=False)
+    for cohort, trainer, bloc_index, title in (
+        (cohorts[1], trainers[1], 2, "Mise en situation : bloc 3"),
+        (cohorts[2], trainers[2], 2, "Étude de cas : bloc 3"),
+    ):
+        bloc = cohort.version.blocs[bloc_index]
+        db.session.add(
+            EvaluationSession(
+                cohort=cohort,
+                bloc=bloc,
+                modality=bloc.modalities[0],
+                session_date=max(dt.date.today() + dt.timedelta(days=21), cohort.start_date),
+                title=title,
+                assessors=[trainer],
+            )
         )
-    )
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
 
 
@@ -386,7 +444,12 @@ def _published_on(label: str) -> dt.datetime | None:
 
 
 def plan_seed(plan: DemoPlan) -> int:
-    return len(plan.accounts)
+    """The results' seed, from Savoir Devenir's pilot alone: the second organisation, added
+    later, left the first one's results as they were."""
+    first = [c.organisation == TRAINING_ORG[0] for c in plan.cohorts]
+    trainers = sum(first)
+    learners = sum(len(group) for group, mine in zip(plan.learners, first, strict=True) if mine)
+    return 1 + trainers + 1 + learners
 
 
 # The demo's weak spot: in the finished cohort, this competency's criteria are the ones most

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.access import cohort_query
 from app.assessment.models import Result, ResultHead
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import SurveyAnswer
 from app.jury.models import JurySession
-from app.people.models import AuditEvent, Role, User, UserRole
+from app.people.models import AuditEvent, Organisation, OrganisationKind, Role, User, UserRole
 from app.people.passwords import verify_password
+from app.validators import is_valid_siret
 
 
 def count(db_session: Any, model: Any) -> int:
@@ -25,19 +28,25 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     assert result.exit_code == 0, result.output
     accounts = json.loads(result.output)
     assert {a["role"] for a in accounts} == {"coordinator", "trainer", "learner", "jury"}
-    assert all(set(a) == {"role", "email", "password", "name", "cohorts"} for a in accounts)
+    assert all(
+        set(a) == {"role", "email", "password", "name", "cohorts", "organisations"}
+        for a in accounts
+    )
 
     versions = db_session.scalars(sa.select(FrameworkVersion)).all()
     assert len(versions) == 2 and all(v.status is VersionStatus.PUBLISHED for v in versions)
-    cohorts = db_session.scalars(sa.select(Cohort).order_by(Cohort.start_date)).all()
+    cohorts = db_session.scalars(
+        sa.select(Cohort).join(Organisation).where(Organisation.name == "Savoir Devenir")
+    ).all()
     assert len(cohorts) == 2
-    finished, running = cohorts
+    finished, running = sorted(cohorts, key=lambda c: c.start_date)
     assert finished.end_date < running.end_date
     for cohort in cohorts:
         assert 12 <= len(cohort.enrolments) <= 20
         assert len(cohort.trainers) == 1
     assert finished.trainers[0].id != running.trainers[0].id
     statuses = {e.status for c in cohorts for e in c.enrolments}
+    assert count(db_session, Cohort) == 3
     assert EnrolmentStatus.WITHDRAWN in statuses
     assert count(db_session, LearnerIdentity) == count(db_session, Enrolment)
 
@@ -91,3 +100,85 @@ def test_demo_dates_agree_with_each_other(runner: Any, db_session: Any) -> None:
     for jury in db_session.scalars(sa.select(JurySession)):
         if jury.closed_at is not None:
             assert jury.closed_at.date() == jury.session_date
+
+
+def test_demo_has_two_training_organisations_to_try_one_against_the_other(
+    runner: Any, db_session: Any
+) -> None:
+    result = runner.invoke(args=["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    accounts = json.loads(result.output)
+
+    orgs = {o.name: o for o in db_session.scalars(sa.select(Organisation))}
+    assert set(orgs) == {"Le Labo de l'ESS", "Savoir Devenir", "Ancrages Formation"}
+    assert orgs["Le Labo de l'ESS"].kind is OrganisationKind.CERTIFIER
+    training = [o for o in orgs.values() if o.kind is OrganisationKind.TRAINING]
+    assert {o.name for o in training} == {"Savoir Devenir", "Ancrages Formation"}
+    assert all(o.siret and is_valid_siret(o.siret) for o in orgs.values())
+    assert len({o.siret for o in orgs.values()}) == 3
+
+    # The JSON names each account's organisations as the database holds them: staff by
+    # membership, learners by the organisation of their cohort.
+    by_email = {u.email: u for u in db_session.scalars(sa.select(User))}
+    for account in accounts:
+        user = by_email[account["email"]]
+        if account["role"] == "learner":
+            held = sorted(
+                {e.cohort.organisation.name for e in learner_enrolments(db_session, user)}
+            )
+            assert user.organisations == []
+        else:
+            held = [o.name for o in user.organisations]
+        assert sorted(account["organisations"]) == sorted(held), account["email"]
+        assert account["organisations"], account["email"]
+
+    # Each training organisation has a coordinator, a trainer and a cohort of its own.
+    for org in training:
+        staff = [a for a in accounts if a["role"] != "learner" and org.name in a["organisations"]]
+        assert {"coordinator", "trainer"} <= {a["role"] for a in staff}, org.name
+        assert db_session.scalars(sa.select(Cohort).where(Cohort.organisation_id == org.id)).all()
+    second = next(
+        a
+        for a in accounts
+        if a["role"] == "coordinator" and a["organisations"] == ["Ancrages Formation"]
+    )
+    first = next(a for a in accounts if a["email"].startswith("coordination@"))
+    assert "Ancrages Formation" not in first["organisations"]
+    assert "Le Labo de l'ESS" in first["organisations"]  # the certifier's coordinator
+
+    # The second organisation's cohort: the same published version as Savoir Devenir's first,
+    # a few learners with results, dates within the demo's timeline.
+    (cohort,) = db_session.scalars(
+        sa.select(Cohort).where(Cohort.organisation_id == orgs["Ancrages Formation"].id)
+    ).all()
+    pilot = db_session.scalar(
+        sa.select(Cohort).where(Cohort.name == "Promotion pilote 1 — Animation (2025)")
+    )
+    assert cohort.version_id == pilot.version_id
+    assert cohort.version.status is VersionStatus.PUBLISHED
+    assert pilot.end_date < cohort.start_date < cohort.end_date
+    assert cohort.version.published_at.date() < cohort.start_date
+    assert 5 <= len(cohort.enrolments) <= 12 and len(cohort.trainers) == 1
+    assert cohort.trainers[0].organisations == [orgs["Ancrages Formation"]]
+    assert cohort.name in second["cohorts"]
+    results = db_session.scalars(
+        sa.select(Result.recorded_at).join(Enrolment).where(Enrolment.cohort_id == cohort.id)
+    ).all()
+    assert len(results) > 20
+    assert all(cohort.start_date <= r.date() <= dt.date.today() for r in results)
+    assert not any(e.status is EnrolmentStatus.CERTIFIED for e in cohort.enrolments)
+    identities = db_session.scalar(
+        sa.select(sa.func.count(LearnerIdentity.user_id))
+        .join(Enrolment, Enrolment.learner_id == LearnerIdentity.user_id)
+        .where(Enrolment.cohort_id == cohort.id)
+    )
+    assert identities == len(cohort.enrolments)
+
+    # One organisation's coordinator sees its own cohorts and none of the other's.
+    for account, mine in ((first, "Savoir Devenir"), (second, "Ancrages Formation")):
+        seen = db_session.scalars(cohort_query(by_email[account["email"]])).all()
+        assert seen and {c.organisation.name for c in seen} == {mine}, account["email"]
+
+
+def learner_enrolments(db_session: Any, user: User) -> list[Enrolment]:
+    return list(db_session.scalars(sa.select(Enrolment).where(Enrolment.learner_id == user.id)))

@@ -119,7 +119,11 @@ def build(app: Flask) -> Demo:
         plan = plan_demo(dt.date.today())
         build_demo(plan)
         db.session.commit()
-        finished, ongoing = db.session.scalars(sa.select(Cohort).order_by(Cohort.start_date))
+        # Savoir Devenir's two cohorts (the second organisation's cohort comes after them).
+        names = [c.name for c in plan.cohorts[:2]]
+        finished, ongoing = db.session.scalars(
+            sa.select(Cohort).where(Cohort.name.in_(names)).order_by(Cohort.start_date)
+        )
         version = load_version(finished.version_id)
         other_version = load_version(ongoing.version_id)
         levels = {lvl.code: lvl.id for lvl in other_version.scale_levels}
