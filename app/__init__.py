@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.privacy.routes import bp as privacy
     from app.progress.routes import bp as progress
     from app.registry.routes import bp as registry
+    from app.settings.routes import bp as settings
 
     for blueprint in (
         frameworks,
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         privacy,
         case,
+        settings,
     ):
         app.register_blueprint(blueprint)
 

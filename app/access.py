@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from app.cohorts.models import Cohort, Enrolment, cohort_trainers
 from app.jury.models import JuryPresentation, JurySession, jury_members
-from app.people.models import Role, User, memberships
+from app.people.models import Organisation, OrganisationKind, Role, User, memberships
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -357,3 +357,13 @@ def can_erase_person(user: User, person: User) -> bool:
         .where(Enrolment.learner_id == person.id)
     ).one()
     return counts[0] > 0 and counts[0] == counts[1]
+
+
+# --- the certifier's settings (app/settings) -------------------------------------------------
+
+
+def certifier_organisations(user: User) -> list[Organisation]:
+    """The certifier organisations whose settings `user` edits: those they coordinate."""
+    if not user.has_role(Role.COORDINATOR):
+        return []
+    return [org for org in user.organisations if org.kind is OrganisationKind.CERTIFIER]

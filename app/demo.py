@@ -35,6 +35,7 @@ from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.people import audit
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
 from app.people.passwords import hash_password
+from app.settings.models import CertifierSettings
 
 DEMO_DOMAIN = "demo.cooperation.test"
 CERTIFIER = ("Le Labo de l'ESS", "44789845200001")  # fictitious SIRETs (valid checksum)
@@ -42,6 +43,10 @@ TRAINING_ORG = ("Savoir Devenir", "52923713600005")  # the certifier's partner f
 # A second training organisation on the same published version, with its own people: to try
 # one organisation against the other (its coordinator must reach nothing of Savoir Devenir's).
 SECOND_TRAINING_ORG = ("Ancrages Formation", "88778932900018")
+# The certifier's Caisse des Dépôts identifiers (idClient, idContrat): made up, but well formed,
+# so the accrochage flow (a test file: the demo's certifications have no RNCP number) can be
+# produced from the demo without setting anything.
+DEMO_ACCROCHAGE_IDS = ("DEMO0001", "DEMO-CONTRAT-2026")
 
 FIRST_NAMES_F = [
     "Camille",
@@ -341,6 +346,13 @@ def build_demo(plan: DemoPlan) -> None:
         for name, siret, kind in plan.organisations
     }
     db.session.add_all(orgs.values())
+    db.session.add(
+        CertifierSettings(
+            organisation=orgs[CERTIFIER[0]],
+            accrochage_client_id=DEMO_ACCROCHAGE_IDS[0],
+            accrochage_contract_id=DEMO_ACCROCHAGE_IDS[1],
+        )
+    )
 
     def user(account: DemoAccount, with_orgs: bool = True) -> User:
         created = User(

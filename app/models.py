@@ -42,3 +42,4 @@ from app.registry.models import (  # noqa: F401
     RegistryStatement,
     RegistryTerm,
 )
+from app.settings.models import CertifierSettings  # noqa: F401

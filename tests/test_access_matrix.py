@@ -167,6 +167,7 @@ CERTIFIER_ONLY = {
     "registry.import_export",
     "registry.borrow_fiche",
     "registry.correspondence_mark",
+    "settings.index",  # the certifier's settings (tests/settings/test_settings.py)
 }
 # Pages of one's own objects that no object of this world stands behind (404 for everyone).
 NOTHING_BEHIND = {"registry.import_status"}

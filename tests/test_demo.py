@@ -11,12 +11,16 @@ import sqlalchemy as sa
 from app.access import cohort_query
 from app.assessment.models import Result, ResultHead
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
+from app.exports_history import services as exports
+from app.exports_history.models import ExportKind, ExportStatus
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import SurveyAnswer
 from app.jury.models import JurySession
 from app.people.models import AuditEvent, Organisation, OrganisationKind, Role, User, UserRole
 from app.people.passwords import verify_password
+from app.settings.services import accrochage_ids
 from app.validators import is_valid_siret
+from exports.accrochage import validation_errors
 
 
 def count(db_session: Any, model: Any) -> int:
@@ -103,7 +107,7 @@ def test_demo_dates_agree_with_each_other(runner: Any, db_session: Any) -> None:
 
 
 def test_demo_has_two_training_organisations_to_try_one_against_the_other(
-    runner: Any, db_session: Any
+    runner: Any, db_session: Any, app: Any, tmp_path: Any, monkeypatch: Any
 ) -> None:
     result = runner.invoke(args=["demo", "--json"])
     assert result.exit_code == 0, result.output
@@ -178,6 +182,28 @@ def test_demo_has_two_training_organisations_to_try_one_against_the_other(
     for account, mine in ((first, "Savoir Devenir"), (second, "Ancrages Formation")):
         seen = db_session.scalars(cohort_query(by_email[account["email"]])).all()
         assert seen and {c.organisation.name for c in seen} == {mine}, account["email"]
+
+    # The certifier's made-up identifiers are stored: its coordinator produces the accrochage
+    # flow of the finished cohort (a test file) without setting anything.
+    monkeypatch.setitem(app.config, "ACCROCHAGE_ID_CLIENT", "")
+    monkeypatch.setitem(app.config, "ACCROCHAGE_ID_CONTRAT", "")
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(tmp_path / "exports"))
+    ids = accrochage_ids(pilot.version)
+    assert ids.certifier is not None and ids.certifier.name == "Le Labo de l'ESS"
+    assert ids.missing == [] and not ids.from_configuration
+    record = exports.start_export(
+        ExportKind.ACCROCHAGE,
+        cert_code=pilot.version.certification.code,
+        label=pilot.version.label,
+        actor=by_email[first["email"]],
+        cohorts=[pilot],
+    )
+    db_session.flush()
+    exports.perform_export(record.id, lambda percent: None)
+    assert record.status is ExportStatus.DONE and record.details["test_file"] is True
+    assert record.details["declared"] >= 1
+    stored = exports.stored_file(record)
+    assert stored is not None and validation_errors(stored.read_bytes()) == []
 
 
 def learner_enrolments(db_session: Any, user: User) -> list[Enrolment]:

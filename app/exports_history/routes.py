@@ -20,11 +20,12 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import export_query, roles
+from app.access import certifier_organisations, export_query, roles
 from app.cohorts.models import Cohort
 from app.db import after_commit, db, savepoint
 from app.exports_history import labels, services
@@ -35,6 +36,7 @@ from app.frameworks.models import FrameworkVersion
 from app.glossary import VERSION_STATUS
 from app.jobs import queue
 from app.people.models import Role, User
+from app.settings import services as settings
 
 bp = Blueprint("exports", __name__)
 
@@ -235,18 +237,34 @@ def new_accrochage() -> str | Response:
     form = AccrochageExportForm(cohort_versions={c.id: c.version_id for c in cohorts})
     form.version.choices = [(v.id, _version_label(v)) for v in versions.values()]
     form.cohorts.choices = [(c.id, _cohort_label(c)) for c in cohorts]
-    # Said before the form is sent; an export that cannot run is never queued.
-    missing = services.accrochage_missing()
-    if form.validate_on_submit() and not missing:
-        chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
-        try:
-            with savepoint():
-                return _start(ExportKind.ACCROCHAGE, versions[form.version.data], chosen)
-        except services.ExportError as exc:
-            form.cohorts.errors = [*form.cohorts.errors, str(exc)]
+    # Said before the form is sent, per certification; an export that cannot run is never
+    # queued.
+    blocked = settings.accrochage_blockers(versions.values())
+    if form.validate_on_submit():
+        version = versions[form.version.data]
+        if version.id in blocked:
+            form.version.errors = [
+                *form.version.errors,
+                _(
+                    "Ce flux ne peut pas encore être produit : il manque %(what)s.",
+                    what=" ; ".join(blocked[version.id].missing),
+                ),
+            ]
+        else:
+            chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
+            try:
+                with savepoint():
+                    return _start(ExportKind.ACCROCHAGE, version, chosen)
+            except services.ExportError as exc:
+                form.cohorts.errors = [*form.cohorts.errors, str(exc)]
+    mine = {org.id for org in certifier_organisations(_me())}
     return render_template(
         "exports_history/new_accrochage.html",
         form=form,
         has_cohorts=bool(cohorts),
-        missing=missing,
+        blockers=[
+            (versions[version_id], ids, ids.certifier is not None and ids.certifier.id in mine)
+            for version_id, ids in blocked.items()
+        ],
+        all_blocked=bool(versions) and set(blocked) == set(versions),
     )

@@ -34,6 +34,7 @@ from app.jobs import queue
 from app.jobs.models import Job
 from app.people import audit
 from app.people.models import Organisation, User
+from app.settings import services as settings
 from exports import dossier as dossier_pdf
 from exports.accrochage import AccrochageError, LeftOut, build_accrochage
 from exports.fiche import build_fiche
@@ -183,9 +184,20 @@ def resolve_cohorts(
     return cohorts
 
 
+# A certification registered in the RNCP; any other code makes an accrochage flow a test file.
+RNCP_CODE = re.compile(r"RNCP[0-9]{3,6}")
+
+
+def is_test_flow(version: FrameworkVersion) -> bool:
+    """An accrochage flow of a certification without an RNCP number can only be a test file."""
+    return not RNCP_CODE.fullmatch(version.certification.code)
+
+
 def _filename(kind: ExportKind, version: FrameworkVersion, extension: str) -> str:
     stamp = file_stamp(utcnow())
     parts = [kind.value, version.certification.code, version.label, stamp]
+    if kind is ExportKind.ACCROCHAGE and is_test_flow(version):
+        parts.insert(1, "test")
     return "-".join(_slug(p) for p in parts) + extension
 
 
@@ -285,30 +297,18 @@ def queue_export(record: ExportRecord) -> Job:
 # --- performing ------------------------------------------------------------------------------
 
 
-def accrochage_missing() -> list[str]:
-    """What the accrochage flow still lacks to run, in plain words (empty when it can run)."""
-    config = current_app.config
-    missing = []
-    if not (config.get("ACCROCHAGE_ID_CLIENT") or "").strip():
-        missing.append(
-            "l'identifiant client (idClient) que la Caisse des Dépôts a donné au certificateur"
-        )
-    if not (config.get("ACCROCHAGE_ID_CONTRAT") or "").strip():
-        missing.append(
-            "le numéro de contrat (idContrat) que la Caisse des Dépôts a donné au certificateur"
-        )
-    return missing
+def accrochage_missing(version: FrameworkVersion) -> list[str]:
+    """What the accrochage flow of `version` still lacks to run, in plain words (empty when it
+    can run): the certifier's identifiers, stored in its settings or, failing that, configured."""
+    return settings.accrochage_ids(version).missing
 
 
-def _accrochage_settings() -> tuple[str, str, str]:
-    config = current_app.config
-    client_id = (config.get("ACCROCHAGE_ID_CLIENT") or "").strip()
-    contract_id = (config.get("ACCROCHAGE_ID_CONTRAT") or "").strip()
-    missing = accrochage_missing()
-    if missing:
-        raise ExportError("il manque " + " et ".join(missing))
-    prefix = _slug(config.get("ACCROCHAGE_ID_FLUX_PREFIX") or "COOP")[:20]
-    return client_id, contract_id, prefix
+def _accrochage_settings(version: FrameworkVersion) -> tuple[str, str, str]:
+    ids = settings.accrochage_ids(version)
+    if ids.missing:
+        raise ExportError("il manque " + " et ".join(ids.missing))
+    prefix = _slug(current_app.config.get("ACCROCHAGE_ID_FLUX_PREFIX") or "COOP")[:20]
+    return ids.client_id, ids.contract_id, prefix
 
 
 def _left_out_details(left_out: Sequence[LeftOut]) -> list[dict[str, Any]]:
@@ -340,7 +340,10 @@ def _produce(record: ExportRecord, progress: Progress) -> bytes:
         content = build_fiche(builders.fiche_data(version))
         record.details = {"blocs": len(version.blocs)}
         return content
-    client_id, contract_id, prefix = _accrochage_settings()
+    client_id, contract_id, prefix = _accrochage_settings(version)
+    testing = is_test_flow(version)
+    if testing:
+        prefix = f"TEST-{prefix}"
     now = utcnow()
     data = builders.accrochage_data(
         version,
@@ -358,6 +361,7 @@ def _produce(record: ExportRecord, progress: Progress) -> bytes:
     record.details = {
         "declared": len(data.passages) - len(left_out),
         "left_out": _left_out_details(left_out),
+        "test_file": testing,
     }
     return content
 
