@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.dates import format_date
 from app.db import db
 from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
 from app.insertion.rates import EMPLOYED, InsertionRates, insertion_rates
@@ -124,7 +125,7 @@ def check_answer(
     elif enrolment.certified_on is not None and answered_on < enrolment.certified_on:
         errors["answered_on"] = _l(
             "La date de réponse précède la certification (%(date)s).",
-            date=enrolment.certified_on.strftime("%d/%m/%Y"),
+            date=format_date(enrolment.certified_on),
         )
     elif answered_on > (today or dt.date.today()):
         errors["answered_on"] = _l("La date de réponse ne peut pas être dans le futur.")
