@@ -108,22 +108,7 @@ def crawl(page: Any, base: str, limit: int = 80) -> Iterator[str]:
             queue.append(f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else ""))
 
 
-# Known gap (#13.11, left open): the analytics tables, the dossier texts and the learner
-# import are still wider than a phone for coordinators and trainers.
-PHONE_GAPS = pytest.mark.xfail(
-    reason="analytics, dossier texts and import pages still wider than 375 px", strict=False
-)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [
-        pytest.param("coordinator", marks=PHONE_GAPS),
-        pytest.param("trainer", marks=PHONE_GAPS),
-        "learner",
-        "jury",
-    ],
-)
+@pytest.mark.parametrize("role", ["coordinator", "trainer", "learner", "jury"])
 def test_every_page_a_role_reaches_fits_a_phone(
     role: str, new_page: Any, browser_server: Server, accounts: Any, axe: Axe
 ) -> None:
