@@ -29,9 +29,16 @@ class Certification(Base):
     """A certification, identified by its code; everything it says lives in its versions."""
 
     __tablename__ = "certifications"
+    __table_args__ = (
+        sa.CheckConstraint("rncp_number LIKE 'RNCP%'", name="rncp_number_form"),
+        sa.Index("ix_certifications_rncp_number", "rncp_number", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    # RNCPnnnnn once France Compétences registers it; then every code shown or exported takes
+    # that form (see app/frameworks/codes.py).
+    rncp_number: Mapped[str | None] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[FrameworkVersion]] = relationship(
@@ -56,6 +63,9 @@ class FrameworkVersion(Base):
         sa.CheckConstraint(
             "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_at_when_retired"
         ),
+        sa.CheckConstraint(
+            "regulated IS NOT NULL OR regulations = ''", name="regulations_when_stated"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +89,23 @@ class FrameworkVersion(Base):
         enum_column(CompetencyRule, "competency_rule"), default=CompetencyRule.ALL
     )
     minimum_criteria: Mapped[int | None]
+    # What the fiche and the dossier say of the certification (empty: not written yet).
+    objectives_context: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    sectors: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    job_types: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    entry_prerequisites: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    validation_prerequisites: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # None: not said; False: the activity is not regulated (said explicitly); True: see text.
+    regulated: Mapped[bool | None]
+    regulations: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Habilitated partner organisations: [{"name", "siret", "habilitation"}].
+    partners: Mapped[list[dict[str, str]]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
+    # Labels typed for codes no shipped nomenclature gives (Formacode): {code: label}.
+    code_labels: Mapped[dict[str, str]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None]
@@ -193,7 +220,13 @@ class Bloc(_VersionContent, Base):
     """A bloc de compétences: assessed and validated on its own."""
 
     __tablename__ = "blocs"
-    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "code"),
+        sa.CheckConstraint(
+            "validity_years IS NULL OR (validity_years BETWEEN 1 AND 99 AND NOT validity_unlimited)",
+            name="validity_years_or_unlimited",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(
@@ -205,6 +238,11 @@ class Bloc(_VersionContent, Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     optional: Mapped[bool] = mapped_column(default=False)
     borrowed_from: Mapped[str | None] = mapped_column(sa.String(20))  # see Activity
+    # How the bloc is validated, and for how long a validated bloc stays valid: a number of
+    # years, or without limit (validity_unlimited); neither when not said yet.
+    validation_rule: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    validity_years: Mapped[int | None]
+    validity_unlimited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     version: Mapped[FrameworkVersion] = relationship(back_populates="blocs")
     modalities: Mapped[list[EvaluationModality]] = relationship(
@@ -276,6 +314,27 @@ class Criterion(_VersionContent, Base):
 
     competency: Mapped[Competency] = relationship(back_populates="criteria")
     version: Mapped[FrameworkVersion] = relationship()
+    # The modalities of its bloc that evaluate it.
+    modalities: Mapped[list[EvaluationModality]] = relationship(
+        secondary="criterion_modalities", order_by="EvaluationModality.position"
+    )
+
+
+criterion_modalities = sa.Table(
+    "criterion_modalities",
+    Base.metadata,
+    sa.Column(
+        "criterion_id",
+        sa.ForeignKey("criteria.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "modality_id",
+        sa.ForeignKey("evaluation_modalities.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
 
 
 CONTENT_MODELS = (
