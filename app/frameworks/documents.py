@@ -264,12 +264,21 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
             yield from unique(activity["code"], path, "activité")
             activities.setdefault(activity["code"], path)
 
+    yield from _identity_checks(parsed)
+    # Once one criterion names the modalities evaluating it, every criterion must.
+    linked = any(
+        "modalities" in criterion
+        for bloc in doc["blocs"]
+        for comp in bloc["competencies"]
+        for criterion in comp["criteria"]
+    )
     used: set[str] = set()
     for b, bloc in enumerate(doc["blocs"]):
         bpath = ("blocs", b)
         yield from unique(bloc["code"], bpath, "bloc")
         for m, modality in enumerate(bloc["modalities"]):
             yield from unique(modality["code"], (*bpath, "modalities", m), "modalité")
+        bloc_modalities = {modality["code"] for modality in bloc["modalities"]}
         if not bloc["competencies"]:
             yield Problem(f"bloc {bloc['code']} : aucune compétence", parsed.line_of(bpath))
         for c, comp in enumerate(bloc["competencies"]):
@@ -292,7 +301,11 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
                     parsed.line_of(cpath),
                 )
             for k, criterion in enumerate(comp["criteria"]):
-                yield from unique(criterion["code"], (*cpath, "criteria", k), "critère")
+                kpath = (*cpath, "criteria", k)
+                yield from unique(criterion["code"], kpath, "critère")
+                yield from _criterion_modalities(
+                    parsed, criterion, kpath, bloc["code"], bloc_modalities, linked
+                )
             if minimum is not None and rule == "minimum" and minimum > len(comp["criteria"]):
                 yield Problem(
                     f"compétence {comp['code']} : {len(comp['criteria'])} critère(s), "
@@ -302,6 +315,89 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
     for code, path in activities.items():
         if code not in used:
             yield Problem(f"activité {code} : reliée à aucune compétence", parsed.line_of(path))
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _criterion_modalities(
+    parsed: Parsed,
+    criterion: dict[str, Any],
+    path: tuple[Any, ...],
+    bloc_code: str,
+    bloc_modalities: set[str],
+    linked: bool,
+) -> Iterator[Problem]:
+    """A criterion names modalities of its own bloc, and at least one once links are given."""
+    names = criterion.get("modalities")
+    field_path = (*path, "modalities")
+    if names is None or not names:
+        if linked:
+            yield Problem(
+                f"critère {criterion['code']} : aucune modalité d'évaluation ne l'évalue "
+                f"({_where(field_path)})",
+                parsed.line_of(path),
+            )
+        return
+    for i, name in enumerate(names):
+        if name not in bloc_modalities:
+            yield Problem(
+                f"critère {criterion['code']} : « {name} » n'est pas une modalité d'évaluation "
+                f"du bloc {bloc_code} ({_where((*field_path, i))})",
+                parsed.line_of((*field_path, i)),
+            )
+
+
+def _identity_checks(parsed: Parsed) -> Iterator[Problem]:
+    """Typed labels name the certification's own codes, which no nomenclature labels; partner
+    SIRETs are real ones."""
+    from app.frameworks import codes
+    from app.validators import is_valid_siret
+
+    cert = parsed.data["certification"]
+    own = {
+        **{code: "nsf" for code in cert.get("nsf", [])},
+        **{code: "rome" for code in cert.get("rome", [])},
+        **{code: "formacode" for code in cert.get("formacode", [])},
+    }
+    for code in cert.get("code_labels", {}):
+        path = ("certification", "code_labels", code)
+        if code not in own:
+            yield Problem(
+                f"libellé saisi pour le code {code}, que la certification ne cite pas "
+                f"({_where(path)})",
+                parsed.line_of(path),
+            )
+        elif official := codes.official_label(own[code], code):
+            yield Problem(
+                f"le code {code} a un libellé officiel (« {official} ») : ne le saisissez pas "
+                f"({_where(path)})",
+                parsed.line_of(path),
+            )
+    siret = cert.get("certifier", {}).get("siret")
+    if siret and not is_valid_siret(siret):
+        path = ("certification", "certifier", "siret")
+        yield Problem(
+            f"SIRET du certificateur invalide (clé de contrôle fausse) ({_where(path)})",
+            parsed.line_of(path),
+        )
+    seen: set[str] = set()
+    for i, partner in enumerate(cert.get("partners", [])):
+        path = ("certification", "partners", i, "siret")
+        if not is_valid_siret(partner["siret"]):
+            yield Problem(
+                f"partenaire {partner['name']} : SIRET invalide (clé de contrôle fausse) "
+                f"({_where(path)})",
+                parsed.line_of(path),
+            )
+        if partner["siret"] in seen:
+            yield Problem(
+                f"partenaire {partner['name']} : SIRET {partner['siret']} déjà cité "
+                f"({_where(path)})",
+                parsed.line_of(path),
+            )
+        seen.add(partner["siret"])
 
 
 def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:

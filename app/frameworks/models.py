@@ -103,9 +103,7 @@ class FrameworkVersion(Base):
         sa.JSON, default=list, server_default="[]"
     )
     # Labels typed for codes no shipped nomenclature gives (Formacode): {code: label}.
-    code_labels: Mapped[dict[str, str]] = mapped_column(
-        sa.JSON, default=dict, server_default="{}"
-    )
+    code_labels: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None]
@@ -223,7 +221,8 @@ class Bloc(_VersionContent, Base):
     __table_args__ = (
         sa.UniqueConstraint("version_id", "code"),
         sa.CheckConstraint(
-            "validity_years IS NULL OR (validity_years BETWEEN 1 AND 99 AND NOT validity_unlimited)",
+            "validity_years IS NULL OR "
+            "(validity_years BETWEEN 1 AND 99 AND NOT validity_unlimited)",
             name="validity_years_or_unlimited",
         ),
     )

@@ -39,10 +39,18 @@ def import_document(doc: dict[str, Any]) -> FrameworkVersion:
     certification = db.session.scalar(
         sa.select(Certification).where(Certification.code == cert_doc["code"])
     )
+    rncp_number = cert_doc.get("rncp_number")
     if certification is None:
-        certification = Certification(code=cert_doc["code"])
+        certification = Certification(code=cert_doc["code"], rncp_number=rncp_number)
         db.session.add(certification)
     else:
+        if rncp_number and certification.rncp_number not in (None, rncp_number):
+            raise FrameworkError(
+                f"la certification {certification.code} est enregistrée sous le numéro "
+                f"{certification.rncp_number}, pas {rncp_number}"
+            )
+        if rncp_number:
+            certification.rncp_number = rncp_number
         exists = db.session.scalar(
             sa.select(FrameworkVersion.id).where(
                 FrameworkVersion.certification_id == certification.id,
@@ -67,6 +75,7 @@ def import_document(doc: dict[str, Any]) -> FrameworkVersion:
         certifier_siret=cert_doc["certifier"].get("siret"),
         competency_rule=CompetencyRule(scale.get("competency_rule", "all")),
         minimum_criteria=scale.get("minimum_criteria"),
+        **identity_values(cert_doc),
     )
     db.session.add(version)
     fill_content(version, doc)
@@ -94,6 +103,27 @@ def ensure_published(
     version = import_document(doc)
     publish(version, published_at)
     return version
+
+
+_PROSE = (
+    "objectives_context",
+    "sectors",
+    "job_types",
+    "entry_prerequisites",
+    "validation_prerequisites",
+)
+
+
+def identity_values(cert_doc: dict[str, Any]) -> dict[str, Any]:
+    """The version's columns for what the document's `certification` says for the fiche."""
+    regulations = cert_doc.get("regulations")
+    return {
+        **{name: cert_doc.get(name, "") for name in _PROSE},
+        "regulated": None if regulations is None else regulations["regulated"],
+        "regulations": "" if regulations is None else regulations.get("text", ""),
+        "partners": [dict(partner) for partner in cert_doc.get("partners", [])],
+        "code_labels": dict(cert_doc.get("code_labels", {})),
+    }
 
 
 def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
@@ -126,6 +156,7 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
     version.domains = domains
     blocs = []
     for b, bloc_doc in enumerate(doc["blocs"]):
+        validity = bloc_doc.get("validity", {})
         bloc = Bloc(
             position=b,
             code=bloc_doc["code"],
@@ -133,6 +164,9 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
             description=bloc_doc.get("description", ""),
             optional=bloc_doc.get("optional", False),
             borrowed_from=bloc_doc.get("borrowed_from"),
+            validation_rule=bloc_doc.get("validation_rule", ""),
+            validity_years=validity.get("years"),
+            validity_unlimited=validity.get("unlimited", False),
         )
         bloc.modalities = [
             EvaluationModality(
@@ -144,6 +178,7 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
             )
             for m, mod in enumerate(bloc_doc["modalities"])
         ]
+        modalities = {modality.code: modality for modality in bloc.modalities}
         bloc.competencies = [
             Competency(
                 version=version,
@@ -154,7 +189,11 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
                 activities=[activities[code] for code in comp["activities"]],
                 criteria=[
                     Criterion(
-                        version=version, position=k, code=crit["code"], statement=crit["statement"]
+                        version=version,
+                        position=k,
+                        code=crit["code"],
+                        statement=crit["statement"],
+                        modalities=[modalities[code] for code in crit.get("modalities", [])],
                     )
                     for k, crit in enumerate(comp["criteria"])
                 ],
@@ -167,15 +206,24 @@ def fill_content(version: FrameworkVersion, doc: dict[str, Any]) -> None:
 
 def _without_empty(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
     for key in keys:
-        if mapping.get(key) in ("", [], None):
+        if mapping.get(key) in ("", [], {}, None):
             mapping.pop(key, None)
     return mapping
+
+
+def _validity(bloc: Bloc) -> dict[str, Any]:
+    if bloc.validity_unlimited:
+        return {"validity": {"unlimited": True}}
+    if bloc.validity_years is not None:
+        return {"validity": {"years": bloc.validity_years}}
+    return {}
 
 
 def export_document(version: FrameworkVersion) -> dict[str, Any]:
     """Return the document of a loaded version (see `load_version`), ready to dump as YAML."""
     cert: dict[str, Any] = {
         "code": version.certification.code,
+        "rncp_number": version.certification.rncp_number,
         "title": version.title,
         "level": version.level,
         "nsf": list(version.nsf_codes),
@@ -184,6 +232,12 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
         "certifier": _without_empty(
             {"name": version.certifier_name, "siret": version.certifier_siret}, "siret"
         ),
+        "code_labels": dict(version.code_labels or {}),
+        **{name: getattr(version, name) for name in _PROSE},
+        "regulations": None
+        if version.regulated is None
+        else _without_empty({"regulated": version.regulated, "text": version.regulations}, "text"),
+        "partners": [dict(partner) for partner in version.partners or []],
     }
     # Activities are listed in the order of the référentiel d'activités.
     order = {
@@ -200,7 +254,17 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
     ]
     return {
         "format": 1,
-        "certification": _without_empty(cert, "nsf", "rome", "formacode"),
+        "certification": _without_empty(
+            cert,
+            "rncp_number",
+            "nsf",
+            "rome",
+            "formacode",
+            "code_labels",
+            *_PROSE,
+            "regulations",
+            "partners",
+        ),
         "version": _without_empty({"label": version.label, "notes": version.notes}, "notes"),
         "scale": scale,
         "activity_domains": [
@@ -230,6 +294,8 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                 **({"description": bloc.description} if bloc.description else {}),
                 "optional": bloc.optional,
                 **({"borrowed_from": bloc.borrowed_from} if bloc.borrowed_from else {}),
+                **({"validation_rule": bloc.validation_rule} if bloc.validation_rule else {}),
+                **_validity(bloc),
                 "modalities": [
                     _without_empty(
                         {"code": m.code, "title": m.title, "description": m.description},
@@ -246,7 +312,14 @@ def export_document(version: FrameworkVersion) -> dict[str, Any]:
                             a.code for a in sorted(comp.activities, key=lambda a: order[a])
                         ],
                         "criteria": [
-                            {"code": crit.code, "statement": crit.statement}
+                            _without_empty(
+                                {
+                                    "code": crit.code,
+                                    "statement": crit.statement,
+                                    "modalities": [m.code for m in crit.modalities],
+                                },
+                                "modalities",
+                            )
                             for crit in comp.criteria
                         ],
                     }
@@ -271,7 +344,7 @@ def version_query() -> sa.Select[Any]:
             selectinload(Bloc.modalities),
             selectinload(Bloc.competencies).options(
                 selectinload(Competency.activities),
-                selectinload(Competency.criteria),
+                selectinload(Competency.criteria).selectinload(Criterion.modalities),
             ),
         ),
     )

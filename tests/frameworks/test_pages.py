@@ -137,4 +137,4 @@ def test_version_page_query_count_is_fixed(
         counts.append(counter.count)
     # Not cached yet: the version's row, then its whole tree (a cached page takes only the row:
     # tests/frameworks/test_page_cache.py).
-    assert counts[0] == counts[1] == 11
+    assert counts[0] == counts[1] == 12
