@@ -19,14 +19,18 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import IO
 
 from lxml import etree
 
-from exports.guard import SAFE_XML_OPTIONS, BoundedStream, Limits, MiB, Refused
+from exports.guard import SAFE_XML_OPTIONS, BoundedStream, Limits, MiB, Refused, xml_parser
 from exports.xmltext import one_line, xml_text
 
 FLUX_VERSION = "4.1"
+# Not an official schema (none is published): what we write, pinned (see its header).
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "fiche-rncp-v4.1.xsd"
 
 # The access routes of a fiche, in the flux's order: formation initiale (élève / étudiant),
 # contrat d'apprentissage, formation continue, contrat de professionnalisation, candidature
@@ -50,6 +54,15 @@ class Code:
 class Certifier:
     name: str
     siret: str | None = None
+
+
+@dataclass
+class Partner:
+    """An organisation the certifier habilitated (PARTENAIRE)."""
+
+    name: str
+    siret: str = ""
+    habilitation: str = ""  # HABILITATION_PARTENAIRE, as the flux words it
 
 
 @dataclass
@@ -115,12 +128,17 @@ class FicheData:
     blocs: list[FicheBloc] = field(default_factory=list)
     jury: dict[str, JuryRoute] = field(default_factory=dict)  # keys from JURY_ROUTES
     statistics: list[PromotionStats] = field(default_factory=list)
-    # What the national register says of a registered fiche (read, not written by us yet).
     state: str = ""  # ETAT_FICHE
     active: bool | None = None  # ACTIF
-    end_date: str = ""  # DATE_FIN_ENREGISTREMENT, as written (dd/mm/yyyy)
-    sectors: str = ""  # SECTEURS_ACTIVITE, plain text
-    job_types: str = ""  # TYPE_EMPLOI_ACCESSIBLES, plain text
+    end_date: str = ""  # DATE_FIN_ENREGISTREMENT, as written (dd/mm/yyyy); read only
+    # Plain texts, one line per paragraph or item.
+    objectives_context: str = ""  # OBJECTIFS_CONTEXTE
+    sectors: str = ""  # SECTEURS_ACTIVITE
+    job_types: str = ""  # TYPE_EMPLOI_ACCESSIBLES
+    regulations: str = ""  # REGLEMENTATIONS_ACTIVITES (the explicit "none" is a sentence)
+    entry_prerequisites: str = ""  # PREREQUIS_ENTREE_FORMATION
+    validation_prerequisites: str = ""  # PREREQUIS_VALIDATION_CERTIFICATION
+    partners: list[Partner] | None = None  # PARTENAIRES; None: not said (no EXISTENCE_...)
     correspondences: list[Correspondence] = field(default_factory=list)
 
 
@@ -171,10 +189,18 @@ def _codes(parent: etree._Element, container: str, item: str, codes: list[Code])
             _sub(entry, "LIBELLE", _text(code.label))
 
 
+def _prose(parent: etree._Element, tag: str, text: str) -> None:
+    if text.strip():
+        _sub(parent, tag, _html_paragraphs(text))
+
+
 def _fiche_element(data: FicheData) -> etree._Element:
+    """One FICHE, its elements in the order of exports/schemas/fiche-rncp-v4.1.xsd."""
     fiche = etree.Element("FICHE")
     _sub(fiche, "NUMERO_FICHE", _text(data.number))
     _sub(fiche, "INTITULE", _text(data.title))
+    if data.state.strip():
+        _sub(fiche, "ETAT_FICHE", _text(data.state))
     if data.level is not None:
         level = _sub(fiche, "NOMENCLATURE_EUROPE")
         _sub(level, "NIVEAU", f"NIV{data.level}")
@@ -183,7 +209,10 @@ def _fiche_element(data: FicheData) -> etree._Element:
         _sub(fiche, "ACTIVITES_VISEES", _html_sections(data.activities))
     if data.capacities:
         _sub(fiche, "CAPACITES_ATTESTEES", _html_sections(data.capacities))
+    _prose(fiche, "SECTEURS_ACTIVITE", data.sectors)
+    _prose(fiche, "TYPE_EMPLOI_ACCESSIBLES", data.job_types)
     _codes(fiche, "CODES_ROME", "ROME", data.rome)
+    _prose(fiche, "REGLEMENTATIONS_ACTIVITES", data.regulations)
     _codes(fiche, "CODES_NSF", "NSF", data.nsf)
     _codes(fiche, "FORMACODES", "FORMACODE", data.formacodes)
     if data.certifiers:
@@ -193,12 +222,28 @@ def _fiche_element(data: FicheData) -> etree._Element:
             if certifier.siret:
                 _sub(entry, "SIRET_CERTIFICATEUR", _text(certifier.siret))
             _sub(entry, "NOM_CERTIFICATEUR", _text(certifier.name))
+    if data.partners is not None:
+        _sub(fiche, "EXISTENCE_PARTENAIRES", "Oui" if data.partners else "Non")
+        if data.partners:
+            holder = _sub(fiche, "PARTENAIRES")
+            for partner in data.partners:
+                entry = _sub(holder, "PARTENAIRE")
+                _sub(entry, "NOM_PARTENAIRE", _text(partner.name))
+                if partner.siret:
+                    _sub(entry, "SIRET_PARTENAIRE", _text(partner.siret))
+                if partner.habilitation.strip():
+                    _sub(entry, "HABILITATION_PARTENAIRE", _text(partner.habilitation))
     for key in JURY_ROUTES:
         route = data.jury.get(key, JuryRoute(open=False))
         element = _sub(fiche, f"SI_JURY_{key}")
         _sub(element, "ACTIF", "Oui" if route.open else "Non")
         if route.open and route.composition.strip():
             _sub(element, "COMPOSITION", _html_paragraphs(route.composition))
+    _prose(fiche, "OBJECTIFS_CONTEXTE", data.objectives_context)
+    if data.active is not None:
+        _sub(fiche, "ACTIF", "Oui" if data.active else "Non")
+    _prose(fiche, "PREREQUIS_ENTREE_FORMATION", data.entry_prerequisites)
+    _prose(fiche, "PREREQUIS_VALIDATION_CERTIFICATION", data.validation_prerequisites)
     if data.blocs:
         holder = _sub(fiche, "BLOCS_COMPETENCES")
         for bloc in data.blocs:
@@ -241,6 +286,20 @@ def build_fiche(data: FicheData) -> bytes:
     _sub(root, "VERSION_FLUX", FLUX_VERSION)
     root.append(_fiche_element(data))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), xml_parser()))
+
+
+def validation_errors(content: bytes) -> list[str]:
+    """What the fiche schema finds wrong in a written fiche (empty when it validates)."""
+    document = etree.fromstring(content, xml_parser())
+    checker = schema()
+    if checker.validate(document):
+        return []
+    return [f"ligne {e.line} : {e.message}" for e in checker.error_log]
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -503,8 +562,15 @@ def _fiche_data(fiche: etree._Element) -> FicheData:
         state=_value(fiche, "ETAT_FICHE"),
         active=_yes_no(_value(fiche, "ACTIF")),
         end_date=_value(fiche, "DATE_FIN_ENREGISTREMENT"),
+        objectives_context=html_text(_markup(fiche, "OBJECTIFS_CONTEXTE")),
         sectors=html_text(_markup(fiche, "SECTEURS_ACTIVITE")),
         job_types=html_text(_markup(fiche, "TYPE_EMPLOI_ACCESSIBLES")),
+        regulations=html_text(_markup(fiche, "REGLEMENTATIONS_ACTIVITES")),
+        entry_prerequisites=html_text(_markup(fiche, "PREREQUIS_ENTREE_FORMATION")),
+        validation_prerequisites=html_text(
+            _markup(fiche, "PREREQUIS_VALIDATION_CERTIFICATION|PREREQUIS_VALIDATION")
+        ),
+        partners=_partners(fiche),
         correspondences=[
             Correspondence(
                 bloc_code=_value(node, "CODE_BLOC"),
@@ -517,6 +583,20 @@ def _fiche_data(fiche: etree._Element) -> FicheData:
             for node in _children(fiche, "CORRESPONDANCES", "CORRESPONDANCE")
         ],
     )
+
+
+def _partners(fiche: etree._Element) -> list[Partner] | None:
+    partners = [
+        Partner(
+            name=one_line(_value(node, "NOM_PARTENAIRE")),
+            siret=_value(node, "SIRET_PARTENAIRE"),
+            habilitation=one_line(_value(node, "HABILITATION_PARTENAIRE")),
+        )
+        for node in _children(fiche, "PARTENAIRES", "PARTENAIRE")
+    ]
+    if partners:
+        return partners
+    return [] if _yes_no(_value(fiche, "EXISTENCE_PARTENAIRES")) is False else None
 
 
 def _yes_no(text: str) -> bool | None:

@@ -15,7 +15,8 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, 
 from app.dates import local, local_date
 from app.db import db
 from app.dossier import services as dossier_services
-from app.frameworks.models import FrameworkVersion
+from app.frameworks import codes
+from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import Horizon
 from app.insertion.rates import InsertionRates, insertion_rates
 from app.insertion.services import latest_answers
@@ -31,6 +32,7 @@ from exports.fiche import (
     FicheBloc,
     FicheData,
     JuryRoute,
+    Partner,
     PromotionStats,
     Section,
 )
@@ -118,20 +120,61 @@ def _modality(title: str, description: str) -> str:
     return f"{title} : {description}" if description else title
 
 
+def _labelled(kind: str, values: list[str], typed: dict[str, str]) -> list[Code]:
+    return [Code(code, codes.code_label(kind, code, typed)) for code in values]
+
+
+def _regulations(version: FrameworkVersion) -> str:
+    if version.regulated is None:
+        return ""
+    return version.regulations if version.regulated else codes.NO_REGULATION
+
+
+def fiche_state(version: FrameworkVersion) -> tuple[str, bool]:
+    """ETAT_FICHE and ACTIF of our fiche: active once the certification is registered (it has
+    its RNCP number) and the version is published; a retired version's fiche is archived."""
+    registered = version.certification.rncp_number is not None
+    if version.status is VersionStatus.RETIRED:
+        return "Archivée", False
+    if version.status is VersionStatus.PUBLISHED and registered:
+        return "Publiée", True
+    return "Brouillon", False
+
+
 def fiche_data(version: FrameworkVersion) -> FicheData:
     """The fiche of a version loaded with its content (frameworks.services.load_version)."""
     routes = dossier_services.jury_routes(
         dossier_services.texts_for(version.certification_id), _open_routes(version)
     )
+    rncp = version.certification.rncp_number
+    shown = {bloc.code: codes.bloc_code(bloc.code, bloc.position, rncp) for bloc in version.blocs}
+    typed = version.code_labels or {}
+    state, active = fiche_state(version)
     return FicheData(
-        number=version.certification.code,
+        number=codes.certification_code(version.certification.code, rncp),
         title=version.title,
         level=version.level,
         level_label=f"Niveau {version.level}",
-        nsf=[Code(code) for code in version.nsf_codes],
-        rome=[Code(code) for code in version.rome_codes],
-        formacodes=[Code(code) for code in version.formacodes],
+        nsf=_labelled("nsf", version.nsf_codes, typed),
+        rome=_labelled("rome", version.rome_codes, typed),
+        formacodes=_labelled("formacode", version.formacodes, typed),
         certifiers=[Certifier(version.certifier_name, version.certifier_siret)],
+        state=state,
+        active=active,
+        objectives_context=version.objectives_context,
+        sectors=version.sectors,
+        job_types=version.job_types,
+        regulations=_regulations(version),
+        entry_prerequisites=version.entry_prerequisites,
+        validation_prerequisites=version.validation_prerequisites,
+        partners=[
+            Partner(
+                name=partner["name"],
+                siret=partner.get("siret", ""),
+                habilitation=codes.HABILITATIONS.get(partner.get("habilitation", ""), ""),
+            )
+            for partner in version.partners or []
+        ],
         activities=[
             Section(domain.title, [activity.title for activity in domain.activities])
             for domain in version.domains
@@ -142,7 +185,7 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
         ],
         blocs=[
             FicheBloc(
-                code=bloc.code,
+                code=shown[bloc.code],
                 title=bloc.title,
                 competencies=[comp.statement for comp in bloc.competencies],
                 modalities=[_modality(m.title, m.description) for m in bloc.modalities],
@@ -158,7 +201,7 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
         statistics=_promotion_stats(version),
         correspondences=[
             Correspondence(
-                bloc_code=mark.bloc_code,
+                bloc_code=shown.get(mark.bloc_code, mark.bloc_code),
                 fiche_number=mark.fiche_number,
                 fiche_title=mark.fiche_title,
                 other_bloc_code=mark.registry_bloc_code,
@@ -232,6 +275,8 @@ def accrochage_data(
         generated_at=local(generated_at),
         client_id=client_id,
         contract_id=contract_id,
-        certification_code=version.certification.code,
+        certification_code=codes.certification_code(
+            version.certification.code, version.certification.rncp_number
+        ),
         passages=certified_passages(cohort_ids),
     )

@@ -80,3 +80,14 @@ def code_label(kind: str, code: str, typed: dict[str, str]) -> str:
 def missing_labels(kind: str, codes: list[str], typed: dict[str, str]) -> list[str]:
     """The codes of `codes` that no nomenclature names and no typed label covers."""
     return [code for code in codes if not code_label(kind, code, typed)]
+
+
+# A partner's habilitation, in the flux's words (HABILITATION_PARTENAIRE).
+HABILITATIONS = {
+    "train": "Habilitation pour former",
+    "assess": "Habilitation pour organiser l’évaluation",
+    "train_and_assess": "Habilitation pour former et organiser l’évaluation",
+}
+
+# REGLEMENTATIONS_ACTIVITES when the certification says the activity is not regulated.
+NO_REGULATION = "Aucune réglementation spécifique ne s’applique à l’exercice de ces activités."

@@ -15,10 +15,12 @@ from exports.fiche import (
     FicheData,
     FicheXMLError,
     JuryRoute,
+    Partner,
     PromotionStats,
     Section,
     build_fiche,
     parse_fiches,
+    validation_errors,
 )
 
 
@@ -68,8 +70,109 @@ def sample() -> FicheData:
     )
 
 
+def registered() -> FicheData:
+    """The sample once registered, with every field the fiche carries."""
+    data = sample()
+    data.number = "RNCP40123"
+    data.level_label = "Niveau 5"
+    for i, bloc in enumerate(data.blocs, start=1):
+        bloc.code = f"RNCP40123BC{i:02d}"
+    data.state = "Publiée"
+    data.active = True
+    data.objectives_context = "Les coopérations territoriales se multiplient.\nElles < 50 & plus."
+    data.sectors = "Associations et SCIC\nCollectivités territoriales"
+    data.job_types = "Animateur·rice de coopération\nCoordinateur·rice de PTCE"
+    data.regulations = (
+        "Aucune réglementation spécifique ne s’applique à l’exercice de ces activités."
+    )
+    data.entry_prerequisites = "Une expérience de deux ans dans l'animation de projets"
+    data.validation_prerequisites = "Valider les quatre blocs obligatoires"
+    data.partners = [
+        Partner("Savoir Devenir", "52923713600005", "Habilitation pour former"),
+        Partner("Coopérative du Sud", "", ""),
+    ]
+    return data
+
+
+def test_every_field_reads_back_the_same() -> None:
+    data = registered()
+    content = build_fiche(data)
+    assert validation_errors(content) == []
+    (parsed,) = parse_fiches(content)
+    parsed.jury = data.jury = {}
+    parsed.statistics = sorted(parsed.statistics, key=lambda s: s.year)
+    data.statistics = sorted(data.statistics, key=lambda s: s.year)
+    assert parsed == data
+
+
+def test_registered_fiche_elements_and_values() -> None:
+    fiche = etree.fromstring(build_fiche(registered())).find("FICHE")
+    assert fiche is not None
+    assert fiche.findtext("NUMERO_FICHE") == "RNCP40123"
+    assert [c.findtext("CODE") for c in fiche.iterfind("BLOCS_COMPETENCES/BLOC_COMPETENCES")] == [
+        "RNCP40123BC01",
+        "RNCP40123BC02",
+    ]
+    assert fiche.findtext("ETAT_FICHE") == "Publiée"
+    assert fiche.findtext("ACTIF") == "Oui"
+    assert fiche.findtext("EXISTENCE_PARTENAIRES") == "Oui"
+    assert fiche.findtext("PARTENAIRES/PARTENAIRE/SIRET_PARTENAIRE") == "52923713600005"
+    assert fiche.findtext("CODES_ROME/ROME/LIBELLE") == "Développement local"
+    assert fiche.findtext("OBJECTIFS_CONTEXTE") == (
+        "<p>Les coopérations territoriales se multiplient.</p><p>Elles &lt; 50 &amp; plus.</p>"
+    )
+    tags = [child.tag for child in fiche]
+    order = [
+        "NUMERO_FICHE",
+        "ETAT_FICHE",
+        "SECTEURS_ACTIVITE",
+        "TYPE_EMPLOI_ACCESSIBLES",
+        "CODES_ROME",
+        "REGLEMENTATIONS_ACTIVITES",
+        "CERTIFICATEURS",
+        "EXISTENCE_PARTENAIRES",
+        "PARTENAIRES",
+        "SI_JURY_VAE",
+        "OBJECTIFS_CONTEXTE",
+        "ACTIF",
+        "PREREQUIS_ENTREE_FORMATION",
+        "PREREQUIS_VALIDATION_CERTIFICATION",
+        "BLOCS_COMPETENCES",
+    ]
+    assert [tag for tag in tags if tag in order] == order
+
+
+def test_the_schema_refuses_what_the_flux_would_not_carry() -> None:
+    content = build_fiche(registered())
+    broken = content.replace(
+        b"    <ACTIF>Oui</ACTIF>\n    <PREREQUIS", b"    <ACTIF>Peut-\xc3\xaatre</ACTIF>\n    <PREREQUIS"
+    )
+    assert broken != content
+    assert validation_errors(broken)
+    moved = etree.fromstring(content)
+    fiche = moved.find("FICHE")
+    assert fiche is not None
+    state = fiche.find("ETAT_FICHE")
+    assert state is not None
+    fiche.remove(state)
+    fiche.append(state)  # out of order
+    errors = validation_errors(etree.tostring(moved))
+    assert errors and "ETAT_FICHE" in errors[0]
+
+
+def test_no_partner_is_said_and_read_back() -> None:
+    data = registered()
+    data.partners = []
+    (parsed,) = parse_fiches(build_fiche(data))
+    assert parsed.partners == []
+    data.partners = None
+    (parsed,) = parse_fiches(build_fiche(data))
+    assert parsed.partners is None
+
+
 def test_round_trip_gives_the_same_blocs_and_competencies() -> None:
     data = sample()
+    assert validation_errors(build_fiche(data)) == []
     (parsed,) = parse_fiches(build_fiche(data))
     assert parsed.blocs == data.blocs
     assert parsed.number == data.number
