@@ -362,7 +362,7 @@ def _identity_checks(parsed: Parsed) -> Iterator[Problem]:
         **{code: "formacode" for code in cert.get("formacode", [])},
     }
     for code in cert.get("code_labels", {}):
-        path = ("certification", "code_labels", code)
+        path: tuple[Any, ...] = ("certification", "code_labels", code)
         if code not in own:
             yield Problem(
                 f"libellé saisi pour le code {code}, que la certification ne cite pas "

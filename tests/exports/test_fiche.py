@@ -145,7 +145,8 @@ def test_registered_fiche_elements_and_values() -> None:
 def test_the_schema_refuses_what_the_flux_would_not_carry() -> None:
     content = build_fiche(registered())
     broken = content.replace(
-        b"    <ACTIF>Oui</ACTIF>\n    <PREREQUIS", b"    <ACTIF>Peut-\xc3\xaatre</ACTIF>\n    <PREREQUIS"
+        b"    <ACTIF>Oui</ACTIF>\n    <PREREQUIS",
+        b"    <ACTIF>Peut-\xc3\xaatre</ACTIF>\n    <PREREQUIS",
     )
     assert broken != content
     assert validation_errors(broken)
