@@ -341,6 +341,7 @@ def build_demo(plan: DemoPlan) -> None:
     for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
         doc = documents.load(path)
         services.ensure_published(doc, _published_on(str(doc["version"]["label"])))
+    fiche_drafts(Path(current_app.config["REFERENTIEL_DIR"]) / "demo" / "fiche-2026-01.yaml")
     orgs = {
         name: Organisation(name=name, siret=siret, kind=kind)
         for name, siret, kind in plan.organisations
@@ -444,6 +445,14 @@ def build_demo(plan: DemoPlan) -> None:
             )
         )
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
+
+
+def fiche_drafts(path: Path) -> None:
+    """Drafts completing each shipped référentiel with the fiche's fields (the data file says
+    which, from the seeds); the published versions stay as they are."""
+    data = documents.read_file(path).data
+    for code, fields in data["certifications"].items():
+        services.draft_with_identity(code, data["label"], fields, data.get("notes", ""))
 
 
 def _published_on(label: str) -> dt.datetime | None:

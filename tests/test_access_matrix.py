@@ -126,6 +126,7 @@ def build_world(
         "cert_code": "MINI",
         "label": "v1",
         "version_id": draft.id,
+        "certification_id": v1.certification_id,
         "kind": "bloc",
         "item_id": draft.blocs[0].id,
         "token": "lien-inconnu",

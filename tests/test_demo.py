@@ -38,7 +38,15 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     )
 
     versions = db_session.scalars(sa.select(FrameworkVersion)).all()
-    assert len(versions) == 2 and all(v.status is VersionStatus.PUBLISHED for v in versions)
+    assert sorted((v.label, v.status) for v in versions) == [
+        ("2025-04", VersionStatus.PUBLISHED),
+        ("2025-04", VersionStatus.PUBLISHED),
+        ("2026-01", VersionStatus.DRAFT),
+        ("2026-01", VersionStatus.DRAFT),
+    ]
+    drafts = [v for v in versions if v.status is VersionStatus.DRAFT]
+    assert all(v.objectives_context and v.sectors and v.job_types for v in drafts)
+    assert all(v.regulated is False and v.partners and v.code_labels for v in drafts)
     cohorts = db_session.scalars(
         sa.select(Cohort).join(Organisation).where(Organisation.name == "Savoir Devenir")
     ).all()
@@ -97,7 +105,8 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
 
 def test_demo_dates_agree_with_each_other(runner: Any, db_session: Any) -> None:
     assert runner.invoke(args=["demo"]).exit_code == 0
-    for version in db_session.scalars(sa.select(FrameworkVersion)):
+    published = sa.select(FrameworkVersion).where(FrameworkVersion.published_at.is_not(None))
+    for version in db_session.scalars(published):
         year, month = (int(p) for p in version.label.split("-")[:2])
         assert version.published_at is not None
         assert (version.published_at.year, version.published_at.month) == (year, month)

@@ -163,12 +163,34 @@ def _edit_page(version: FrameworkVersion, refusal: str | None = None, status: in
         render_template(
             "editor/edit.html",
             version=version,
-            problems=editing.validation_problems(version),
+            problems=(problems := editing.validation_problems(version)),
+            to_complete=editing.completion_problems(version, problems),
             refusal=refusal,
             item_name=editing.item_name,
         ),
         status,
     )
+
+
+@bp.route("/certification/<int:certification_id>/numero-rncp", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def rncp_number(certification_id: int) -> Page:
+    """The number France Compétences gave the certification: it belongs to the certification,
+    not to a version, so it can be recorded once its versions are published."""
+    certification = db.session.get(Certification, certification_id)
+    if certification is None:
+        abort(404)
+    form = forms.RncpNumberForm(number=certification.rncp_number or "")
+    refusal = None
+    if form.validate_on_submit():
+        refusal = _attempt(lambda: editing.set_rncp_number(certification, form.value))[1]
+        if refusal is None:
+            flash(_("Numéro RNCP de %(code)s enregistré.", code=certification.code), "success")
+            return redirect(url_for("editor.index"))
+    page = render_template(
+        "editor/rncp_number.html", certification=certification, form=form, refusal=refusal
+    )
+    return (page, 409) if refusal else page
 
 
 @bp.route("/<int:version_id>/identite", methods=["GET", "POST"])
@@ -241,7 +263,9 @@ def add_item(version_id: int, kind: str) -> Page:
         if parent_id is None:
             abort(404)
         parent = _item(version, editing.KINDS[spec.parent], parent_id)
-    extra = {"domain_id": parent.id} if kind == "activite" else {}
+    extra: dict[str, Any] = {"domain_id": parent.id} if kind == "activite" else {}
+    if kind == "critere":
+        extra["bloc"] = parent.bloc
     form = forms.ITEM_FORMS[kind](version=version, revision=version.revision, **extra)
     refusal = None
     if form.validate_on_submit():
@@ -267,7 +291,11 @@ def edit_item(version_id: int, kind: str, item_id: int) -> Page:
     version = _draft(version_id)
     spec = _kind(kind)
     item = _item(version, spec, item_id)
-    extra = {"activity_ids": [a.id for a in item.activities]} if kind == "competence" else {}
+    extra: dict[str, Any] = (
+        {"activity_ids": [a.id for a in item.activities]} if kind == "competence" else {}
+    )
+    if kind == "critere":
+        extra.update(bloc=item.competency.bloc, modality_ids=[m.id for m in item.modalities])
     form = forms.ITEM_FORMS[kind](
         obj=item, version=version, item=item, revision=item.revision, **extra
     )

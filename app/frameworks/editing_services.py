@@ -24,6 +24,7 @@ from app.frameworks.models import (
     Activity,
     ActivityDomain,
     Bloc,
+    Certification,
     Competency,
     Criterion,
     EvaluationModality,
@@ -92,12 +93,22 @@ _FIELDS: dict[str, frozenset[str]] = {
     "niveau": frozenset({"code", "label", "counts_as_acquired"}),
     "domaine": frozenset({"code", "title"}),
     "activite": frozenset({"code", "title", "description", "domain_id"}),
-    "bloc": frozenset({"code", "title", "description", "optional"}),
+    "bloc": frozenset(
+        {
+            "code",
+            "title",
+            "description",
+            "optional",
+            "validation_rule",
+            "validity_years",
+            "validity_unlimited",
+        }
+    ),
     "modalite": frozenset({"code", "title", "description"}),
     "competence": frozenset({"code", "statement", "activity_ids"}),
-    "critere": frozenset({"code", "statement"}),
+    "critere": frozenset({"code", "statement", "modality_ids"}),
 }
-_LINKS = frozenset({"activity_ids", "domain_id"})
+_LINKS = frozenset({"activity_ids", "domain_id", "modality_ids"})
 _METADATA_FIELDS = frozenset(
     {
         "label",
@@ -111,6 +122,15 @@ _METADATA_FIELDS = frozenset(
         "notes",
         "competency_rule",
         "minimum_criteria",
+        "objectives_context",
+        "sectors",
+        "job_types",
+        "entry_prerequisites",
+        "validation_prerequisites",
+        "regulated",
+        "regulations",
+        "partners",
+        "code_labels",
     }
 )
 
@@ -206,6 +226,34 @@ def validation_problems(version: FrameworkVersion) -> list[str]:
     """The problems `referentiel validate` would find in the exported loaded `version`."""
     parsed = documents.Parsed(data=services.export_document(version))
     return [_friendly(problem.message) for problem in documents.validate_document(parsed)]
+
+
+def publication_problems(version: FrameworkVersion) -> list[str]:
+    """What stops a new version from being published: the file's problems, then what the
+    format leaves optional (for the 2025-04 versions) but a new version must state."""
+    problems = validation_problems(version)
+    return problems + completion_problems(version, problems)
+
+
+def completion_problems(version: FrameworkVersion, said: list[str] | None = None) -> list[str]:
+    """What a new version must state beyond a valid file: the modalities evaluating each
+    criterion, each bloc's validation rule and validity (less what `said` already says)."""
+    problems: list[str] = []
+    for bloc in version.blocs:
+        if not bloc.validation_rule.strip():
+            problems.append(_("bloc %(code)s : règle de validation non renseignée", code=bloc.code))
+        if bloc.validity_years is None and not bloc.validity_unlimited:
+            problems.append(_("bloc %(code)s : durée de validité non renseignée", code=bloc.code))
+        for competency in bloc.competencies:
+            for criterion in competency.criteria:
+                if not criterion.modalities:
+                    problems.append(
+                        _(
+                            "critère %(code)s : aucune modalité d'évaluation ne l'évalue",
+                            code=criterion.code,
+                        )
+                    )
+    return [p for p in problems if not any(q.startswith(p) for q in said or [])]
 
 
 # --- new drafts ----------------------------------------------------------------------------------
@@ -345,6 +393,13 @@ def _set_links(version: FrameworkVersion, item: Any, values: dict[str, Any]) -> 
         if len(chosen) != len(wanted):
             raise FrameworkError(_("Activité inconnue dans cette version."))
         item.activities = chosen
+    if "modality_ids" in values:
+        wanted = set(values["modality_ids"])
+        bloc = item.competency.bloc
+        chosen = [m for m in bloc.modalities if m.id in wanted]
+        if len(chosen) != len(wanted):
+            raise FrameworkError(_("Modalité d'évaluation inconnue dans ce bloc."))
+        item.modalities = chosen
     if "domain_id" in values and item.domain.id != values["domain_id"]:
         domain = next((d for d in version.domains if d.id == values["domain_id"]), None)
         if domain is None:
@@ -374,6 +429,34 @@ def update_metadata(version: FrameworkVersion, revision: int, values: dict[str, 
         "edit",
         f"Identité de la certification modifiée ({version.label})",
         fields=changed,
+    )
+
+
+def set_rncp_number(certification: Certification, number: str | None) -> None:
+    """Record (or clear) the number France Compétences gave the certification."""
+    db.session.refresh(certification, ["rncp_number"], with_for_update=True)
+    if number is not None:
+        taken = db.session.scalar(
+            sa.select(Certification.code).where(
+                Certification.rncp_number == number, Certification.id != certification.id
+            )
+        )
+        if taken is not None:
+            raise FrameworkError(
+                _(
+                    "Le numéro %(number)s est déjà celui de la certification %(code)s.",
+                    number=number,
+                    code=taken,
+                )
+            )
+    before = certification.rncp_number
+    certification.rncp_number = number
+    audit.record(
+        "certification.rncp_number",
+        certification,
+        f"{certification.code} : numéro RNCP {number or 'retiré'}",
+        previous=before,
+        number=number,
     )
 
 
@@ -475,7 +558,7 @@ def move_item(version: FrameworkVersion, revision: int, kind: Kind, item: Any, s
 def publish_draft(version: FrameworkVersion, revision: int) -> None:
     """Publish the loaded draft if `referentiel validate` finds nothing wrong with it."""
     _claim(version, revision)
-    problems = validation_problems(version)
+    problems = publication_problems(version)
     if problems:
         raise InvalidDraftError(problems)
     services.publish(version)

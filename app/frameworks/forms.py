@@ -21,8 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from app.frameworks import codes
 from app.frameworks import editing_services as editing
-from app.frameworks.models import CompetencyRule, FrameworkVersion
+from app.frameworks.models import Bloc, CompetencyRule, FrameworkVersion
 from app.validators import is_valid_siret
 
 # Lazy strings (_l) count as safe HTML in templates: messages that quote what was typed use _().
@@ -37,10 +38,26 @@ REQUIRED = _l("Ce champ est obligatoire.")
 TEXT_MAX = 300
 LONGTEXT_MAX = 4000
 NOTES_MAX = 10_000
+PROSE_MAX = 10_000
+
+# A partner's habilitation as typed in the editor (the third part of a line), and its key.
+HABILITATION_WORDS = {
+    "former": "train",
+    "évaluer": "assess",
+    "former et évaluer": "train_and_assess",
+}
+HABILITATION_OF_KEY = {key: word for word, key in HABILITATION_WORDS.items()}
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _lines(value: Any) -> Any:
+    """A textarea's text: Unix line breaks, one paragraph or item per line, no blank lines."""
+    if not isinstance(value, str):
+        return value
+    return "\n".join(line.strip() for line in value.splitlines() if line.strip())
 
 
 def _no_spaces(value: Any) -> Any:
@@ -104,6 +121,19 @@ def text_field(label: Any, maximum: int = TEXT_MAX) -> StringField:
             Length(max=maximum, message=_l("%(max)d caractères au plus.", max=maximum)),
         ],
         filters=[_strip],
+    )
+
+
+def prose_field(label: Any, description: Any = None) -> TextAreaField:
+    """An optional text of the fiche, one paragraph or item per line."""
+    return TextAreaField(
+        label,
+        validators=[
+            Length(max=PROSE_MAX, message=_l("%(max)d caractères au plus.", max=PROSE_MAX))
+        ],
+        filters=[_lines],
+        description=description or _l("Un paragraphe ou un élément par ligne."),
+        render_kw={"rows": 6, "class": "long-text"},
     )
 
 
@@ -271,10 +301,133 @@ class MetadataForm(DraftForm):
         _l("Nombre minimum de critères acquis"),
         description=_l("Seulement avec la règle « nombre minimum »."),
     )
+    code_labels_text = TextAreaField(
+        _l("Libellés des Formacodes"),
+        filters=[_strip],
+        description=_l(
+            "Un par ligne, « code : libellé », tel que le Formacode le nomme ; les libellés NSF "
+            "et ROME viennent des nomenclatures livrées."
+        ),
+        render_kw={"rows": 3},
+    )
+    objectives_context = prose_field(_l("Objectifs et contexte de la certification"))
+    sectors = prose_field(_l("Secteurs d'activité"), _l("Un secteur par ligne."))
+    job_types = prose_field(_l("Types d'emplois accessibles"), _l("Un emploi par ligne."))
+    entry_prerequisites = prose_field(_l("Prérequis à l'entrée en formation"))
+    validation_prerequisites = prose_field(_l("Prérequis à la validation de la certification"))
+    regulation_state = SelectField(
+        _l("Réglementation de l'activité"),
+        default="",
+        choices=[
+            SelectChoice("", _l("Non renseigné")),
+            SelectChoice("no", _l("Aucune réglementation ne s'applique")),
+            SelectChoice("yes", _l("Activité réglementée (décrite ci-dessous)")),
+        ],
+    )
+    regulations = prose_field(_l("Réglementations de l'activité"))
+    partners_text = TextAreaField(
+        _l("Organismes partenaires habilités"),
+        filters=[_strip],
+        description=_l(
+            "Un par ligne : « nom ; SIRET ; habilitation », l'habilitation étant « former », "
+            "« évaluer » ou « former et évaluer »."
+        ),
+        render_kw={"rows": 4},
+    )
 
     def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any):
+        # The obj's own attributes would win over these defaults: the fields have other names.
+        kwargs.setdefault("code_labels_text", _labels_text(version.code_labels or {}))
+        kwargs.setdefault("partners_text", _partners_text(version.partners or []))
+        kwargs.setdefault(
+            "regulation_state", {None: "", False: "no", True: "yes"}[version.regulated]
+        )
         super().__init__(*args, **kwargs)
         self.version = version
+        self.parsed_labels: dict[str, str] = {}
+        self.parsed_partners: list[dict[str, str]] = []
+
+    def validate_code_labels_text(self, field: Field) -> None:
+        own = {*(self.formacodes.data or []), *(self.nsf_codes.data or [])}
+        own |= set(self.rome_codes.data or [])
+        labels: dict[str, str] = {}
+        for n, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            code, sep, label = line.partition(":")
+            code, label = code.strip(), label.strip()
+            if not sep or not label:
+                raise ValidationError(_("Ligne %(n)d : écrivez « code : libellé ».", n=n))
+            if code not in own:
+                raise ValidationError(
+                    _(
+                        "Ligne %(n)d : %(code)s n'est pas un code de la certification.",
+                        n=n,
+                        code=code,
+                    )
+                )
+            kind = "rome" if codes.ROME_RE.fullmatch(code) else "nsf"
+            if codes.official_label(kind, code):
+                raise ValidationError(
+                    _("Ligne %(n)d : %(code)s a déjà son libellé officiel.", n=n, code=code)
+                )
+            if len(label) > TEXT_MAX:
+                raise ValidationError(
+                    _("Ligne %(n)d : %(max)d caractères au plus.", n=n, max=TEXT_MAX)
+                )
+            labels[code] = label
+        self.parsed_labels = labels
+
+    def validate_partners_text(self, field: Field) -> None:
+        partners: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for n, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(";")]
+            if len(parts) not in (2, 3) or not parts[0]:
+                raise ValidationError(
+                    _("Ligne %(n)d : écrivez « nom ; SIRET ; habilitation ».", n=n)
+                )
+            name, siret = parts[0], re.sub(r"\s+", "", parts[1])
+            if len(name) > TEXT_MAX:
+                raise ValidationError(
+                    _("Ligne %(n)d : %(max)d caractères au plus.", n=n, max=TEXT_MAX)
+                )
+            if not is_valid_siret(siret):
+                raise ValidationError(
+                    _("Ligne %(n)d : le SIRET %(siret)s n'existe pas.", n=n, siret=siret)
+                )
+            if siret in seen:
+                raise ValidationError(
+                    _("Ligne %(n)d : le SIRET %(siret)s est déjà cité.", n=n, siret=siret)
+                )
+            seen.add(siret)
+            partner = {"name": name, "siret": siret}
+            if len(parts) == 3 and parts[2]:
+                key = HABILITATION_WORDS.get(parts[2].lower())
+                if key is None:
+                    raise ValidationError(
+                        _(
+                            "Ligne %(n)d : habilitation « former », « évaluer » ou "
+                            "« former et évaluer ».",
+                            n=n,
+                        )
+                    )
+                partner["habilitation"] = key
+            partners.append(partner)
+        self.parsed_partners = partners
+
+    def validate_regulations(self, field: Field) -> None:
+        if self.regulation_state.data == "yes" and not field.data:
+            raise ValidationError(_l("Décrivez la réglementation, ou choisissez « aucune »."))
+        if self.regulation_state.data != "yes" and field.data:
+            raise ValidationError(
+                _l(
+                    "Ce texte ne vaut que pour une activité réglementée : videz-le ou changez "
+                    "le choix."
+                )
+            )
 
     def validate_label(self, field: Field) -> None:
         check_code(field.data)
@@ -333,7 +486,52 @@ class MetadataForm(DraftForm):
             "minimum_criteria": self.minimum_criteria.data
             if rule is CompetencyRule.MINIMUM
             else None,
+            "objectives_context": self.objectives_context.data or "",
+            "sectors": self.sectors.data or "",
+            "job_types": self.job_types.data or "",
+            "entry_prerequisites": self.entry_prerequisites.data or "",
+            "validation_prerequisites": self.validation_prerequisites.data or "",
+            "regulated": {"": None, "no": False, "yes": True}[self.regulation_state.data or ""],
+            "regulations": self.regulations.data or "",
+            "partners": self.parsed_partners,
+            "code_labels": self.parsed_labels,
         }
+
+
+def _labels_text(labels: dict[str, str]) -> str:
+    return "\n".join(f"{code} : {label}" for code, label in labels.items())
+
+
+def _partners_text(partners: list[dict[str, str]]) -> str:
+    lines = []
+    for partner in partners:
+        parts = [partner["name"], partner.get("siret", "")]
+        if partner.get("habilitation"):
+            parts.append(HABILITATION_OF_KEY[partner["habilitation"]])
+        lines.append(" ; ".join(parts))
+    return "\n".join(lines)
+
+
+class RncpNumberForm(FlaskForm):
+    """The number France Compétences gave the certification (empty: not registered yet)."""
+
+    number = StringField(
+        _l("Numéro d'enregistrement au RNCP"),
+        filters=[_strip],
+        description=_l(
+            "RNCP suivi de chiffres, par exemple RNCP40123 ; laissez vide tant que la "
+            "certification n'est pas enregistrée. Une fois saisi, tous les codes affichés et "
+            "exportés en découlent (RNCP40123, blocs RNCP40123BC01…)."
+        ),
+    )
+
+    def validate_number(self, field: Field) -> None:
+        if field.data and not codes.is_rncp_number(codes.normalise_rncp_number(field.data)):
+            raise ValidationError(_l("Un numéro RNCP s'écrit RNCP suivi de 1 à 6 chiffres."))
+
+    @property
+    def value(self) -> str | None:
+        return codes.normalise_rncp_number(self.number.data) if self.number.data else None
 
 
 class ItemForm(DraftForm):
@@ -391,10 +589,51 @@ class ActivityForm(ItemForm):
 
 class BlocForm(ItemForm):
     kind = "bloc"
-    attributes = ("title", "description", "optional")
+    attributes = ("title", "description", "optional", "validation_rule")
     title = text_field(_l("Intitulé"))
     description = long_text_field(_l("Description"), required=False)
     optional = BooleanField(_l("Bloc facultatif"))
+    validation_rule = long_text_field(
+        _l("Règle de validation du bloc"),
+        required=False,
+        description=_l("Par exemple : tous les critères acquis, décision du jury."),
+    )
+    validity = SelectField(
+        _l("Durée de validité d'un bloc validé"),
+        default="",
+        choices=[
+            SelectChoice("", _l("Non renseignée")),
+            SelectChoice("unlimited", _l("Sans limite de durée")),
+            SelectChoice("years", _l("Un nombre d'années (ci-dessous)")),
+        ],
+    )
+    validity_years = NumberField(_l("Nombre d'années de validité"))
+
+    def __init__(self, *args: Any, item: Bloc | None = None, **kwargs: Any):
+        if item is not None:
+            kwargs.setdefault(
+                "validity",
+                "unlimited"
+                if item.validity_unlimited
+                else ("years" if item.validity_years is not None else ""),
+            )
+        super().__init__(*args, item=item, **kwargs)
+
+    def validate_validity_years(self, field: Field) -> None:
+        if self.validity.data != "years":
+            return
+        if field.data is None:
+            raise ValidationError(_l("Indiquez le nombre d'années."))
+        if not 1 <= field.data <= 99:
+            raise ValidationError(_l("De 1 à 99 ans."))
+
+    def values(self) -> dict[str, Any]:
+        values = super().values()
+        values["validity_unlimited"] = self.validity.data == "unlimited"
+        values["validity_years"] = (
+            self.validity_years.data if self.validity.data == "years" else None
+        )
+        return values
 
 
 class ModalityForm(ItemForm):
@@ -424,8 +663,19 @@ class CompetencyForm(ItemForm):
 
 class CriterionForm(ItemForm):
     kind = "critere"
-    attributes = ("statement",)
+    attributes = ("statement", "modality_ids")
     statement = long_text_field(_l("Énoncé"))
+    modality_ids = CheckboxesField(
+        _l("Modalités d'évaluation qui l'évaluent"),
+        coerce=int,
+        description=_l("Celles de son bloc ; au moins une pour publier la version."),
+    )
+
+    def __init__(self, *args: Any, version: FrameworkVersion, bloc: Bloc, **kwargs: Any):
+        super().__init__(*args, version=version, **kwargs)
+        self.modality_ids.choices = [
+            SelectChoice(m.id, f"{m.code} — {m.title}") for m in bloc.modalities
+        ]
 
 
 ITEM_FORMS: dict[str, type[ItemForm]] = {

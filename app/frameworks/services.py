@@ -470,3 +470,28 @@ def diff(a: FrameworkVersion, b: FrameworkVersion) -> VersionDiff:
     }
     result.changes.sort(key=lambda c: (order[c.kind], c.code))
     return result
+
+
+# --- drafts completing a published version ------------------------------------------------------
+
+
+def draft_with_identity(
+    cert_code: str, label: str, fields: dict[str, Any], notes: str = ""
+) -> FrameworkVersion | None:
+    """A new draft `label` copied from the certification's latest version, with `fields` (keys
+    of the format's `certification` block) set; None when that draft already exists.
+
+    The merged document is validated as a référentiel file is: DocumentError when it is not.
+    """
+    from app.frameworks import documents
+
+    source = load_version(cert_code)
+    if source.label == label:
+        return None
+    doc = export_document(source)
+    doc["version"] = {"label": label, **({"notes": notes} if notes else {})}
+    doc["certification"].update(fields)
+    problems = documents.validate_document(documents.Parsed(data=doc))
+    if problems:
+        raise documents.DocumentError(problems)
+    return import_document(doc)

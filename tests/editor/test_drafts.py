@@ -156,13 +156,26 @@ def test_publish_is_refused_while_invalid_then_accepted(client: Any, coordinator
     add("domaine", {"code": "D1", "title": "Animer"})
     domain = reload(version.id).domains[0]
     add("activite", {"code": "A1", "title": "Animer", "domain_id": domain.id}, domain.id)
-    add("bloc", {"code": "B1", "title": "Bloc"})
+    add(
+        "bloc",
+        {
+            "code": "B1",
+            "title": "Bloc",
+            "validation_rule": "Tous les critères acquis",
+            "validity": "unlimited",
+        },
+    )
     bloc = reload(version.id).blocs[0]
     add("modalite", {"code": "M1", "title": "Étude de cas"}, bloc.id)
     activity = reload(version.id).domains[0].activities[0]
     add("competence", {"code": "C1", "statement": "Animer", "activity_ids": activity.id}, bloc.id)
     competency = reload(version.id).blocs[0].competencies[0]
-    add("critere", {"code": "C1.a", "statement": "Ça marche"}, competency.id)
+    modality = reload(version.id).blocs[0].modalities[0]
+    add(
+        "critere",
+        {"code": "C1.a", "statement": "Ça marche", "modality_ids": modality.id},
+        competency.id,
+    )
     assert "Vérifications : 0 problème(s)" in client.get(f"/edition/{version.id}").get_data(
         as_text=True
     )
