@@ -3,7 +3,7 @@ sectors, jobs, prerequisites, regulations, partners and code labels of a version
 validation rule and validity; the modalities that evaluate each criterion
 
 Revision ID: d4f8a2c6e1b3
-Revises: 9e2f6a1c7d43
+Revises: 56223d71d80e
 Create Date: 2026-12-05 12:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4f8a2c6e1b3"
-down_revision = "9e2f6a1c7d43"
+down_revision = "56223d71d80e"
 branch_labels = None
 depends_on = None
 
