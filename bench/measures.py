@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import before_render_template, g, template_rendered
@@ -22,6 +23,8 @@ from flask.testing import FlaskClient
 from floors import RAW_QUERIES, floor_cohort, floor_learner, floor_save, floor_version
 from grid import GRID_COHORT, filled_workbook, grid_cohort, grid_form, moved_cells
 from seed import refresh_statistics
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.assessment.models import Result
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
@@ -30,6 +33,7 @@ from app.frameworks.models import FrameworkVersion
 from app.people.models import User
 
 RUN = Path(__file__).with_name("run.py")
+FORM = "application/x-www-form-urlencoded"
 TARGETS = {  # median ms, p95 ms or None, peak MB or None (issues #7 and #12)
     "version_page": (50, 100, None),
     "learner_page": (50, 100, None),
@@ -288,20 +292,22 @@ def measure_all(app: Any, report: Report) -> None:
     def fresh() -> dict[str, Any]:
         return grids.pop()
 
-    def fresh_form() -> tuple[str, dict[str, str]]:
+    # The request bodies are encoded before the clock starts: what the browser does is not
+    # server time (urlencoding the 3,600 fields of a grid costs the test client ~15 ms).
+    def fresh_form() -> tuple[str, bytes, str]:
         other = fresh()
-        return other["url"], grid_form(other)
+        return other["url"], urlencode(grid_form(other)).encode(), FORM
 
-    def fresh_workbook() -> tuple[str, bytes]:
+    def fresh_workbook() -> tuple[str, bytes, str]:
         other = fresh()
-        return other["url"], filled_workbook(trainer, other["url"])
+        book = io.BytesIO(filled_workbook(trainer, other["url"]))
+        boundary, body = encode_multipart({"file": FileStorage(book, "grille.xlsx")})
+        return other["url"] + "/import", body, f"multipart/form-data; boundary={boundary}"
 
-    save = report.record(
-        "grid_save",
-        lambda sent: redirected(trainer.post(sent[0], data=sent[1])),
-        runs=saves,
-        prepare=fresh_form,
-    )
+    def post(sent: tuple[str, bytes, str]) -> None:
+        redirected(trainer.post(sent[0], data=sent[1], content_type=sent[2]))
+
+    save = report.record("grid_save", post, runs=saves, prepare=fresh_form)
     RAW_QUERIES[0] = 0
     write_floor = timed(
         lambda cells: floor_save(cells, trainer_id), saves, prepare=lambda: moved_cells(floor_grid)
@@ -314,18 +320,7 @@ def measure_all(app: Any, report: Report) -> None:
         f" {save['write_floor_statements']:5d}   grid_save ×{save['ratio_to_write_floor']}",
         flush=True,
     )
-    entry = report.record(
-        "grid_import",
-        lambda sent: redirected(
-            trainer.post(
-                sent[0] + "/import",
-                data={"file": (io.BytesIO(sent[1]), "grille.xlsx")},
-                content_type="multipart/form-data",
-            )
-        ),
-        runs=saves,
-        prepare=fresh_workbook,
-    )
+    entry = report.record("grid_import", post, runs=saves, prepare=fresh_workbook)
     entry["write_floor_median_ms"] = write_floor["median_ms"]
     entry["ratio_to_write_floor"] = round(entry["median_ms"] / write_floor["median_ms"], 1)
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
-from app.analytics.services import Filters
+from app.analytics.counts import Filters
 from app.cohorts.models import AccessRoute
 from app.frameworks.structure import Structure
 from app.glossary import ACCESS_ROUTE

@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import roles
-from app.analytics import services
+from app.analytics import services, tables
 from app.analytics.forms import CohortFilterForm, VersionFilterForm
 from app.cohorts.models import Cohort
 from app.db import db
@@ -84,15 +84,15 @@ def cohort(cohort_id: int) -> Response | tuple[str, int]:
         abort(404)
     table = _wants_csv()
     if table is not None:
-        tables = {
-            "heatmap": services.heatmap_table,
-            "competencies": services.competency_table,
-            "criteria": lambda a: services.criterion_table(a.criteria),
-            "not-acquired": lambda a: services.criterion_table(a.not_acquired),
+        builders = {
+            "heatmap": tables.heatmap_table,
+            "competencies": tables.competency_table,
+            "criteria": lambda a: tables.criterion_table(a.criteria),
+            "not-acquired": lambda a: tables.criterion_table(a.not_acquired),
         }
-        if table not in tables:
+        if table not in builders:
             abort(404)
-        return _csv(tables[table](analytics), f"analyse-{_slug(found.name)}-{table}.csv")
+        return _csv(builders[table](analytics), f"analyse-{_slug(found.name)}-{table}.csv")
     return render_template("analytics/cohort.html", cohort=found, form=form, a=analytics), 200
 
 
@@ -122,5 +122,5 @@ def version(version_id: int) -> Response | tuple[str, int]:
         if table not in rows:
             abort(404)
         name = f"analyse-{_slug(loaded.title)}-{_slug(loaded.label)}-{table}.csv"
-        return _csv(services.comparison_table(analytics, rows[table]), name)
+        return _csv(tables.comparison_table(analytics, rows[table]), name)
     return render_template("analytics/version.html", version=loaded, form=form, v=analytics), 200

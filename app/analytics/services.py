@@ -1,237 +1,38 @@
 """Cohort analytics: which competencies and criteria the training brings, and which it does not.
 
-Reads only the current value of each cell (`ResultHead`), aggregated in SQL with GROUP BY: a
-fixed number of queries whatever the number of learners, the length of the results history
-and the number of cohorts.
-
-Rates are shares of the learners counted (by default the active ones: enrolled or certified,
-not withdrawn):
-- a criterion's rate: learners whose current value on it is a level that counts as acquired;
-- a competency's rate: learners who have acquired the competency, by the version's rule
-  (`app.assessment.rules.competency_progress`: every criterion, or a minimum number).
+Reads only the current value of each cell (`ResultHead`), aggregated in SQL with GROUP BY
+(`app.analytics.counts`): a fixed number of queries whatever the number of learners, the
+length of the results history and the number of cohorts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from app.access import staff_cohort_query
-from app.assessment.grid import person
-from app.assessment.models import ResultHead
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
-from app.db import db
-from app.frameworks.models import (
-    CompetencyRule,
-    Criterion,
-    FrameworkVersion,
+from app.analytics.counts import (
+    NO_COUNTS,
+    Counts,
+    Filters,
+    Rate,
+    Scope,
+    band,
+    competency_learner_counts,
+    criterion_counts,
+    learner_competency_counts,
+    learner_counts,
+    scope,
 )
+from app.assessment.grid import cohort_enrolments
+from app.cohorts.models import AccessRoute, Cohort, Enrolment
+from app.db import db
+from app.frameworks.models import FrameworkVersion
 from app.frameworks.structure import BlocNode, CompetencyNode, CriterionNode, Structure
-from app.glossary import ENROLMENT_STATUS
-from app.names import name_key
 from app.people.models import User
-from exports.spreadsheets import Cell
-
-ACTIVE = (EnrolmentStatus.ENROLLED, EnrolmentStatus.CERTIFIED)
-
-# Enrolment status filter: its value in the URL → the statuses counted.
-STATUSES: dict[str, tuple[EnrolmentStatus, ...]] = {
-    "active": ACTIVE,
-    "enrolled": (EnrolmentStatus.ENROLLED,),
-    "certified": (EnrolmentStatus.CERTIFIED,),
-    "withdrawn": (EnrolmentStatus.WITHDRAWN,),
-    "all": tuple(EnrolmentStatus),
-}
-
-TOP_NOT_ACQUIRED = 10
-
-
-@dataclass(frozen=True)
-class Filters:
-    bloc_code: str | None = None
-    status: str = "active"
-    access_route: AccessRoute | None = None  # cross-cohort view only
-
-    @property
-    def statuses(self) -> tuple[EnrolmentStatus, ...]:
-        return STATUSES[self.status]
-
-
-@dataclass(frozen=True)
-class Rate:
-    """`part` out of `whole` (learners, or criteria); `assessed` of the `whole` have a result
-    at all: none assessed is "not assessed", not "0 %"."""
-
-    part: int
-    whole: int
-    assessed: int
-
-    @property
-    def ratio(self) -> float | None:
-        return self.part / self.whole if self.whole and self.assessed else None
-
-    @property
-    def band(self) -> str:
-        return band(self.ratio)
-
-
-def band(ratio: float | None) -> str:
-    """The colour band of a ratio, as the legend states it: none, 0, 1, 2, 3 or 4 (all)."""
-    if ratio is None:
-        return "none"
-    if ratio <= 0:
-        return "0"
-    if ratio >= 1:
-        return "4"
-    if ratio < 1 / 3:
-        return "1"
-    return "2" if ratio < 2 / 3 else "3"
-
-
-# --- the framework side ----------------------------------------------------------------------
-
-
-@dataclass
-class Scope:
-    """The part of a version analysed: its blocs (all, or the one filtered on)."""
-
-    version: Structure
-    blocs: list[BlocNode]
-    acquired_levels: frozenset[int] = field(init=False)
-    competencies: list[CompetencyNode] = field(init=False)
-    criteria: list[CriterionNode] = field(init=False)
-    bloc_of: dict[int, BlocNode] = field(init=False)  # competency id → bloc
-
-    def __post_init__(self) -> None:
-        self.acquired_levels = self.version.acquired_levels
-        self.competencies = [comp for bloc in self.blocs for comp in bloc.competencies]
-        self.criteria = [crit for comp in self.competencies for crit in comp.criteria]
-        self.bloc_of = {comp.id: bloc for bloc in self.blocs for comp in bloc.competencies}
-
-    def threshold(self, competency: CompetencyNode) -> int | None:
-        """Criteria to acquire for the competency to be acquired (None: it cannot be)."""
-        total = len(competency.criteria)
-        if not total:
-            return None
-        if self.version.competency_rule is CompetencyRule.MINIMUM:
-            return self.version.minimum_criteria or total
-        return total
-
-
-def scope(version: Structure, bloc_code: str | None) -> Scope | None:
-    """The version's blocs, or only `bloc_code` (None when the version has no such bloc)."""
-    if not bloc_code:
-        return Scope(version, list(version.blocs))
-    bloc = next((b for b in version.blocs if b.code == bloc_code), None)
-    return None if bloc is None else Scope(version, [bloc])
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-def _acquired(s: Scope) -> Any:
-    return sa.func.count(sa.case((ResultHead.level_id.in_(s.acquired_levels), 1)))
-
-
-def _heads(s: Scope, cohort_ids: Sequence[int], filters: Filters, *columns: Any) -> Any:
-    """Current values of the scope's criteria for the counted learners of these cohorts."""
-    return (
-        sa.select(*columns)
-        .select_from(ResultHead)
-        .join(Enrolment, Enrolment.id == ResultHead.enrolment_id)
-        .join(Criterion, Criterion.id == ResultHead.criterion_id)
-        .where(
-            Enrolment.cohort_id.in_(cohort_ids),
-            Enrolment.status.in_(filters.statuses),
-            ResultHead.criterion_id.in_([c.id for c in s.criteria]),
-        )
-    )
-
-
-class Counts(NamedTuple):
-    acquired: int = 0
-    assessed: int = 0  # with any level (acquired or not)
-
-
-NO_COUNTS = Counts()
-
-
-def _counts_by(
-    s: Scope, cohort_ids: Sequence[int], filters: Filters, first: Any, second: Any
-) -> dict[tuple[int, int], Counts]:
-    """Criteria values at an acquired level, and assessed, grouped by two columns (one query)."""
-    query = _heads(
-        s, cohort_ids, filters, first, second, _acquired(s), sa.func.count(ResultHead.level_id)
-    ).group_by(first, second)
-    return {(x, y): Counts(a, n) for x, y, a, n in db.session.execute(query)}
-
-
-def learner_competency_counts(
-    s: Scope, cohort_ids: Sequence[int], filters: Filters
-) -> dict[tuple[int, int], Counts]:
-    """Criteria acquired and assessed per (enrolment, competency) (one query)."""
-    return _counts_by(s, cohort_ids, filters, ResultHead.enrolment_id, Criterion.competency_id)
-
-
-def criterion_counts(
-    s: Scope, cohort_ids: Sequence[int], filters: Filters
-) -> dict[tuple[int, int], Counts]:
-    """Learners at an acquired level, and assessed, per (cohort, criterion) (one query)."""
-    return _counts_by(s, cohort_ids, filters, Enrolment.cohort_id, ResultHead.criterion_id)
-
-
-def competency_learner_counts(
-    s: Scope, cohort_ids: Sequence[int], filters: Filters
-) -> dict[tuple[int, int], Counts]:
-    """Learners who acquired the competency, and learners assessed on at least one of its
-    criteria, per (cohort, competency) (one query)."""
-    thresholds = {comp.id: s.threshold(comp) for comp in s.competencies}
-    reachable = {k: t for k, t in thresholds.items() if t is not None}
-    if not reachable:
-        return {}
-    per_learner = (
-        _heads(
-            s,
-            cohort_ids,
-            filters,
-            Enrolment.cohort_id.label("cohort_id"),
-            Criterion.competency_id.label("competency_id"),
-            _acquired(s).label("acquired"),
-            sa.func.count(ResultHead.level_id).label("assessed"),
-        )
-        .group_by(Enrolment.cohort_id, ResultHead.enrolment_id, Criterion.competency_id)
-        .subquery()
-    )
-    needed = sa.case(reachable, value=per_learner.c.competency_id, else_=None)
-    query = (
-        sa.select(
-            per_learner.c.cohort_id,
-            per_learner.c.competency_id,
-            sa.func.count(sa.case((per_learner.c.acquired >= needed, 1))),
-            sa.func.count(sa.case((per_learner.c.assessed > 0, 1))),
-        )
-        .where(per_learner.c.competency_id.in_(reachable))
-        .group_by(per_learner.c.cohort_id, per_learner.c.competency_id)
-    )
-    return {(c, k): Counts(a, n) for c, k, a, n in db.session.execute(query)}
-
-
-def learner_counts(cohort_ids: Sequence[int], filters: Filters) -> dict[int, int]:
-    """Learners counted per cohort (one query)."""
-    query = (
-        sa.select(Enrolment.cohort_id, sa.func.count(Enrolment.id))
-        .where(Enrolment.cohort_id.in_(cohort_ids), Enrolment.status.in_(filters.statuses))
-        .group_by(Enrolment.cohort_id)
-    )
-    return {c: n for c, n in db.session.execute(query)}
-
 
 # --- what may be analysed -----------------------------------------------------------------------
 
@@ -273,6 +74,9 @@ def version_cohorts(user: User, version_id: int, route: AccessRoute | None) -> l
 def may_analyse_version(user: User, version_id: int) -> bool:
     query = staff_cohort_query(user).where(Cohort.version_id == version_id)
     return db.session.scalar(query.with_only_columns(Cohort.id).limit(1)) is not None
+
+
+TOP_NOT_ACQUIRED = 10
 
 
 # --- one cohort ---------------------------------------------------------------------------------
@@ -365,19 +169,6 @@ class CohortAnalytics:
         return min(assessed, key=lambda row: (row.learners.ratio or 0.0, row.criteria.ratio or 0.0))
 
 
-def cohort_enrolments(cohort_id: int, filters: Filters) -> list[Enrolment]:
-    """The counted enrolments of the cohort with their learner's name, by name (one query)."""
-    enrolments = list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_(filters.statuses))
-            .options(person(Enrolment.learner))
-        )
-    )
-    enrolments.sort(key=lambda e: (name_key(e.learner.full_name), e.id))
-    return enrolments
-
-
 def cohort_analytics(
     cohort: Cohort, version: Structure, filters: Filters
 ) -> CohortAnalytics | None:
@@ -386,7 +177,7 @@ def cohort_analytics(
     s = scope(version, filters.bloc_code)
     if s is None:
         return None
-    enrolments = cohort_enrolments(cohort.id, filters)
+    enrolments = cohort_enrolments(cohort.id, filters.statuses)
     cells = learner_competency_counts(s, [cohort.id], filters)
     per_criterion = criterion_counts(s, [cohort.id], filters)
     learners = len(enrolments)
@@ -499,113 +290,3 @@ def version_analytics(
         for crit in comp.criteria
     ]
     return VersionAnalytics(s.version, s, filters, cohorts, learners, competencies, criteria)
-
-
-# --- tables for spreadsheets --------------------------------------------------------------------
-
-
-def percent(rate: Rate) -> str:
-    """A rate in percent with one decimal, as French spreadsheets read it (« 66,7 »); empty
-    when nothing was assessed."""
-    return "" if rate.ratio is None else format_decimal(rate.ratio * 100, format="0.0")
-
-
-def heatmap_table(a: CohortAnalytics) -> list[list[Cell]]:
-    """One row per learner: criteria acquired per competency (empty: not assessed)."""
-    header: list[Cell] = [_("Apprenant·e"), _("Inscription")]
-    header += [
-        _("%(code)s : critères acquis sur %(total)s", code=comp.code, total=len(comp.criteria))
-        for comp in a.scope.competencies
-    ]
-    rows: list[list[Cell]] = [header]
-    for row in a.rows:
-        line: list[Cell] = [row.name, str(ENROLMENT_STATUS[row.enrolment.status.value])]
-        line += [cell.acquired if cell.assessed else None for cell in row.cells]
-        rows.append(line)
-    return rows
-
-
-def competency_table(a: CohortAnalytics) -> list[list[Cell]]:
-    rows: list[list[Cell]] = [
-        [
-            _("Bloc"),
-            _("Code"),
-            _("Compétence"),
-            _("Apprenant·es l'ayant acquise"),
-            _("Apprenant·es évalué·es"),
-            _("Apprenant·es"),
-            _("Taux d'acquisition (%)"),
-            _("Critères acquis"),
-            _("Critères évalués"),
-            _("Critères attendus"),
-            _("Part des critères acquis (%)"),
-        ]
-    ]
-    for row in a.competencies:
-        rows.append(
-            [
-                row.bloc.code,
-                row.competency.code,
-                row.competency.statement,
-                row.learners.part,
-                row.learners.assessed,
-                row.learners.whole,
-                percent(row.learners),
-                row.criteria.part,
-                row.criteria.assessed,
-                row.criteria.whole,
-                percent(row.criteria),
-            ]
-        )
-    return rows
-
-
-def criterion_table(rows: Iterable[CriterionRow]) -> list[list[Cell]]:
-    table: list[list[Cell]] = [
-        [
-            _("Bloc"),
-            _("Compétence"),
-            _("Code"),
-            _("Critère"),
-            _("Acquis"),
-            _("Non acquis"),
-            _("Non évalués"),
-            _("Apprenant·es"),
-            _("Taux d'acquisition (%)"),
-        ]
-    ]
-    for row in rows:
-        table.append(
-            [
-                row.bloc.code,
-                row.competency.code,
-                row.criterion.code,
-                row.criterion.statement,
-                row.acquired,
-                row.not_acquired,
-                row.not_assessed,
-                row.learners,
-                percent(row.rate),
-            ]
-        )
-    return table
-
-
-def comparison_table(v: VersionAnalytics, rows: Iterable[Comparison]) -> list[list[Cell]]:
-    """One row per competency or criterion; per cohort and overall: learners who acquired it,
-    were assessed on it, all learners, and the rate."""
-    header: list[Cell] = [_("Bloc"), _("Code"), _("Énoncé")]
-    for name in [c.name for c in v.cohorts] + [_("Ensemble")]:
-        header += [
-            _("%(name)s : acquis", name=name),
-            _("%(name)s : évalué·es", name=name),
-            _("%(name)s : apprenant·es", name=name),
-            _("%(name)s : taux (%%)", name=name),
-        ]
-    table: list[list[Cell]] = [header]
-    for row in rows:
-        line: list[Cell] = [row.bloc.code, row.item.code, row.item.statement]
-        for rate in [*row.rates, row.overall]:
-            line += [rate.part, rate.assessed, rate.whole, percent(rate)]
-        table.append(line)
-    return table

@@ -120,12 +120,15 @@ def read_grid(
         k: {} for k in ("c", "h", "r", "m", "mh", "rm")
     }
     problems: list[str] = []
-    for name in formdata:
+    for name, value in formdata.items():
         match = _CELL.match(name)
-        if match and max(int(match[2]), int(match[3])) <= MAX_ID:
-            values[match[1]][(int(match[2]), int(match[3]))] = formdata[name]
-        elif match:
+        if match is None:
+            continue
+        first, second = int(match[2]), int(match[3])
+        if first > MAX_ID or second > MAX_ID:
             problems.append(_("Une cellule envoyée est illisible."))
+            continue
+        values[match[1]][(first, second)] = value
     cells = []
     for key, raw in values["c"].items():
         head = _int(values["h"].get(key))

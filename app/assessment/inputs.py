@@ -3,13 +3,13 @@ every cell and comment belongs to the grid, and the values it was loaded with ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.assessment.grid import Grid, Key
+from app.assessment.grid import Grid, Head, Key
 from app.assessment.models import CompetencyComment, Result
 from app.db import db
 
@@ -24,9 +24,9 @@ class GridError(Exception):
         self.problems = list(problems)
 
 
-@dataclass(frozen=True)
-class CellInput:
-    """One cell as sent: its value, and the head result id it was loaded with (0: empty)."""
+class CellInput(NamedTuple):
+    """One cell as sent: its value, and the head result id it was loaded with (0: empty).
+    A named tuple: a grid sends thousands."""
 
     enrolment_id: int
     criterion_id: int
@@ -39,8 +39,7 @@ class CellInput:
         return (self.enrolment_id, self.criterion_id)
 
 
-@dataclass(frozen=True)
-class CommentInput:
+class CommentInput(NamedTuple):
     """One comment as sent, and the latest comment id it was loaded with (0: none)."""
 
     enrolment_id: int
@@ -57,19 +56,30 @@ def normalise_comment(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def loaded_values(
-    grid: Grid, cells: Sequence[CellInput], comments: Sequence[CommentInput]
-) -> tuple[dict[Key, int | None], dict[Key, str]]:
-    """The level of each cell and the text of each comment as they were loaded.
-
-    Raises GridError listing every problem: a cell or comment outside the grid, a value off
-    the scale, a cell sent twice, a loaded id that is not one of that very cell.
-    """
+def check_inputs(grid: Grid, cells: Sequence[CellInput], comments: Sequence[CommentInput]) -> None:
+    """Raise GridError listing every cell or comment outside the grid, value off the scale,
+    cell sent twice or loaded id that cannot be one (reads nothing)."""
     problems = _check_inputs(grid, cells, comments)
     if problems:
         raise GridError(problems)
-    levels = _loaded_levels(cells, problems)
-    texts = _loaded_texts(comments, problems)
+
+
+def loaded_values(
+    cells: Sequence[CellInput],
+    comments: Sequence[CommentInput],
+    heads: Mapping[Key, Head],
+    latest: Mapping[Key, tuple[int, str]],
+) -> tuple[dict[Key, int | None], dict[Key, str]]:
+    """The level of each cell and the text of each comment as they were loaded, given the
+    cells' current `heads` and the `latest` comments (id and text): a cell loaded with its
+    current head was loaded with its level, a comment likewise; only the others' loaded
+    results and comments are read (one query each, when there are any).
+
+    Raises GridError listing every loaded id that is not one of that very cell or comment.
+    """
+    problems: list[str] = []
+    levels = _loaded_levels(cells, heads, problems)
+    texts = _loaded_texts(comments, latest, problems)
     if problems:
         raise GridError(problems)
     return levels, texts
@@ -120,26 +130,34 @@ def _check_inputs(
     return problems
 
 
-def _loaded_levels(cells: Sequence[CellInput], problems: list[str]) -> dict[Key, int | None]:
-    """The level each cell was loaded with, read from its (immutable) head result.
+def _loaded_levels(
+    cells: Sequence[CellInput], heads: Mapping[Key, Head], problems: list[str]
+) -> dict[Key, int | None]:
+    """The level each cell was loaded with, read from its (immutable) loaded result.
 
-    A head id that is not a result of that very cell is refused: ids come from the page or
+    A loaded id that is not a result of that very cell is refused: ids come from the page or
     the spreadsheet, and must not let anyone reach another cohort's results.
     """
-    ids = {cell.loaded_head_id for cell in cells if cell.loaded_head_id}
-    found: dict[int, tuple[Key, int | None]] = {}
-    if ids:
-        rows = db.session.execute(
-            sa.select(Result.id, Result.enrolment_id, Result.criterion_id, Result.level_id).where(
-                Result.id.in_(ids)
-            )
-        )
-        found = {r.id: ((r.enrolment_id, r.criterion_id), r.level_id) for r in rows}
     levels: dict[Key, int | None] = {}
+    elsewhere = []  # loaded with a result that is no longer the cell's head (or never was)
     for cell in cells:
-        if not cell.loaded_head_id:
-            levels[cell.key] = None
-            continue
+        key, loaded_id = cell.key, cell.loaded_head_id
+        head = heads.get(key)
+        if not loaded_id:
+            levels[key] = None
+        elif head is not None and head.result_id == loaded_id:
+            levels[key] = head.level_id
+        else:
+            elsewhere.append(cell)
+    if not elsewhere:
+        return levels
+    rows = db.session.execute(
+        sa.select(Result.id, Result.enrolment_id, Result.criterion_id, Result.level_id).where(
+            Result.id.in_({cell.loaded_head_id for cell in elsewhere})
+        )
+    )
+    found = {r.id: ((r.enrolment_id, r.criterion_id), r.level_id) for r in rows}
+    for cell in elsewhere:
         loaded = found.get(cell.loaded_head_id)
         if loaded is None or loaded[0] != cell.key:
             where = cell.ref or _("critère %(c)s", c=cell.criterion_id)
@@ -149,24 +167,34 @@ def _loaded_levels(cells: Sequence[CellInput], problems: list[str]) -> dict[Key,
     return levels
 
 
-def _loaded_texts(comments: Sequence[CommentInput], problems: list[str]) -> dict[Key, str]:
-    ids = {c.loaded_comment_id for c in comments if c.loaded_comment_id}
-    found: dict[int, tuple[Key, str]] = {}
-    if ids:
-        rows = db.session.execute(
-            sa.select(
-                CompetencyComment.id,
-                CompetencyComment.enrolment_id,
-                CompetencyComment.competency_id,
-                CompetencyComment.text,
-            ).where(CompetencyComment.id.in_(ids))
-        )
-        found = {r.id: ((r.enrolment_id, r.competency_id), r.text) for r in rows}
+def _loaded_texts(
+    comments: Sequence[CommentInput], latest: Mapping[Key, tuple[int, str]], problems: list[str]
+) -> dict[Key, str]:
+    """The text each comment was loaded with: its latest one's, or else read (refused when it
+    is not a comment of that very learner and competency)."""
     texts: dict[Key, str] = {}
+    elsewhere = []
     for comment in comments:
-        if not comment.loaded_comment_id:
-            texts[comment.key] = ""
-            continue
+        key, loaded_id = comment.key, comment.loaded_comment_id
+        current = latest.get(key)
+        if not loaded_id:
+            texts[key] = ""
+        elif current is not None and current[0] == loaded_id:
+            texts[key] = current[1]
+        else:
+            elsewhere.append(comment)
+    if not elsewhere:
+        return texts
+    rows = db.session.execute(
+        sa.select(
+            CompetencyComment.id,
+            CompetencyComment.enrolment_id,
+            CompetencyComment.competency_id,
+            CompetencyComment.text,
+        ).where(CompetencyComment.id.in_({c.loaded_comment_id for c in elsewhere}))
+    )
+    found = {r.id: ((r.enrolment_id, r.competency_id), r.text) for r in rows}
+    for comment in elsewhere:
         loaded = found.get(comment.loaded_comment_id)
         if loaded is None or loaded[0] != comment.key:
             problems.append(_("Un commentaire envoyé ne correspond à aucun commentaire connu."))

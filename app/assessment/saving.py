@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from app.assessment.inputs import (
     CellInput,
     CommentInput,
     GridError,
+    check_inputs,
     loaded_values,
     normalise_comment,
 )
@@ -95,7 +95,18 @@ def save_grid(
         session.cohort_id != grid.cohort.id or session.bloc_id != grid.bloc.id
     ):
         raise GridError([_("Cette session d'évaluation n'est pas celle de cette grille.")])
-    loaded_levels, loaded_texts = loaded_values(grid, cells, comments)
+    check_inputs(grid, cells, comments)
+    if not cells and not comments:
+        return SaveOutcome()
+    # Locked before anything is compared: the learners of every cell and comment sent, then
+    # the cells' heads and the latest comments, which tell the values most were loaded with.
+    lock_learners({c.enrolment_id for c in cells} | {c.enrolment_id for c in comments})
+    heads = _current_heads({cell.key for cell in cells})
+    # A comment sent empty and loaded empty cannot have changed: no need to read its latest.
+    latest = _latest_comments(
+        [c for c in comments if c.loaded_comment_id or normalise_comment(c.text)]
+    )
+    loaded_levels, loaded_texts = loaded_values(cells, comments, heads, latest)
     changed = [cell for cell in cells if cell.level_id != loaded_levels[cell.key]]
     changed_comments = [
         c for c in comments if normalise_comment(c.text) != loaded_texts[c.key].strip()
@@ -103,11 +114,6 @@ def save_grid(
     if not changed and not changed_comments:
         return SaveOutcome(unchanged=len(cells))
 
-    lock_learners(
-        key[0] for key in chain((c.key for c in changed), (c.key for c in changed_comments))
-    )
-    heads = _current_heads({cell.key for cell in changed})
-    latest = _latest_comments(changed_comments)
     conflicting = [cell for cell in changed if _moved_away(cell, heads.get(cell.key))]
     conflicting_comments = [
         c
@@ -129,9 +135,10 @@ def save_grid(
     if not recorded and not changed_comments:
         return outcome
     session_id = session.id if session is not None else None
+    assessor_id = assessor.id  # once: `assessor` may be a proxy (flask_login's current_user)
     record_results(
         [
-            NewResult(c.enrolment_id, c.criterion_id, c.level_id, assessor.id, session_id, source)
+            NewResult(c.enrolment_id, c.criterion_id, c.level_id, assessor_id, session_id, source)
             for c in recorded
         ]
     )

@@ -26,7 +26,7 @@ from app.assessment.grid import (
 )
 from app.assessment.inputs import CellInput, GridError
 from app.assessment.progress import progress
-from app.cohorts.models import Cohort
+from app.cohorts.models import Cohort, EnrolmentStatus
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
 from exports.guard import Limits, Refused, bounded_rows, open_xlsx
@@ -326,7 +326,7 @@ def results_tables(cohort: Cohort, version: FrameworkVersion) -> ResultTables:
     """Every learner of the cohort (withdrawn ones included) on every bloc (4 queries)."""
     from app.glossary import ENROLMENT_STATUS
 
-    enrolments = cohort_enrolments(cohort.id, with_withdrawn=True)
+    enrolments = cohort_enrolments(cohort.id, EnrolmentStatus)
     statuses = progress(version, [e.id for e in enrolments])
     levels = {lvl.id: lvl.label for lvl in version.scale_levels}
     codes: list[Cell] = [_("Apprenant·e"), _("Inscription")]

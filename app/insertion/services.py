@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.assessment.grid import cohort_enrolments
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.dates import format_date
 from app.db import db
 from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
 from app.insertion.rates import EMPLOYED, InsertionRates, insertion_rates
-from app.names import name_key
 from app.people import audit
 from app.people.models import User
 
@@ -54,14 +54,7 @@ class CohortSurvey:
 
 def certified_enrolments(cohort: Cohort) -> list[Enrolment]:
     """The certified people of a promotion, by name."""
-    return sorted(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.CERTIFIED)
-            .options(selectinload(Enrolment.learner))
-        ),
-        key=lambda e: (name_key(e.learner.full_name), e.id),
-    )
+    return cohort_enrolments(cohort.id, [EnrolmentStatus.CERTIFIED])
 
 
 def latest_answers(enrolment_ids: list[int]) -> dict[tuple[int, Horizon], SurveyAnswer]:

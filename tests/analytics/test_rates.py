@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from app.analytics.services import Filters, Scope, band, cohort_analytics
+from app.analytics.counts import Filters, Scope, band
+from app.analytics.services import cohort_analytics
 from app.assessment.rules import competency_progress
 from app.cohorts.models import AccessRoute, Cohort
 from app.frameworks.models import CompetencyRule

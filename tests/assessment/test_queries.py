@@ -81,7 +81,7 @@ def test_grid_queries_do_not_grow(
     # the first request read it), 1 for the learners, then the learners' cells on every bloc
     # (with disagreement flags: they give the statuses too), comments and jury decisions; a
     # save adds its checks, locks, one statement per table and the disagreements.
-    assert (page, save) == (11, 16), small_counts
+    assert (page, save) == (11, 14), small_counts
     saved = db_session.scalar(
         sa.select(sa.func.count(Result.id)).where(Result.enrolment_id.in_(large.enrolment_ids))
     )
