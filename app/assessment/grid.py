@@ -207,15 +207,25 @@ def current_heads(grid: Grid, *, every_bloc: bool = False) -> dict[Key, Head]:
     criterion of the learners' version (one query)."""
     if not grid.enrolments or not grid.criteria:
         return {}
+    return read_heads(grid.enrolment_ids, None if every_bloc else grid.criterion_ids)
+
+
+def read_heads(
+    enrolment_ids: Iterable[int], criterion_ids: Iterable[int] | None, *, lock: bool = False
+) -> dict[Key, Head]:
+    """The heads of these learners' cells on these criteria (None: all), locked for update
+    with `lock` (one query)."""
     query = sa.select(
         ResultHead.enrolment_id,
         ResultHead.criterion_id,
         ResultHead.result_id,
         ResultHead.level_id,
         ResultHead.disagreement,
-    ).where(ResultHead.enrolment_id.in_(grid.enrolment_ids))
-    if not every_bloc:
-        query = query.where(ResultHead.criterion_id.in_(grid.criterion_ids))
+    ).where(ResultHead.enrolment_id.in_(list(enrolment_ids)))
+    if criterion_ids is not None:
+        query = query.where(ResultHead.criterion_id.in_(list(criterion_ids)))
+    if lock:
+        query = query.with_for_update()
     return {(e, c): Head(r, lvl, bool(d)) for e, c, r, lvl, d in db.session.execute(query)}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.assessment.grid import Grid, Head, Key, latest_comment_ids_query, person
+from app.assessment.grid import Grid, Head, Key, latest_comment_ids_query, person, read_heads
 from app.assessment.inputs import (
     CellInput,
     CommentInput,
@@ -25,7 +25,7 @@ from app.assessment.inputs import (
     loaded_values,
     normalise_comment,
 )
-from app.assessment.models import CompetencyComment, EvaluationSession, Result, ResultHead
+from app.assessment.models import CompetencyComment, EvaluationSession, Result
 from app.assessment.recording import NewResult, lock_learners, record_results
 from app.db import db, utcnow
 from app.people import audit
@@ -159,30 +159,12 @@ def save_grid(
 
 
 def _current_heads(wanted: set[Key]) -> dict[Key, Head]:
-    """The heads of these cells, locked for the save (those that exist)."""
+    """The heads of these cells that exist, locked for the save; other cells of the same
+    learners and criteria may be there too (an index range over the rectangle is cheaper to
+    plan than thousands of (learner, criterion) pairs; callers look cells up by key)."""
     if not wanted:
         return {}
-    # The grid's rectangle around the changed cells: an index range, cheaper to plan than
-    # thousands of (learner, criterion) pairs; the extra rows are dropped below.
-    rows = db.session.execute(
-        sa.select(
-            ResultHead.enrolment_id,
-            ResultHead.criterion_id,
-            ResultHead.result_id,
-            ResultHead.level_id,
-            ResultHead.disagreement,
-        )
-        .where(
-            ResultHead.enrolment_id.in_({e for e, _c in wanted}),
-            ResultHead.criterion_id.in_({c for _e, c in wanted}),
-        )
-        .with_for_update()
-    )
-    return {
-        (r.enrolment_id, r.criterion_id): Head(r.result_id, r.level_id, bool(r.disagreement))
-        for r in rows
-        if (r.enrolment_id, r.criterion_id) in wanted
-    }
+    return read_heads({e for e, _c in wanted}, {c for _e, c in wanted}, lock=True)
 
 
 def _changes(cell: CellInput, head: Head | None) -> bool:
