@@ -1,93 +1,175 @@
-"""French words of the UI and documents for the code's states, in one place (gettext)."""
+"""French words of the UI and documents for the code's states, in one place (gettext), each
+table keyed by the members of its enum and checked to label every one of them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-VERSION_STATUS = {
-    "draft": _l("brouillon"),
-    "published": _l("publiée"),
-    "retired": _l("retirée"),
-}
+from app.assessment.rules import BlocStatus
+from app.cohorts.models import AccessRoute, EnrolmentStatus, Sex
+from app.frameworks.models import VersionStatus
+from app.insertion.models import ContractType, Horizon, Situation
+from app.jury.models import Decision
+from app.people.models import OrganisationKind
 
+E = TypeVar("E", bound=enum.Enum)
+
+
+class Labels(Mapping[E, Any], Generic[E]):
+    """The label of each member of `enum`, refused at import when one is missing.
+
+    Looked up by member (``DECISION[Decision.DEFERRED]``); templates and rows read as text
+    may give the member's value instead (``DECISION["deferred"]``). An unknown key is a
+    KeyError, so ``.get(value, default)`` works as on a dict.
+    """
+
+    def __init__(self, enum_type: type[E], labels: Mapping[E, Any]) -> None:
+        missing = [m.name for m in enum_type if m not in labels]
+        if missing or len(labels) != len(enum_type):
+            raise ValueError(f"{enum_type.__name__}: labels missing for {missing}")
+        self.enum_type = enum_type
+        self._labels = dict(labels)
+
+    def __getitem__(self, key: E | str) -> Any:
+        if not isinstance(key, self.enum_type):
+            try:
+                key = self.enum_type(key)
+            except ValueError:
+                raise KeyError(key) from None
+        return self._labels[key]
+
+    def get(self, key: E | str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[E]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+VERSION_STATUS = Labels(
+    VersionStatus,
+    {
+        VersionStatus.DRAFT: _l("brouillon"),
+        VersionStatus.PUBLISHED: _l("publiée"),
+        VersionStatus.RETIRED: _l("retirée"),
+    },
+)
+
+# A change between two versions of a référentiel (app.frameworks.services.diff: strings).
 CHANGE = {
     "added": _l("ajouté"),
     "removed": _l("supprimé"),
     "reworded": _l("reformulé"),
 }
 
-
-# Voies d'accès (AccessRoute values).
-ACCESS_ROUTE = {
-    "formation_initiale": _l("formation initiale"),
-    "apprentissage": _l("apprentissage"),
-    "formation_continue": _l("formation continue"),
-    "contrat_professionnalisation": _l("contrat de professionnalisation"),
-    "candidature_individuelle": _l("candidature individuelle"),
-    "vae": _l("VAE (validation des acquis de l'expérience)"),
-}
+# Voies d'accès.
+ACCESS_ROUTE = Labels(
+    AccessRoute,
+    {
+        AccessRoute.INITIAL_TRAINING: _l("formation initiale"),
+        AccessRoute.APPRENTICESHIP: _l("apprentissage"),
+        AccessRoute.CONTINUING_TRAINING: _l("formation continue"),
+        AccessRoute.PROFESSIONALISATION: _l("contrat de professionnalisation"),
+        AccessRoute.INDIVIDUAL_APPLICATION: _l("candidature individuelle"),
+        AccessRoute.VAE: _l("VAE (validation des acquis de l'expérience)"),
+    },
+)
 
 # Enrolment (inscription) statuses.
-ENROLMENT_STATUS = {
-    "enrolled": _l("inscrit·e"),
-    "withdrawn": _l("abandon"),
-    "certified": _l("certifié·e"),
-}
+ENROLMENT_STATUS = Labels(
+    EnrolmentStatus,
+    {
+        EnrolmentStatus.ENROLLED: _l("inscrit·e"),
+        EnrolmentStatus.WITHDRAWN: _l("abandon"),
+        EnrolmentStatus.CERTIFIED: _l("certifié·e"),
+    },
+)
 
-SEX = {
-    "F": _l("féminin"),
-    "M": _l("masculin"),
-}
+SEX = Labels(Sex, {Sex.FEMALE: _l("féminin"), Sex.MALE: _l("masculin")})
 
-ORGANISATION_KIND = {
-    "certifier": _l("certificateur"),
-    "training": _l("organisme de formation"),
-}
+ORGANISATION_KIND = Labels(
+    OrganisationKind,
+    {
+        OrganisationKind.CERTIFIER: _l("certificateur"),
+        OrganisationKind.TRAINING: _l("organisme de formation"),
+    },
+)
+
+# A bloc's status from the results (validated: by a jury), on the grid, the cohort's and the
+# learner's pages and in the results spreadsheet.
+BLOC_STATUS = Labels(
+    BlocStatus,
+    {
+        BlocStatus.IN_PROGRESS: _l("en cours"),
+        BlocStatus.PROPOSED: _l("proposé à la validation"),
+        BlocStatus.VALIDATED: _l("validé"),
+    },
+)
 
 
-# --- jury, insertion survey, evidence (app/jury, app/insertion, app/assessment/evidence.py) ---
+# --- jury, insertion survey (app/jury, app/insertion) ---
 
-# Jury decisions on a bloc (Decision values).
-DECISION = {
-    "validated": _l("validé"),
-    "not_validated": _l("non validé"),
-    "deferred": _l("ajourné"),
-    "not_presented": _l("non présenté"),
-}
+# Jury decisions on a bloc.
+DECISION = Labels(
+    Decision,
+    {
+        Decision.VALIDATED: _l("validé"),
+        Decision.NOT_VALIDATED: _l("non validé"),
+        Decision.DEFERRED: _l("ajourné"),
+        Decision.NOT_PRESENTED: _l("non présenté"),
+    },
+)
 
-# A bloc's status as shown to the jury (BlocStatus values): the results' proposal.
-JURY_BLOC_STATUS = {
-    "in_progress": _l("en cours"),
-    "proposed": _l("proposé à la validation"),
-    "validated": _l("déjà validé"),
-}
+# A bloc's status as shown to the jury: the results' proposal, or validated by an earlier jury.
+JURY_BLOC_STATUS = Labels(
+    BlocStatus,
+    {
+        BlocStatus.IN_PROGRESS: _l("en cours"),
+        BlocStatus.PROPOSED: _l("proposé à la validation"),
+        BlocStatus.VALIDATED: _l("déjà validé"),
+    },
+)
 
-# Insertion survey: when (Horizon values), what (Situation values), which contract.
-HORIZON = {
-    "6m": _l("à 6 mois"),
-    "2y": _l("à 2 ans"),
-}
+# Insertion survey: when, what, which contract.
+HORIZON = Labels(Horizon, {Horizon.SIX_MONTHS: _l("à 6 mois"), Horizon.TWO_YEARS: _l("à 2 ans")})
 
-SITUATION = {
-    "target_job": _l("en emploi dans le métier visé"),
-    "other_job": _l("en emploi dans un autre métier"),
-    "job_seeking": _l("en recherche d'emploi"),
-    "studying": _l("en poursuite d'études"),
-    "alternance": _l("en alternance"),
-    "unable_to_work": _l("dans l'incapacité de travailler"),
-    "abroad": _l("à l'étranger"),
-    "no_answer": _l("pas de réponse"),
-}
+SITUATION = Labels(
+    Situation,
+    {
+        Situation.TARGET_JOB: _l("en emploi dans le métier visé"),
+        Situation.OTHER_JOB: _l("en emploi dans un autre métier"),
+        Situation.JOB_SEEKING: _l("en recherche d'emploi"),
+        Situation.STUDYING: _l("en poursuite d'études"),
+        Situation.ALTERNANCE: _l("en alternance"),
+        Situation.UNABLE_TO_WORK: _l("dans l'incapacité de travailler"),
+        Situation.ABROAD: _l("à l'étranger"),
+        Situation.NO_ANSWER: _l("pas de réponse"),
+    },
+)
 
-CONTRACT_TYPE = {
-    "cdi": _l("CDI"),
-    "cdd": _l("CDD"),
-    "interim": _l("intérim"),
-    "self_employed": _l("indépendant·e, création d'activité"),
-    "civil_servant": _l("fonctionnaire"),
-    "other": _l("autre contrat"),
-}
+CONTRACT_TYPE = Labels(
+    ContractType,
+    {
+        ContractType.CDI: _l("CDI"),
+        ContractType.CDD: _l("CDD"),
+        ContractType.INTERIM: _l("intérim"),
+        ContractType.SELF_EMPLOYED: _l("indépendant·e, création d'activité"),
+        ContractType.CIVIL_SERVANT: _l("fonctionnaire"),
+        ContractType.OTHER: _l("autre contrat"),
+    },
+)
 
-# --- end jury, insertion survey, evidence ---
+# --- end jury, insertion survey ---
 
 
 def template_globals() -> dict[str, object]:
@@ -99,4 +181,5 @@ def template_globals() -> dict[str, object]:
         "enrolment_status_labels": ENROLMENT_STATUS,
         "sex_labels": SEX,
         "organisation_kind_labels": ORGANISATION_KIND,
+        "bloc_status_labels": BLOC_STATUS,
     }

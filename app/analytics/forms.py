@@ -48,7 +48,7 @@ class VersionFilterForm(CohortFilterForm):
         super().__init__(version, **kwargs)
         self.route.choices = [
             SelectChoice("", _l("toutes")),
-            *(SelectChoice(r.value, ACCESS_ROUTE[r.value]) for r in AccessRoute),
+            *(SelectChoice(r.value, ACCESS_ROUTE[r]) for r in AccessRoute),
         ]
 
     def filters(self) -> Filters:

@@ -28,7 +28,7 @@ def heatmap_table(a: CohortAnalytics) -> list[list[Cell]]:
     ]
     rows: list[list[Cell]] = [header]
     for row in a.rows:
-        line: list[Cell] = [row.name, str(ENROLMENT_STATUS[row.enrolment.status.value])]
+        line: list[Cell] = [row.name, str(ENROLMENT_STATUS[row.enrolment.status])]
         line += [cell.acquired if cell.assessed else None for cell in row.cells]
         rows.append(line)
     return rows

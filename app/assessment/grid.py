@@ -46,12 +46,6 @@ SOURCE_LABELS = {
     "bench": _l("banc d'essai"),
 }
 
-BLOC_STATUS_LABELS = {
-    BlocStatus.IN_PROGRESS: _l("en cours"),
-    BlocStatus.PROPOSED: _l("proposé à la validation"),
-    BlocStatus.VALIDATED: _l("validé par le jury"),
-}
-
 
 def competency_status_text(comp: CompetencyProgress) -> str:
     """« acquise » or « 2/3 » (criteria at an acquired level out of all)."""

@@ -4,7 +4,7 @@ every cell and comment belongs to the grid, and the values it was loaded with ar
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -77,12 +77,74 @@ def loaded_values(
 
     Raises GridError listing every loaded id that is not one of that very cell or comment.
     """
-    problems: list[str] = []
-    levels = _loaded_levels(cells, heads, problems)
-    texts = _loaded_texts(comments, latest, problems)
+    levels, unknown_cells = _loaded(
+        [(cell.key, cell.loaded_head_id) for cell in cells],
+        heads,
+        (Result.id, Result.enrolment_id, Result.criterion_id, Result.level_id),
+    )
+    texts, unknown_comments = _loaded(
+        [(c.key, c.loaded_comment_id) for c in comments],
+        latest,
+        (
+            CompetencyComment.id,
+            CompetencyComment.enrolment_id,
+            CompetencyComment.competency_id,
+            CompetencyComment.text,
+        ),
+    )
+    problems = [
+        _(
+            "%(where)s : la valeur d'origine est inconnue.",
+            where=cell.ref or _("critère %(c)s", c=cell.criterion_id),
+        )
+        for cell in cells
+        if cell.key in unknown_cells
+    ]
+    problems += [
+        _("Un commentaire envoyé ne correspond à aucun commentaire connu.")
+        for c in comments
+        if c.key in unknown_comments
+    ]
     if problems:
         raise GridError(problems)
-    return levels, texts
+    return levels, {key: text or "" for key, text in texts.items()}
+
+
+def _loaded(
+    sent: Sequence[tuple[Key, int]], current: Mapping[Key, Sequence[Any]], columns: Sequence[Any]
+) -> tuple[dict[Key, Any], set[Key]]:
+    """The value each item (a cell, a comment) was loaded with, and the items whose loaded id
+    is not one of theirs.
+
+    `sent` gives each item's key and loaded id (0: loaded empty), `current` each item's
+    current id and value; `columns` are the table's id, both key columns and the value. An
+    item loaded with its current row was loaded with its current value; the others' loaded
+    rows are read (one query, when there are any). Ids come from the page or the spreadsheet:
+    one that is not a row of that very item must not let anyone reach another cohort's rows.
+    """
+    values: dict[Key, Any] = {}
+    stale: list[tuple[Key, int]] = []
+    for key, loaded_id in sent:
+        now = current.get(key)
+        if not loaded_id:
+            values[key] = None
+        elif now is not None and now[0] == loaded_id:
+            values[key] = now[1]
+        else:
+            stale.append((key, loaded_id))
+    unknown: set[Key] = set()
+    if stale:
+        rows = db.session.execute(
+            sa.select(*columns).where(columns[0].in_({loaded_id for _key, loaded_id in stale}))
+        )
+        found = {row_id: ((first, second), value) for row_id, first, second, value in rows}
+        for key, loaded_id in stale:
+            row = found.get(loaded_id)
+            if row is None or row[0] != key:
+                unknown.add(key)
+            else:
+                values[key] = row[1]
+    return values, unknown
 
 
 def _check_inputs(
@@ -128,76 +190,3 @@ def _check_inputs(
         )
         problems.append(f"{where} : {problem}.")
     return problems
-
-
-def _loaded_levels(
-    cells: Sequence[CellInput], heads: Mapping[Key, Head], problems: list[str]
-) -> dict[Key, int | None]:
-    """The level each cell was loaded with, read from its (immutable) loaded result.
-
-    A loaded id that is not a result of that very cell is refused: ids come from the page or
-    the spreadsheet, and must not let anyone reach another cohort's results.
-    """
-    levels: dict[Key, int | None] = {}
-    elsewhere = []  # loaded with a result that is no longer the cell's head (or never was)
-    for cell in cells:
-        key, loaded_id = cell.key, cell.loaded_head_id
-        head = heads.get(key)
-        if not loaded_id:
-            levels[key] = None
-        elif head is not None and head.result_id == loaded_id:
-            levels[key] = head.level_id
-        else:
-            elsewhere.append(cell)
-    if not elsewhere:
-        return levels
-    rows = db.session.execute(
-        sa.select(Result.id, Result.enrolment_id, Result.criterion_id, Result.level_id).where(
-            Result.id.in_({cell.loaded_head_id for cell in elsewhere})
-        )
-    )
-    found = {r.id: ((r.enrolment_id, r.criterion_id), r.level_id) for r in rows}
-    for cell in elsewhere:
-        loaded = found.get(cell.loaded_head_id)
-        if loaded is None or loaded[0] != cell.key:
-            where = cell.ref or _("critère %(c)s", c=cell.criterion_id)
-            problems.append(_("%(where)s : la valeur d'origine est inconnue.", where=where))
-            continue
-        levels[cell.key] = loaded[1]
-    return levels
-
-
-def _loaded_texts(
-    comments: Sequence[CommentInput], latest: Mapping[Key, tuple[int, str]], problems: list[str]
-) -> dict[Key, str]:
-    """The text each comment was loaded with: its latest one's, or else read (refused when it
-    is not a comment of that very learner and competency)."""
-    texts: dict[Key, str] = {}
-    elsewhere = []
-    for comment in comments:
-        key, loaded_id = comment.key, comment.loaded_comment_id
-        current = latest.get(key)
-        if not loaded_id:
-            texts[key] = ""
-        elif current is not None and current[0] == loaded_id:
-            texts[key] = current[1]
-        else:
-            elsewhere.append(comment)
-    if not elsewhere:
-        return texts
-    rows = db.session.execute(
-        sa.select(
-            CompetencyComment.id,
-            CompetencyComment.enrolment_id,
-            CompetencyComment.competency_id,
-            CompetencyComment.text,
-        ).where(CompetencyComment.id.in_({c.loaded_comment_id for c in elsewhere}))
-    )
-    found = {r.id: ((r.enrolment_id, r.competency_id), r.text) for r in rows}
-    for comment in elsewhere:
-        loaded = found.get(comment.loaded_comment_id)
-        if loaded is None or loaded[0] != comment.key:
-            problems.append(_("Un commentaire envoyé ne correspond à aucun commentaire connu."))
-            continue
-        texts[comment.key] = loaded[1]
-    return texts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -71,7 +72,7 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     """
     if not rows:
         return {}
-    opinions = _latest_opinions({row.key for row in rows})
+    opinions = _latest_opinions({(row.enrolment_id, row.criterion_id) for row in rows})
     now = utcnow()
     inserted = db.session.execute(
         RESULTS.insert()
@@ -98,7 +99,9 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     ).all()
     # The driver may return the rows in any order: the highest id of a cell is its latest.
     heads: dict[Key, tuple[int, int | None]] = {}
-    for result_id, enrolment_id, criterion_id, assessor_id, level_id in sorted(inserted):
+    for result_id, enrolment_id, criterion_id, assessor_id, level_id in sorted(
+        inserted, key=itemgetter(0)
+    ):
         key = (enrolment_id, criterion_id)
         opinions.setdefault(key, {})[assessor_id] = level_id
         heads[key] = (result_id, level_id)
@@ -118,6 +121,8 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
 
 
 def _disagree(levels_by_assessor: dict[int, int | None]) -> bool:
+    if len(levels_by_assessor) < 2:
+        return False  # one assessor (most cells): nobody to disagree with
     return len({lvl for lvl in levels_by_assessor.values() if lvl is not None}) > 1
 
 

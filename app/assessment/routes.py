@@ -39,7 +39,6 @@ from app.assessment.forms import (
     read_grid,
 )
 from app.assessment.grid import (
-    BLOC_STATUS_LABELS,
     SOURCE_LABELS,
     CellRenderer,
     Entered,
@@ -57,6 +56,7 @@ from app.assessment.models import EvaluationSession, Result, ResultHead
 from app.assessment.saving import Conflict
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
+from app.glossary import BLOC_STATUS
 from app.people.models import Role
 from exports.guard import Limits
 from exports.spreadsheets import csv_bytes
@@ -204,7 +204,7 @@ def _render_grid(
         errors=errors,
         conflicts=conflicts,
         withdrawn=withdrawn,
-        bloc_status_labels=BLOC_STATUS_LABELS,
+        bloc_status_labels=BLOC_STATUS,
         grid_url=_grid_url(grid, session),
     )
     return html, status

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
 from app.assessment.grid import (
-    BLOC_STATUS_LABELS,
     Grid,
     Head,
     Key,
@@ -29,6 +28,7 @@ from app.assessment.progress import progress
 from app.cohorts.models import Cohort, EnrolmentStatus
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
+from app.glossary import BLOC_STATUS, ENROLMENT_STATUS
 from exports.guard import Limits, Refused, bounded_rows, open_xlsx
 from exports.spreadsheets import Cell, ListValidation, Sheet, csv_bytes, xlsx_bytes
 
@@ -324,8 +324,6 @@ class ResultTables:
 
 def results_tables(cohort: Cohort, version: FrameworkVersion) -> ResultTables:
     """Every learner of the cohort (withdrawn ones included) on every bloc (4 queries)."""
-    from app.glossary import ENROLMENT_STATUS
-
     enrolments = cohort_enrolments(cohort.id, EnrolmentStatus)
     statuses = progress(version, [e.id for e in enrolments])
     levels = {lvl.id: lvl.label for lvl in version.scale_levels}
@@ -348,12 +346,12 @@ def results_tables(cohort: Cohort, version: FrameworkVersion) -> ResultTables:
         learner = statuses[enrolment.id]
         head: list[Cell] = [
             enrolment.learner.full_name,
-            str(ENROLMENT_STATUS[enrolment.status.value]),
+            str(ENROLMENT_STATUS[enrolment.status]),
         ]
         status_row = list(head)
         value_row = list(head)
         for bloc in version.blocs:
-            status_row.append(str(BLOC_STATUS_LABELS[learner.blocs[bloc.id]]))
+            status_row.append(str(BLOC_STATUS[learner.blocs[bloc.id]]))
             for comp in bloc.competencies:
                 status_row.append(competency_status_text(learner.competencies[comp.id]))
                 for crit in comp.criteria:
@@ -365,21 +363,10 @@ def results_tables(cohort: Cohort, version: FrameworkVersion) -> ResultTables:
 
 
 def results_workbook(tables: ResultTables) -> bytes:
+    """Both tables, each on a sheet with its two header rows and the learners' names frozen."""
     return xlsx_bytes(
         [
-            Sheet(
-                _("Statuts"),
-                tables.statuses,
-                header_rows=2,
-                freeze="C3",
-                column_widths={1: 32.0, 2: 14.0},
-            ),
-            Sheet(
-                _("Critères"),
-                tables.values,
-                header_rows=2,
-                freeze="C3",
-                column_widths={1: 32.0, 2: 14.0},
-            ),
+            Sheet(name, rows, header_rows=2, freeze="C3", column_widths={1: 32.0, 2: 14.0})
+            for name, rows in ((_("Statuts"), tables.statuses), (_("Critères"), tables.values))
         ]
     )

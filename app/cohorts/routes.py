@@ -31,7 +31,6 @@ from app.access import (
     roles,
     staff_cohort_query,
 )
-from app.assessment.grid import BLOC_STATUS_LABELS
 from app.cohorts import importer, services
 from app.cohorts.forms import (
     ActionForm,
@@ -48,6 +47,7 @@ from app.cohorts.forms import (
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import after_commit, db, savepoint
 from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.glossary import BLOC_STATUS
 from app.home import services as hub
 from app.names import name_key
 from app.people import mail
@@ -211,7 +211,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         cohort=cohort,
         record=record,
         manage=can_manage_cohort(_me(), cohort),
-        bloc_status_labels=BLOC_STATUS_LABELS,
+        bloc_status_labels=BLOC_STATUS,
     )
 
 

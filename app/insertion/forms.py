@@ -29,13 +29,13 @@ class AnswerForm(FlaskForm):
     situation = SelectField(
         _l("Situation"),
         choices=[SelectChoice("", _l("— choisir —"))]
-        + [SelectChoice(s.value, SITUATION[s.value]) for s in Situation],
+        + [SelectChoice(s.value, SITUATION[s]) for s in Situation],
         validators=[InputRequired(message=_l("Choisissez la situation de la personne."))],
     )
     contract_type = SelectField(
         _l("Type de contrat"),
         choices=[SelectChoice("", _l("— non précisé —"))]
-        + [SelectChoice(c.value, CONTRACT_TYPE[c.value]) for c in ContractType],
+        + [SelectChoice(c.value, CONTRACT_TYPE[c]) for c in ContractType],
         default="",
     )
     answered_on = DateField(_l("Date de la réponse"), validators=[Optional()])

@@ -126,7 +126,7 @@ def history(
                     bloc_code=bloc.code,
                     subject_code=bloc.code,
                     subject=bloc.title,
-                    value=str(DECISION[d.decision.value]),
+                    value=str(DECISION[d.decision]),
                     previous=None,
                     by="",
                     detail=d.reason,

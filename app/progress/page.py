@@ -20,17 +20,11 @@ from app.cohorts.models import Enrolment, EnrolmentStatus
 from app.db import db
 from app.frameworks.models import Bloc, EvaluationModality
 from app.frameworks.structure import Structure, structure
-from app.glossary import DECISION
+from app.glossary import BLOC_STATUS, DECISION
 from app.people.models import User
 from app.progress.history import HISTORY_ON_PAGE, HistoryPage, history
 from app.progress.records import closed_decisions, jury_dates, own_enrolments
 
-# A bloc's status as the learner reads it (BlocStatus values).
-BLOC_STATUS = {
-    BlocStatus.VALIDATED: _l("validé"),
-    BlocStatus.PROPOSED: _l("proposé à la validation"),
-    BlocStatus.IN_PROGRESS: _l("en cours"),
-}
 # The progress picture: one labelled horizontal bar per bloc, in SVG user units.
 CHART_WIDTH = 320
 CHART_ROW = 46
