@@ -43,6 +43,9 @@ def _database_url(default_name: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Encrypts the Open Badges signing keys stored in the database (docs/badges.md); SECRET_KEY
+    # when unset. Changing it makes the stored private keys unreadable: set it once, keep it.
+    BADGE_KEY_SECRET = os.environ.get("BADGE_KEY_SECRET")
     SQLALCHEMY_DATABASE_URI = _database_url("app.sqlite3")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR

@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.analytics.routes import bp as analytics
     from app.assessment.evidence_routes import bp as evidence
     from app.assessment.routes import bp as assessment
+    from app.badges.routes import bp as badges
     from app.cohorts.routes import bp as cohorts
     from app.dossier.routes import bp as dossier
     from app.exports_history.routes import bp as exports
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         exports,
         dossier,
         registry,
+        badges,
         health,
         privacy,
         case,
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from app.assessment.cli import grid_cli
+    from app.badges.cli import badges_cli
     from app.demo import demo_command
     from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.tasks import register_jobs
@@ -128,6 +131,7 @@ def _register_commands(app: Flask) -> None:
         people_cli,
         retention_cli,
         case_cli,
+        badges_cli,
     ):
         app.cli.add_command(command)
 

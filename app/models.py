@@ -7,6 +7,7 @@ from app.assessment.models import (  # noqa: F401
     Result,
     ResultHead,
 )
+from app.badges.models import BadgeKey, IssuedBadge  # noqa: F401
 from app.cohorts.models import Cohort, Enrolment, LearnerIdentity  # noqa: F401
 from app.dossier.models import DossierJuryText, DossierText  # noqa: F401
 from app.exports_history.models import ExportRecord  # noqa: F401

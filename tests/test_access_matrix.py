@@ -145,6 +145,8 @@ def build_world(
         "job_id": 999_999,  # an import of the register nobody started
         # A CASE identifier (app/frameworks/case_routes.py): the published MINI v1 document.
         "identifier": str(uuid.uuid5(CASE_NAMESPACE, "MINI/v1")),
+        "organisation_id": org_a.id,  # a badge issuer's profile or status list (public)
+        "kid": "20260101-00000000",  # a badge signing key (public)
     }
     # The same routes, on objects of organisation B: insiders of A are outsiders there.
     outsider_values = dict(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
+from app.badges.services import revoke_stale
 from app.cohorts.importer import LearnerData, LearnerRow, ParseResult
 from app.cohorts.models import (
     AccessRoute,
@@ -324,6 +325,8 @@ def set_status(enrolment: Enrolment, status: EnrolmentStatus) -> None:
         previous=previous.value,
         status=status.value,
     )
+    if previous is EnrolmentStatus.CERTIFIED:
+        revoke_stale([enrolment.id])  # the certification's badge no longer stands
 
 
 # --- import ------------------------------------------------------------------------------------

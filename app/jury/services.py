@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app.assessment import progress as progress_mod
 from app.assessment.rules import BlocStatus, certification_obtained
+from app.badges.services import revoke_stale
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, utcnow
 from app.frameworks.models import Bloc, FrameworkVersion, VersionStatus
@@ -583,6 +584,8 @@ def close_session(
                 actor=by,
                 jury_session_id=jury_session.id,
             )
+    # A decision of this jury may undo a bloc an earlier one validated: its badge is revoked.
+    revoke_stale([p.enrolment_id for p in presentations])
     audit.record(
         "jury.close",
         jury_session,

@@ -12,12 +12,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.access import public, roles
+from app.badges.services import BadgeRefused, issue_badge
+from app.badges.verify import verify_text
 from app.db import utcnow
+from app.frameworks.structure import structure
 from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
 from app.people.links import public_url
 from app.people.models import Role, User
 from app.progress import attestations
-from app.progress.forms import VerifyForm
+from app.progress.forms import BadgeVerifyForm, VerifyForm
 from app.progress.history import history_page
 from app.progress.page import learner_page
 from app.progress.personal_data import personal_data
@@ -91,13 +94,74 @@ def attestation() -> Response:
     return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
 
 
+# --- Open Badges ---------------------------------------------------------------------------------
+
+
+def _badge_download(enrolment_id: int, bloc_code: str | None) -> Response:
+    enrolment = attestations.pick_enrolment(own_enrolments(_me()), enrolment_id)
+    if enrolment is None:
+        abort(404)
+    bloc_id = None
+    if bloc_code is not None:
+        bloc_id = next(
+            (b.id for b in structure(enrolment.cohort.version).blocs if b.code == bloc_code), None
+        )
+        if bloc_id is None:
+            abort(404)
+    try:
+        badge = issue_badge(enrolment, bloc_id)
+    except BadgeRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".me"))
+    body = json.dumps(badge.credential, ensure_ascii=False, indent=2)
+    code = bloc_code or enrolment.cohort.version.certification.code
+    return _attachment(
+        body, "application/ld+json", f"badge-{code}-{badge.valid_from.isoformat()}.json"
+    )
+
+
+@bp.get("/me/badges/<int:enrolment_id>/blocs/<bloc_code>.json")
+@roles(Role.LEARNER)
+def badge(enrolment_id: int, bloc_code: str) -> Response:
+    return _badge_download(enrolment_id, bloc_code)
+
+
+@bp.get("/me/badges/<int:enrolment_id>/certification.json")
+@roles(Role.LEARNER)
+def certification_badge(enrolment_id: int) -> Response:
+    return _badge_download(enrolment_id, None)
+
+
 @bp.route("/verifier", methods=["GET", "POST"])
 @public
 def verify() -> str | Response:
     form = VerifyForm()
     if form.validate_on_submit():
         return redirect(url_for(".verify_code", code=form.canonical))
-    return render_template("progress/verify.html", form=form, unknown=None)
+    return render_template(
+        "progress/verify.html",
+        form=form,
+        badge_form=BadgeVerifyForm(formdata=None, prefix="badge"),
+        unknown=None,
+    )
+
+
+@bp.post("/verifier/badge")
+@public
+def verify_badge() -> tuple[str, int, dict[str, str]]:
+    badge_form = BadgeVerifyForm(prefix="badge")
+    headers = {"X-Robots-Tag": "noindex"}
+    if not badge_form.validate_on_submit():
+        html = render_template(
+            "progress/verify.html",
+            form=VerifyForm(formdata=None),
+            badge_form=badge_form,
+            unknown=None,
+        )
+        return html, 422, headers
+    verdict = verify_text(badge_form.text)
+    html = render_template("progress/badge_verified.html", verdict=verdict)
+    return html, 200 if verdict.ok else 422, headers
 
 
 @bp.get("/verifier/<code>")
@@ -107,7 +171,13 @@ def verify_code(code: str) -> str | Response | tuple[str, int, dict[str, str]]:
     headers = {"X-Robots-Tag": "noindex"}
     if found is None:
         form = VerifyForm(formdata=None, code=code)
-        return render_template("progress/verify.html", form=form, unknown=code), 404, headers
+        html = render_template(
+            "progress/verify.html",
+            form=form,
+            badge_form=BadgeVerifyForm(formdata=None, prefix="badge"),
+            unknown=code,
+        )
+        return html, 404, headers
     if found.code != code:
         return redirect(url_for(".verify_code", code=found.code))
     html = render_template("progress/verified.html", a=attestations.stated(found))

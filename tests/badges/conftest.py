@@ -1,0 +1,69 @@
+"""A pilot with a certifier organisation, and helpers to close juries and download badges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from app.cohorts.models import Enrolment
+from app.jury.models import Decision, JurySession
+from app.people.models import Organisation, OrganisationKind
+from tests.jury.factories import Pilot, close, decide, make_proposed, open_session
+from tests.jury.factories import pilot as pilot  # noqa: PLC0414  (the fixture)
+
+CERTIFIER = ("Organisme d'essai", "44789845200001")
+
+
+@pytest.fixture
+def certifier(db_session: Any) -> Organisation:
+    org = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
+    db_session.add(org)
+    db_session.commit()
+    return org
+
+
+@pytest.fixture
+def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
+    """Open a jury session, present `enrolment`, record `choices` by bloc code, close it."""
+
+    def run(
+        pilot: Pilot,
+        enrolment: Enrolment,
+        on: dt.date = dt.date(2026, 3, 12),
+        **choices: Decision | tuple[Decision | None, str],
+    ) -> JurySession:
+        for code, choice in choices.items():
+            if choice is Decision.VALIDATED:  # the results propose the bloc, as in real life
+                make_proposed(db_session, enrolment, pilot.bloc(code), pilot.trainer)
+        session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
+        decide(pilot, session, enrolment, **choices)
+        db_session.flush()
+        close(pilot, session)
+        db_session.commit()
+        return session
+
+    return run
+
+
+@pytest.fixture
+def download(client: Any, login: Any):  # type: ignore[no-untyped-def]
+    """Download a badge as the enrolment's learner: the credential as text."""
+
+    def get(enrolment: Enrolment, bloc_code: str | None = "BC01") -> str:
+        login(enrolment.learner)
+        url = (
+            f"/me/badges/{enrolment.id}/blocs/{bloc_code}.json"
+            if bloc_code
+            else f"/me/badges/{enrolment.id}/certification.json"
+        )
+        response = client.get(url)
+        assert response.status_code == 200, response.headers.get("Location")
+        assert "attachment" in response.headers["Content-Disposition"]
+        text: str = response.get_data(as_text=True)
+        json.loads(text)
+        return text
+
+    return get
