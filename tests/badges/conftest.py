@@ -11,8 +11,10 @@ import pytest
 from app.cohorts.models import Enrolment
 from app.jury.models import Decision, JurySession
 from app.people.models import Organisation, OrganisationKind
+from tests.jury import factories
 from tests.jury.factories import Pilot, close, decide, make_proposed, open_session
-from tests.jury.factories import pilot as pilot  # noqa: PLC0414  (the fixture)
+
+pilot = factories.pilot  # the fixture, shared with the jury tests
 
 CERTIFIER = ("Organisme d'essai", "44789845200001")
 
