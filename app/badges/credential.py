@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from exports import case
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -20,19 +21,16 @@ CONTEXTS = [
 ]
 PARIS = ZoneInfo("Europe/Paris")
 
-# The CASE items of a référentiel keep one identifier across exports: a UUID derived (uuid5)
-# from the certification code, the version label and the item's code, in this namespace.
-CASE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cooperation-certification:case")
+
+def case_item_id(certification_code: str, version_label: str, kind: str, code: str) -> str:
+    """The CASE identifier (CFItem) of an item of a version, as the CASE export gives it."""
+    return case.item_identifier(
+        case.document_identifier(certification_code, version_label), kind, code
+    )
 
 
-def case_item_id(certification_code: str, version_label: str, item_code: str) -> str:
-    """The CASE identifier (CFItem) of an item of a version: stable across exports."""
-    return str(uuid.uuid5(CASE_NAMESPACE, f"{certification_code}/{version_label}/{item_code}"))
-
-
-def case_item_url(base_url: str, certification_code: str, version_label: str, code: str) -> str:
-    """Where the CASE read API serves the item (`/ims/case/v1p1/CFItems/<identifier>`)."""
-    identifier = case_item_id(certification_code, version_label, code)
+def case_item_url(base_url: str, identifier: str) -> str:
+    """Where the CASE read API serves the item."""
     return f"{base_url}/ims/case/v1p1/CFItems/{identifier}"
 
 
@@ -59,6 +57,7 @@ class Issuer:
 class Aligned:
     """A competency (or a bloc, for the whole certification) the achievement aligns to."""
 
+    kind: str  # the CASE export's item kind: "competency" or "bloc"
     code: str
     text: str
 
@@ -118,7 +117,12 @@ def achievement(subject: Subject, base_url: str) -> dict[str, Any]:
             + "\n".join(f"- {line}" for line in subject.criteria)
         )
     return {
-        "id": "urn:uuid:" + case_item_id(cert, label, subject.code),
+        "id": "urn:uuid:"
+        + (
+            case.document_identifier(cert, label)
+            if subject.is_certification
+            else case_item_id(cert, label, "bloc", subject.code)
+        ),
         "type": ["Achievement"],
         "achievementType": "Certification" if subject.is_certification else "Certificate",
         "name": subject.title,
@@ -136,7 +140,9 @@ def achievement(subject: Subject, base_url: str) -> dict[str, Any]:
                 "targetDescription": item.text,
                 "targetFramework": framework,
                 "targetType": "CFItem",
-                "targetUrl": case_item_url(base_url, cert, label, item.code),
+                "targetUrl": case_item_url(
+                    base_url, case_item_id(cert, label, item.kind, item.code)
+                ),
             }
             for item in subject.aligned
         ],

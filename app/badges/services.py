@@ -165,7 +165,7 @@ def _subject(version: FrameworkVersion, bloc_id: int | None) -> cred.Subject:
             code=code,
             title=version.title,
             is_certification=True,
-            aligned=tuple(cred.Aligned(b.code, b.title) for b in tree.blocs),
+            aligned=tuple(cred.Aligned("bloc", b.code, b.title) for b in tree.blocs),
             criteria=tuple(f"{b.code} — {b.title}" for b in mandatory),
         )
     bloc = next(b for b in tree.blocs if b.id == bloc_id)
@@ -174,7 +174,7 @@ def _subject(version: FrameworkVersion, bloc_id: int | None) -> cred.Subject:
         code=bloc.code,
         title=bloc.title,
         is_certification=False,
-        aligned=tuple(cred.Aligned(c.code, c.statement) for c in bloc.competencies),
+        aligned=tuple(cred.Aligned("competency", c.code, c.statement) for c in bloc.competencies),
         criteria=tuple(
             f"{crit.code} — {crit.statement}" for c in bloc.competencies for crit in c.criteria
         ),

@@ -82,7 +82,8 @@ def test_bloc_badge_is_a_valid_open_badge(
     first = achievement["alignment"][0]
     assert first["targetType"] == "CFItem"
     assert first["targetUrl"] == (
-        "http://localhost/ims/case/v1p1/CFItems/" + case_item_id("MINI", "v1", competencies[0].code)
+        "http://localhost/ims/case/v1p1/CFItems/"
+        + case_item_id("MINI", "v1", "competency", competencies[0].code)
     )
     for criterion in competencies[0].criteria:
         assert criterion.statement in achievement["criteria"]["narrative"]
@@ -99,9 +100,29 @@ def test_bloc_badge_is_a_valid_open_badge(
     assert download(enrolment, "BC01") == text
 
 
+def test_alignments_resolve_to_the_case_items(
+    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+) -> None:
+    enrolment = pilot.enrolments[0]
+    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    achievement = json.loads(download(enrolment))["credentialSubject"]["achievement"]
+    for alignment in achievement["alignment"]:
+        item = client.get(alignment["targetUrl"].removeprefix("http://localhost"))
+        assert item.status_code == 200, alignment["targetUrl"]
+        assert item.get_json()["humanCodingScheme"] == alignment["targetCode"]
+    bloc = client.get(
+        "/ims/case/v1p1/CFItems/" + achievement["id"].removeprefix("urn:uuid:")
+    ).get_json()
+    assert bloc["humanCodingScheme"] == "BC01"
+
+
 def test_uuid5_identifiers_are_stable() -> None:
-    assert case_item_id("MINI", "v1", "C1.1") == case_item_id("MINI", "v1", "C1.1")
-    assert case_item_id("MINI", "v1", "C1.1") != case_item_id("MINI", "v2", "C1.1")
+    assert case_item_id("MINI", "v1", "competency", "C1.1") == case_item_id(
+        "MINI", "v1", "competency", "C1.1"
+    )
+    assert case_item_id("MINI", "v1", "competency", "C1.1") != case_item_id(
+        "MINI", "v2", "competency", "C1.1"
+    )
 
 
 def test_verifier_accepts_a_badge_pasted_or_uploaded(
