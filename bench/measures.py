@@ -44,6 +44,8 @@ TARGETS = {  # median ms, p95 ms or None, peak MB or None (issues #7 and #12)
     "dossier_pdf": (10_000, None, 500),
     "accrochage": (5000, None, None),
     "case_export": (200, None, None),  # issue #16
+    "badge_issue": (50, None, None),  # issue #16: an Open Badge signed and downloaded
+    "badge_verify": (50, None, None),  # issue #16: the same badge checked at /verifier
 }
 ENGINE_TARGETS = {"postgresql": {"grid_save": (80, None, None), "grid_import": (80, None, None)}}
 FLOOR_RATIO = 3  # each page within 3× of its floor
@@ -361,6 +363,7 @@ def measure_all(app: Any, report: Report) -> None:
     entry["certified_people"] = total
 
     case_export(client, report)
+    open_badges(app, client, version, report)
 
     cohorts = cohorts_of_size(version)
     report.add("dossier_pdf", dossier(version.id, cohorts, runs=min(3, report.runs)), "dossier_pdf")
@@ -443,3 +446,61 @@ def dossier_child(app: Any, version_id: int, cohort_ids: list[int]) -> None:
             }
         )
     )
+
+
+def open_badges(app: Any, client: Any, version: FrameworkVersion, report: Report) -> None:
+    """A certified learner downloads the badge of a mandatory bloc (each run a learner who
+    has none yet, so each run signs and records one), then anyone checks it at /verifier."""
+    from app.badges.models import IssuedBadge
+    from app.frameworks.models import Bloc
+    from app.people.models import Organisation, OrganisationKind
+
+    if not db.session.scalar(
+        sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.CERTIFIER)
+    ):
+        db.session.add(Organisation(name=version.certifier_name, kind=OrganisationKind.CERTIFIER))
+        db.session.commit()
+    bloc = db.session.scalar(
+        sa.select(Bloc)
+        .where(Bloc.version_id == version.id, Bloc.optional.is_(False))
+        .order_by(Bloc.position)
+        .limit(1)
+    )
+    cohorts, _ = certified_cohorts(version, report.runs + 1)
+    enrolments = list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .where(
+                Enrolment.cohort_id.in_(cohorts),
+                Enrolment.status == EnrolmentStatus.CERTIFIED,
+                ~sa.exists().where(
+                    IssuedBadge.enrolment_id == Enrolment.id, IssuedBadge.bloc_id == bloc.id
+                ),
+            )
+            .order_by(Enrolment.id)
+        )
+    )
+    runs = min(report.runs, len(enrolments) - 1)
+    if runs < 3:
+        print("  badge_issue: too few certified learners without a badge", flush=True)
+        return
+    issued: list[bytes] = []
+
+    def next_learner() -> tuple[Any, str]:
+        enrolment = enrolments.pop()
+        learner = app.test_client()
+        login(learner, enrolment.learner)
+        return learner, f"/me/badges/{enrolment.id}/blocs/{bloc.code}.json"
+
+    def issue(arg: tuple[Any, str]) -> None:
+        learner, url = arg
+        issued.append(ok(learner.get(url)))
+
+    report.record("badge_issue", issue, runs=runs, prepare=next_learner)
+    text = issued[-1].decode()
+
+    def check(_: Any) -> None:
+        body = ok(client.post("/verifier/badge", data={"badge-credential": text}))
+        assert b"Badge authentique" in body or b"Badge authentic" in body, body[:300]
+
+    report.record("badge_verify", check)

@@ -8,7 +8,6 @@ published as a Multikey (`publicKeyMultibase`: base58btc of 0xed01 + the 32 key 
 from __future__ import annotations
 
 import base64
-import copy
 import gzip
 import hashlib
 import os
@@ -177,7 +176,7 @@ def verify(document: dict[str, Any], public: bytes) -> None:
         if not value.startswith("z"):
             raise ValueError
         signature = from_base58btc(value[1:])
-        data = _hash_data(copy.deepcopy(unsecured), options)
+        data = _hash_data(unsecured, options)
         Ed25519PublicKey.from_public_bytes(public).verify(signature, data)
     except (ValueError, InvalidSignature, TypeError) as exc:
         raise ProofError(

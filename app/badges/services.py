@@ -267,7 +267,8 @@ def issue_badge(enrolment: Enrolment, bloc_id: int | None) -> IssuedBadge:
     audit.record(
         "badge.issue",
         badge,
-        f"Badge {signed['name']} délivré à {enrolment.learner.full_name}",
+        # No name here: the badge row, not the journal, ties it to the person (erasure).
+        f"Badge « {signed['name']} » délivré (inscription {enrolment.id})",
         enrolment_id=enrolment.id,
         bloc_id=bloc_id,
         kid=key.kid,

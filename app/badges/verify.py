@@ -68,6 +68,8 @@ def _path(error: ValidationError) -> str:
 
 
 def schema_reasons(document: Any) -> list[str]:
+    if validator().is_valid(document):  # the usual case, in about half the time of a full walk
+        return []
     errors = sorted(validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     reasons = []
     for error in errors[:MAX_SCHEMA_ERRORS]:
