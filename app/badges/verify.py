@@ -67,17 +67,52 @@ def _path(error: ValidationError) -> str:
     return ".".join(parts) if parts else _("racine du document")
 
 
+_JSON_TYPES = {
+    "string": "du texte",
+    "array": "une liste",
+    "object": "un objet",
+    "boolean": "true ou false",
+    "integer": "un nombre entier",
+    "number": "un nombre",
+}
+
+
+def _detail(error: ValidationError) -> str:
+    """The schema problem in French (jsonschema's English message as a last resort)."""
+    kind, expected = error.validator, error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return _("la propriété « %(name)s » manque", name=missing)
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        names = " ou ".join(_JSON_TYPES.get(str(w), str(w)) for w in wanted)
+        return _("la valeur devrait être %(expected)s", expected=names)
+    if kind in ("enum", "const"):
+        return _("la valeur « %(value)s » n'est pas permise ici", value=error.instance)
+    if kind == "pattern":
+        return _("la valeur « %(value)s » n'a pas la forme attendue", value=error.instance)
+    if kind == "format":
+        return _(
+            "la valeur « %(value)s » n'est pas au format %(format)s",
+            value=error.instance,
+            format=expected,
+        )
+    if kind == "minItems":
+        return _("la liste devrait compter au moins %(n)s élément(s)", n=expected)
+    if kind == "contains":
+        return _("la liste ne contient pas l'élément obligatoire")
+    if kind in ("oneOf", "anyOf"):
+        return _("la valeur ne correspond à aucune des formes permises")
+    return error.message
+
+
 def schema_reasons(document: Any) -> list[str]:
     if validator().is_valid(document):  # the usual case, in about half the time of a full walk
         return []
     errors = sorted(validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     reasons = []
     for error in errors[:MAX_SCHEMA_ERRORS]:
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else error.message
-            detail = _("la propriété « %(name)s » manque", name=missing)
-        else:
-            detail = error.message
+        detail = _detail(error)
         reasons.append(
             _(
                 "Non conforme au schéma officiel Open Badges 3.0, à « %(path)s » : %(detail)s.",

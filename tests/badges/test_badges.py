@@ -202,6 +202,11 @@ def test_schema_problems_are_named_by_path(
     assert "credentialSubject.achievement" in html
     assert "« criteria » manque" in html
 
+    badge = json.loads(download(enrolment))
+    badge["type"] = "OpenBadgeCredential"  # a string where the schema wants a list
+    html = verify(client, json.dumps(badge)).get_data(as_text=True)
+    assert "« type »" in html and "devrait être une liste" in html
+
 
 def test_a_badge_signed_elsewhere_is_refused(
     pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
