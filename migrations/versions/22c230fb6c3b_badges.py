@@ -1,7 +1,7 @@
 """badge_keys, issued_badges: Open Badges 3.0 signing keys and the badges issued (#16.3)
 
 Revision ID: 22c230fb6c3b
-Revises: 9e2f6a1c7d43
+Revises: 56223d71d80e
 Create Date: 2026-12-05 12:14:52.842464
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "22c230fb6c3b"
-down_revision = "9e2f6a1c7d43"
+down_revision = "56223d71d80e"
 branch_labels = None
 depends_on = None
 
