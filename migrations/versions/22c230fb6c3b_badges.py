@@ -1,7 +1,7 @@
 """badge_keys, issued_badges: Open Badges 3.0 signing keys and the badges issued (#16.3)
 
 Revision ID: 22c230fb6c3b
-Revises: 56223d71d80e
+Revises: d4f8a2c6e1b3
 Create Date: 2026-12-05 12:14:52.842464
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "22c230fb6c3b"
-down_revision = "56223d71d80e"
+down_revision = "d4f8a2c6e1b3"
 branch_labels = None
 depends_on = None
 
