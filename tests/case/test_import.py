@@ -314,3 +314,21 @@ def test_bad_values_where_the_import_reads_nothing_are_left_out(
         assert left_out in result.output
     assert "$.CFItems[1]" not in result.output  # its timestamp was read as 07:30:02 UTC
     assert "échelle Non acquis / En cours d'acquisition / Acquis par défaut" in result.output
+
+
+def test_an_imported_draft_opens_in_the_editor_and_says_what_blocks_publication(
+    runner: Any, client: Any, login: Any, coordinator: Any, db_session: Any
+) -> None:
+    assert runner.invoke(args=["case", "import", str(OPENSALT)]).exit_code == 0
+    version = services.load_version("CASE-C2F0E1A4", "2019")
+    login(coordinator)
+    page = client.get(f"/edition/{version.id}")
+    assert page.status_code == 200
+    assert "RT.1.1.a" in page.get_data(as_text=True)
+    # No activities, no modalities: the draft cannot be published as it is, and says so.
+    refused = client.post(f"/edition/{version.id}/publier", data={"revision": version.revision})
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert "ne peut pas être publié" in html and "modalité" in html
+    db_session.expire_all()
+    assert services.load_version("CASE-C2F0E1A4", "2019").status is VersionStatus.DRAFT
