@@ -17,10 +17,10 @@ from tests.browser.conftest import PHONE, Server, log_in, screenshot
 pytestmark = pytest.mark.browser
 
 BLOCKING = {"serious", "critical"}
-# Links a crawl does not follow: files, downloads and pages that act.
+# Links a crawl does not follow: files, downloads, pages that act and the CASE API (JSON).
 SKIP = re.compile(
     r"(\.pdf|\.xml|\.json|\.csv|\.xlsx|/telecharger|/export|/resultats|/deconnexion|/donnees)"
-    r"(\?|$|/)|/preuves/\d+$"
+    r"(\?|$|/)|/preuves/\d+$|^/ims/case/"
 )
 
 
