@@ -240,6 +240,8 @@ class _Mapper:
             candidate = re.sub(r"[^A-Za-z0-9._-]+", "-", _fold_keep_case(given)).strip("-._")[:40]
         if not candidate or not CODE_RE.match(candidate) or candidate in self.codes:
             candidate = self._free(fallback)
+            if not CODE_RE.match(candidate):  # a fallback built on a long parent code
+                candidate = self._free(f"E{node.index + 1}")
         if given and candidate != given:
             self.report.notes.append(f"{node.name()} : code remplacé par « {candidate} »")
         self.codes.add(candidate)
@@ -247,6 +249,7 @@ class _Mapper:
         return candidate
 
     def _free(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`… if taken."""
         candidate, n = base, 1
         while candidate in self.codes:
             n += 1

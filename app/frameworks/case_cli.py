@@ -11,7 +11,7 @@ from flask import current_app
 from app.db import CommandGroup
 from app.frameworks import case as case_service
 from app.frameworks import services
-from exports import case, case_import, guard
+from exports import case, case_import, case_tree, guard
 
 case_cli = CommandGroup(
     "case", help="Référentiels au format CASE 1.1 (1EdTech) : exporter, importer."
@@ -51,10 +51,25 @@ KIND_NAMES = {
 }
 
 
+def _code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not case_tree.CODE_RE.match(value):
+        raise click.BadParameter(
+            "lettres sans accent, chiffres, « . », « _ » ou « - », 40 caractères au plus"
+        )
+    return value
+
+
 @case_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--code", help="Code de la certification (par défaut : celui du paquet).")
-@click.option("--version", "label", help="Libellé de la version (par défaut : celui du paquet).")
+@click.option(
+    "--code", callback=_code, help="Code de la certification (par défaut : celui du paquet)."
+)
+@click.option(
+    "--version",
+    "label",
+    callback=_code,
+    help="Libellé de la version (par défaut : celui du paquet).",
+)
 @click.option(
     "--level", type=click.IntRange(1, 8), help="Niveau (1 à 8), si le paquet ne le dit pas."
 )

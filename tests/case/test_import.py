@@ -332,3 +332,23 @@ def test_an_imported_draft_opens_in_the_editor_and_says_what_blocks_publication(
     assert "ne peut pas être publié" in html and "modalité" in html
     db_session.expire_all()
     assert services.load_version("CASE-C2F0E1A4", "2019").status is VersionStatus.DRAFT
+
+
+def test_codes_stay_within_forty_characters(runner: Any, db_session: Any, tmp_path: Path) -> None:
+    package = json.loads(OPENSALT.read_text(encoding="utf-8"))
+    package["CFItems"][3]["humanCodingScheme"] = "C" * 40  # competency RT.1.1
+    for i in (8, 9):  # its two criteria, without codes
+        del package["CFItems"][i]["humanCodingScheme"]
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["case", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    competency = services.load_version("CASE-C2F0E1A4", "2019").blocs[0].competencies[0]
+    assert competency.code == "C" * 40
+    assert [c.code for c in competency.criteria] == ["E9", "E10"]
+
+
+def test_a_bad_code_option_is_refused(runner: Any, db_session: Any) -> None:
+    result = runner.invoke(args=["case", "import", str(OPENSALT), "--code", "pas bon"])
+    assert result.exit_code == 2
+    assert "40 caractères au plus" in result.output
