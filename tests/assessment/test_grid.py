@@ -33,6 +33,19 @@ def head_level(db_session: Any, enrolment: Any, criterion: Any) -> int | None:
     return head.level_id if head else None
 
 
+@pytest.fixture
+def save_as(client: Any, login: Any, load_grid_form: Any) -> Any:
+    """Someone loads a grid, sets some of its inputs (``{name: value}``) and saves it."""
+
+    def save(person: Any, url: str, inputs: dict[str, str]) -> Any:
+        login(person)
+        data = load_grid_form(url)
+        data.update(inputs)
+        return client.post(url, data=data)
+
+    return save
+
+
 def test_save_records_only_changed_cells(
     client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
 ) -> None:
@@ -183,7 +196,7 @@ def test_bad_input_saves_nothing(
 
 
 def test_concurrent_edit_shows_both_values_and_applies_nothing(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
 ) -> None:
     learner, crit = world.enrolments[0], world.criteria[0]
     other_crit = world.criteria[1]
@@ -191,10 +204,9 @@ def test_concurrent_edit_shows_both_values_and_applies_nothing(
     login(world.trainer_a)
     loaded_by_a = load_grid_form(world.grid_url)
 
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["A"].id)
-    assert client.post(world.grid_url, data=data).status_code == 302
+    assert (
+        save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)}).status_code == 302
+    )
 
     login(world.trainer_a)
     loaded_by_a[x] = str(world.levels["NA"].id)
@@ -223,16 +235,13 @@ def test_concurrent_edit_shows_both_values_and_applies_nothing(
 
 
 def test_conflict_resolved_by_applying_mine(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
 ) -> None:
     learner, crit = world.enrolments[0], world.criteria[0]
     x = "c-" + key(learner, crit)
     login(world.trainer_a)
     loaded_by_a = load_grid_form(world.grid_url)
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["A"].id)
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
 
     login(world.trainer_a)
     loaded_by_a[x] = str(world.levels["NA"].id)
@@ -245,42 +254,33 @@ def test_conflict_resolved_by_applying_mine(
 
 
 def test_a_stale_confirmation_conflicts_again(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
 ) -> None:
     """The conflict page carries the ids it showed: a third change meanwhile is caught."""
     learner, crit = world.enrolments[0], world.criteria[0]
     x = "c-" + key(learner, crit)
     login(world.trainer_a)
     loaded_by_a = load_grid_form(world.grid_url)
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["A"].id)
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
     login(world.trainer_a)
     loaded_by_a[x] = str(world.levels["NA"].id)
     resolution = read_form(client.post(world.grid_url, data=loaded_by_a).get_data(as_text=True))
     resolution[f"r-{learner.id}-{crit.id}"] = "mine"
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = ""
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_b, world.grid_url, {x: ""})
     login(world.trainer_a)
     assert client.post(world.grid_url, data=resolution).status_code == 409
     assert head_level(db_session, learner, crit) is None
 
 
 def test_same_value_meanwhile_is_not_a_conflict_and_records_nothing(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
 ) -> None:
     """#13.6: a cell sent with its current value is unchanged, whoever set it."""
     learner, crit = world.enrolments[0], world.criteria[0]
     x = "c-" + key(learner, crit)
     login(world.trainer_a)
     loaded_by_a = load_grid_form(world.grid_url)
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["A"].id)
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
     login(world.trainer_a)
     loaded_by_a[x] = str(world.levels["A"].id)
     assert client.post(world.grid_url, data=loaded_by_a).status_code == 302
