@@ -7,8 +7,6 @@ are 404, other roles 403.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from typing import cast
 
 from flask import Blueprint, abort, render_template, request, send_file
@@ -22,6 +20,7 @@ from app.cohorts.models import Cohort
 from app.db import db
 from app.frameworks.models import FrameworkVersion
 from app.frameworks.structure import structure
+from app.names import slug
 from app.people.models import Role, User
 from exports.spreadsheets import Cell, csv_bytes
 
@@ -33,11 +32,6 @@ CSV = "text/csv; charset=utf-8"
 
 def _me() -> User:
     return cast(User, current_user._get_current_object())
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "analyse"
 
 
 def _csv(rows: list[list[Cell]], name: str) -> Response:
@@ -92,7 +86,8 @@ def cohort(cohort_id: int) -> Response | tuple[str, int]:
         }
         if table not in builders:
             abort(404)
-        return _csv(builders[table](analytics), f"analyse-{_slug(found.name)}-{table}.csv")
+        name = f"analyse-{slug(found.name, 'analyse')}-{table}.csv"
+        return _csv(builders[table](analytics), name)
     return render_template("analytics/cohort.html", cohort=found, form=form, a=analytics), 200
 
 
@@ -121,6 +116,8 @@ def version(version_id: int) -> Response | tuple[str, int]:
         rows = {"competencies": analytics.competencies, "criteria": analytics.criteria}
         if table not in rows:
             abort(404)
-        name = f"analyse-{_slug(loaded.title)}-{_slug(loaded.label)}-{table}.csv"
+        name = (
+            f"analyse-{slug(loaded.title, 'analyse')}-{slug(loaded.label, 'analyse')}-{table}.csv"
+        )
         return _csv(tables.comparison_table(analytics, rows[table]), name)
     return render_template("analytics/version.html", version=loaded, form=form, v=analytics), 200

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -57,6 +55,7 @@ from app.assessment.saving import Conflict
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
 from app.glossary import BLOC_STATUS
+from app.names import slug
 from app.people.models import Role
 from exports.guard import Limits
 from exports.spreadsheets import csv_bytes
@@ -99,11 +98,6 @@ def _grid_url(grid: Grid, session: EvaluationSession | None, endpoint: str = ".g
         bloc_code=grid.bloc.code,
         session=session.id if session else None,
     )
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "promotion"
 
 
 def _download(data: bytes, mimetype: str, name: str) -> Response:
@@ -346,7 +340,7 @@ def grid_export(cohort_id: int, bloc_code: str) -> Response:
     grid = _grid_or_404(cohort_id, bloc_code)
     fmt = request.args.get("format", "xlsx")
     heads = current_heads(grid)
-    name = f"grille-{_slug(grid.cohort.name)}-{grid.bloc.code}"
+    name = f"grille-{slug(grid.cohort.name, 'promotion')}-{grid.bloc.code}"
     if fmt == "xlsx":
         return _download(xlsx.grid_workbook(grid, heads), XLSX, name + ".xlsx")
     if fmt == "csv":
@@ -365,7 +359,7 @@ def export_results(cohort_id: int) -> Response:
     if fmt not in ("xlsx", "csv") or table not in ("statuts", "criteres"):
         abort(404)
     tables = xlsx.results_tables(cohort, load_version(cohort.version_id))
-    name = f"resultats-{_slug(cohort.name)}"
+    name = f"resultats-{slug(cohort.name, 'promotion')}"
     if fmt == "xlsx":
         return _download(xlsx.results_workbook(tables), XLSX, name + ".xlsx")
     rows = tables.statuses if table == "statuts" else tables.values
