@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from grid import grid_cohort
-from measures import login
 from run import SIZES, ensure_data
+from timing import login
 
 from app import create_app
 from app.assessment.models import Result

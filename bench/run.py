@@ -14,7 +14,8 @@ driver, without ORM or templates, and the ratio of our time to it. `request_floo
 of the smallest page through the same stack (GET /sante: routing, session, one query).
 Results go to bench/results.json (one entry per engine and size), a table is printed, and
 docs/benchmarks.md is written again from bench/results.json (never edit it by hand). The
-generator is bench/seed.py and bench/grid.py, the measures bench/measures.py and bench/floors.py.
+generator is bench/seed.py and bench/grid.py, the measures bench/measures.py and bench/floors.py,
+how each is timed and reported bench/timing.py.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs_page import benchmarks_page
-from measures import HEADER, Report, dossier_child, measure_all
+from measures import dossier_child, measure_all
 from seed import refresh_statistics, seed
+from timing import HEADER, Report
 
 from app import create_app
 from app.assessment.models import Result
