@@ -87,7 +87,8 @@ def axe() -> Axe:
 
 def crawl(page: Any, base: str, limit: int = 80) -> Iterator[str]:
     """Every same-site page reachable by links from where the page is, one of each shape
-    (ids replaced by N), without following downloads or actions."""
+    (ids replaced by N), without following downloads or actions; documents that are not HTML
+    (JSON read by programs) are opened but neither checked nor followed."""
     seen_shapes: set[str] = set()
     queue = [page.url]
     while queue and len(seen_shapes) < limit:
@@ -99,6 +100,8 @@ def crawl(page: Any, base: str, limit: int = 80) -> Iterator[str]:
         seen_shapes.add(shape)
         response = page.goto(url)
         assert response is not None and response.status == 200, (url, response and response.status)
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # a document served to programs (the CASE API's JSON), not a page
         yield url
         hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         for href in hrefs:
