@@ -18,6 +18,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -177,13 +178,38 @@ class AssignTrainerForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
+    """The statuses set by hand: "certified" comes from a jury decision only."""
+
     status = SelectField(
         _l("Statut"),
         choices=[
-            SelectChoice(status.value, ENROLMENT_STATUS[status.value]) for status in EnrolmentStatus
+            SelectChoice(status.value, ENROLMENT_STATUS[status.value])
+            for status in EnrolmentStatus
+            if status is not EnrolmentStatus.CERTIFIED
         ],
     )
     submit = SubmitField(_l("Changer"))
+
+
+class WithdrawCertificationForm(FlaskForm):
+    """The withdrawal (retrait) of a certification a jury awarded, with its reason."""
+
+    withdrawn_on = DateField(
+        _l("Date du retrait"),
+        validators=[InputRequired(message=_l("Indiquez la date du retrait."))],
+    )
+    reason = TextAreaField(
+        _l("Motif du retrait"),
+        validators=[
+            InputRequired(message=_l("Indiquez le motif du retrait de la certification.")),
+            Length(max=2000, message=_l("Le motif tient en 2000 caractères au plus.")),
+        ],
+    )
+    submit = SubmitField(_l("Retirer la certification"))
+
+    def validate_reason(self, field: Field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Indiquez le motif du retrait de la certification."))
 
 
 # --- learners ----------------------------------------------------------------------------------

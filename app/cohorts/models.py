@@ -83,7 +83,14 @@ class Enrolment(Base):
     """A learner in a cohort (inscription), with their status."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "learner_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "learner_id"),
+        sa.CheckConstraint(
+            "certification_withdrawn_on IS NULL OR "
+            "length(trim(certification_withdrawal_reason)) > 0",
+            name="withdrawal_reason",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
@@ -97,9 +104,37 @@ class Enrolment(Base):
     status_changed_at: Mapped[datetime | None]
     # The date of the jury that awarded the whole certification (all mandatory blocs).
     certified_on: Mapped[dt.date | None]
+    # A certification withdrawn by the certifier (retrait), with its date and reason: the only
+    # way besides a jury decision that a certified enrolment changes status.
+    certification_withdrawn_on: Mapped[dt.date | None]
+    certification_withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    certification_withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
-    learner: Mapped[User] = relationship()
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+    certification_withdrawn_by: Mapped[User | None] = relationship(
+        foreign_keys=[certification_withdrawn_by_id]
+    )
+
+
+class EnrolmentInvitation(Base):
+    """An enrolment offered to a person who already has an account: another organisation may
+    not take their account over, so the enrolment exists only once they accept it, logged in."""
+
+    __tablename__ = "enrolment_invitations"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
 
 class LearnerIdentity(Base):

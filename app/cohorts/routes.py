@@ -23,10 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from app import dates
 from app.access import (
+    can_edit_certification,
     can_erase_person,
     can_manage_cohort,
-    can_manage_identity,
+    identity_access,
     jury_session_query,
     roles,
     staff_cohort_query,
@@ -43,6 +45,7 @@ from app.cohorts.forms import (
     LearnerForm,
     OrganisationForm,
     StatusForm,
+    WithdrawCertificationForm,
 )
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import after_commit, db, savepoint
@@ -188,8 +191,11 @@ def show(cohort_id: int) -> str:
                 trainers=[t for t in services.trainer_choices(me) if t.id not in assigned]
             ),
             "status_forms": {
-                e.id: StatusForm(prefix=f"e{e.id}", status=e.status.value) for e in enrolments
+                e.id: StatusForm(prefix=f"e{e.id}", status=e.status.value)
+                for e in enrolments
+                if e.status is not EnrolmentStatus.CERTIFIED
             },
+            "may_withdraw": can_edit_certification(me, cohort.version.certification),
             "action_form": ActionForm(),
             "identities": services.identities_of([e.learner_id for e in enrolments]),
         }
@@ -211,6 +217,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         cohort=cohort,
         record=record,
         manage=can_manage_cohort(_me(), cohort),
+        may_withdraw=can_edit_certification(_me(), cohort.version.certification),
         bloc_status_labels=BLOC_STATUS,
     )
 
@@ -304,6 +311,20 @@ def new_learner(cohort_id: int) -> str | Response:
                 _("%(email)s est déjà inscrit·e dans cette promotion.", email=form.email.data)
             )
         else:
+            if result.offer is not None:
+                if result.invitation is not None:
+                    after_commit(functools.partial(mail.send_quietly, result.invitation))
+                flash(
+                    _(
+                        "%(email)s a déjà un compte lié à un autre organisme : une inscription "
+                        "lui est proposée ; elle sera effective quand la personne l'aura "
+                        "acceptée.",
+                        email=result.offer.user.email,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".show", cohort_id=cohort.id))
+            assert result.enrolment is not None
             name = result.enrolment.learner.full_name
             if result.invitation is not None:
                 after_commit(functools.partial(mail.send_quietly, result.invitation))
@@ -335,11 +356,45 @@ def set_status(cohort_id: int, enrolment_id: int) -> Response:
         abort(404)
     form = StatusForm(prefix=f"e{enrolment.id}")
     if form.validate_on_submit():
-        services.set_status(enrolment, EnrolmentStatus(form.status.data))
-        flash(_("Statut de %(name)s enregistré.", name=enrolment.learner.full_name), "success")
+        try:
+            with savepoint():
+                services.set_status(enrolment, EnrolmentStatus(form.status.data))
+        except services.CohortError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Statut de %(name)s enregistré.", name=enrolment.learner.full_name), "success")
     else:
         flash(_("Statut invalide : rien n'a été changé."), "error")
     return redirect(url_for(".show", cohort_id=cohort.id))
+
+
+@bp.route("/inscriptions/<int:enrolment_id>/retrait-certification", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def withdraw_certification(enrolment_id: int) -> str | Response:
+    """The certification owner's coordinator records the withdrawal of a certification."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or not can_edit_certification(
+        _me(), enrolment.cohort.version.certification
+    ):
+        abort(404)
+    form = WithdrawCertificationForm()
+    if form.validate_on_submit():
+        try:
+            with savepoint():
+                services.withdraw_certification(
+                    enrolment, reason=form.reason.data or "", on=form.withdrawn_on.data, by=_me()
+                )
+        except services.CohortError as error:
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            flash(
+                _("Certification de %(name)s retirée.", name=enrolment.learner.full_name),
+                "success",
+            )
+            return redirect(url_for(".withdraw_certification", enrolment_id=enrolment.id))
+    elif request.method == "GET" and form.withdrawn_on.data is None:
+        form.withdrawn_on.data = dates.today()
+    return render_template("cohorts/withdraw_certification.html", form=form, enrolment=enrolment)
 
 
 def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:
@@ -361,11 +416,16 @@ def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:
 @roles(Role.COORDINATOR)
 def identity(user_id: int) -> str | Response:
     learner = db.session.get(User, user_id)
-    if learner is None or not can_manage_identity(_me(), user_id):
+    if learner is None:
         abort(404)
+    access = identity_access(_me(), user_id)
+    if access is None:
+        abort(404)
+    if access != "edit" and request.method == "POST":
+        abort(403)
     current = db.session.get(LearnerIdentity, user_id)
     form = IdentityForm(data=_identity_data(current))
-    if form.validate_on_submit():
+    if access == "edit" and form.validate_on_submit():
         data = services.IdentityData(
             first_names=form.first_names.data,
             birth_name=form.birth_name.data,
@@ -398,6 +458,8 @@ def identity(user_id: int) -> str | Response:
         form=form,
         learner=learner,
         enrolments=enrolments,
+        identity=current,
+        may_edit=access == "edit",
         may_erase=can_erase_person(_me(), learner),
     )
 
@@ -441,8 +503,8 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
         parsed = importer.parse(data, filename, limits=_limits())
         page.update(parsed=parsed, filename=filename)
         if parsed.rows:
-            page["plan"] = plan = services.plan_import(cohort, parsed)
-            if parsed.ok and plan.to_enrol:
+            page["plan"] = plan = services.plan_import(cohort, parsed, actor=_me())
+            if parsed.ok and (plan.to_enrol or plan.offered):
                 key = services.store_upload(_upload_folder(), cohort, _me(), data, filename)
                 page["confirm_form"] = ConfirmImportForm(
                     formdata=None, upload=key, filename=filename
@@ -472,7 +534,7 @@ def confirm_import(cohort_id: int) -> str | Response:
             "cohort": cohort,
             "form": ImportForm(formdata=None),
             "parsed": parsed,
-            "plan": services.plan_import(cohort, parsed) if parsed.rows else None,
+            "plan": services.plan_import(cohort, parsed, actor=_me()) if parsed.rows else None,
             "filename": filename,
         }
         return render_template("cohorts/import.html", **page)
@@ -486,7 +548,7 @@ def confirm_import(cohort_id: int) -> str | Response:
         )
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
     after_commit(functools.partial(services.discard_upload, _upload_folder(), key))
-    for invitation in result.invitations:
+    for invitation in [*result.invitations, *result.offers]:
         after_commit(functools.partial(mail.send_quietly, invitation))
     flash(
         _(
@@ -496,4 +558,13 @@ def confirm_import(cohort_id: int) -> str | Response:
         ),
         "success",
     )
+    if result.plan.offered:
+        flash(
+            _(
+                "%(count)s personne(s) ayant un compte lié à un autre organisme : une "
+                "inscription leur est proposée, effective quand elles l'auront acceptée.",
+                count=len(result.plan.offered),
+            ),
+            "success",
+        )
     return redirect(url_for(".show", cohort_id=cohort.id))

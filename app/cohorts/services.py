@@ -25,6 +25,7 @@ from app.cohorts.models import (
     AccessRoute,
     Cohort,
     Enrolment,
+    EnrolmentInvitation,
     EnrolmentStatus,
     LearnerIdentity,
     Sex,
@@ -270,14 +271,61 @@ def _make_learner(user: User, identity: LearnerIdentity | None, data: LearnerDat
 
 @dataclass
 class EnrolResult:
-    enrolment: Enrolment
-    # The mail to send after commit when the account is new.
+    # None when the account belongs elsewhere too: the person is invited instead.
+    enrolment: Enrolment | None
+    # The mail to send after commit: the new account's invitation, or the enrolment offer.
     invitation: EmailMessage | None
     identity_kept: bool
+    offer: EnrolmentInvitation | None = None
+
+
+def _may_enrol_directly(actor: User, user: User) -> bool:
+    """An existing account is enrolled at once only when it is wholly the actor's
+    organisations' (access.can_manage_user); anyone else's is invited to accept."""
+    from app.access import can_manage_user
+
+    return can_manage_user(actor, user)
+
+
+def offer_enrolment(cohort: Cohort, user: User, *, actor: User) -> tuple[EnrolmentInvitation, bool]:
+    """Invite an existing account to join `cohort`; the pending offer and whether it is new."""
+    pending = db.session.scalar(
+        sa.select(EnrolmentInvitation).where(
+            EnrolmentInvitation.cohort_id == cohort.id, EnrolmentInvitation.user_id == user.id
+        )
+    )
+    if pending is not None:
+        return pending, False
+    offer = EnrolmentInvitation(cohort=cohort, user=user, invited_by=actor)
+    db.session.add(offer)
+    db.session.flush()
+    audit.record(
+        "enrolment.offer",
+        offer,
+        f"Inscription proposée dans la promotion « {cohort.name} » (en attente d'acceptation)",
+        actor=actor,
+        cohort_id=cohort.id,
+        user_id=user.id,
+    )
+    return offer, True
+
+
+def _already_enrolled(cohort: Cohort, user: User, email: str) -> None:
+    already = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
+        )
+    )
+    if already is not None:
+        raise CohortError(_("%(email)s est déjà inscrit·e dans cette promotion.", email=email))
 
 
 def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolResult:
-    """Enrol one learner, creating and inviting their account if the e-mail is new."""
+    """Enrol one learner, creating and inviting their account if the e-mail is new.
+
+    An account that is not wholly the actor's organisations' is not touched: the person gets
+    an offer to accept when logged in (their home page), and nothing of theirs is changed.
+    """
     user = db.session.scalar(sa.select(User).where(User.email == data.email))
     invitation = None
     identity_kept = False
@@ -286,15 +334,11 @@ def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolRes
         db.session.flush()
         (invitation,) = _invite([user], actor)
     else:
-        already = db.session.scalar(
-            sa.select(Enrolment.id).where(
-                Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
-            )
-        )
-        if already is not None:
-            raise CohortError(
-                _("%(email)s est déjà inscrit·e dans cette promotion.", email=data.email)
-            )
+        _already_enrolled(cohort, user, data.email)
+        if not _may_enrol_directly(actor, user):
+            offer, new = offer_enrolment(cohort, user, actor=actor)
+            message = mail.enrolment_offer(user, cohort, inviter=actor) if new else None
+            return EnrolResult(None, invitation=message, identity_kept=True, offer=offer)
         identity = db.session.get(LearnerIdentity, user.id)
         identity_kept = identity is not None
         _make_learner(user, identity, data)
@@ -312,9 +356,80 @@ def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolRes
     return EnrolResult(enrolment, invitation=invitation, identity_kept=identity_kept)
 
 
+def pending_offers(user: User) -> list[EnrolmentInvitation]:
+    """The enrolments offered to `user` and not answered yet, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(EnrolmentInvitation)
+            .where(EnrolmentInvitation.user_id == user.id)
+            .options(
+                joinedload(EnrolmentInvitation.cohort).joinedload(Cohort.organisation),
+                joinedload(EnrolmentInvitation.cohort).joinedload(Cohort.version),
+            )
+            .order_by(EnrolmentInvitation.created_at, EnrolmentInvitation.id)
+        )
+    )
+
+
+def answer_offer(offer: EnrolmentInvitation, *, accept: bool) -> Enrolment | None:
+    """The person accepts (an enrolment is made) or declines an enrolment offer."""
+    user, cohort = offer.user, offer.cohort
+    enrolment = None
+    if accept:
+        exists = db.session.scalar(
+            sa.select(Enrolment.id).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
+            )
+        )
+        if exists is None:
+            if not user.has_role(Role.LEARNER):
+                user.role_rows.append(UserRole(role=Role.LEARNER))
+            enrolment = Enrolment(cohort=cohort, learner=user)
+            db.session.add(enrolment)
+            db.session.flush()
+            audit.record(
+                "enrolment.create",
+                enrolment,
+                f"{user.full_name} a accepté son inscription dans la promotion « {cohort.name} »",
+                actor=user,
+                cohort_id=cohort.id,
+                learner_id=user.id,
+                new_account=False,
+            )
+    else:
+        audit.record(
+            "enrolment.decline",
+            offer,
+            f"Inscription dans la promotion « {cohort.name} » refusée par la personne",
+            actor=user,
+            cohort_id=cohort.id,
+        )
+    db.session.delete(offer)
+    return enrolment
+
+
+class StatusError(CohortError):
+    """A status change refused (a certified enrolment, for one)."""
+
+
 def set_status(enrolment: Enrolment, status: EnrolmentStatus) -> None:
+    """Change an enrolment's status by hand: enrolled or withdrawn (abandon).
+
+    "Certified" is a jury's decision (app/jury), and a certified enrolment changes only by a
+    jury decision or a recorded withdrawal of the certification (`withdraw_certification`).
+    """
     if enrolment.status is status:
         return
+    if enrolment.status is EnrolmentStatus.CERTIFIED:
+        raise StatusError(
+            _(
+                "%(name)s est certifié·e par un jury : son statut ne change que par une "
+                "décision de jury ou par un retrait de la certification motivé.",
+                name=enrolment.learner.full_name,
+            )
+        )
+    if status is EnrolmentStatus.CERTIFIED:
+        raise StatusError(_("La certification se décide en session de jury, pas ici."))
     previous = enrolment.status
     enrolment.status = status
     enrolment.status_changed_at = utcnow()
@@ -329,6 +444,32 @@ def set_status(enrolment: Enrolment, status: EnrolmentStatus) -> None:
         revoke_stale([enrolment.id])  # the certification's badge no longer stands
 
 
+def withdraw_certification(enrolment: Enrolment, *, reason: str, on: dt.date, by: User) -> None:
+    """Record the withdrawal (retrait) of a certification awarded by a jury, with its reason:
+    the enrolment goes back to "enrolled" and keeps the date, reason and author."""
+    reason = reason.strip()
+    if enrolment.status is not EnrolmentStatus.CERTIFIED:
+        raise StatusError(_("Seule une certification délivrée peut être retirée."))
+    if not reason:
+        raise StatusError(_("Indiquez le motif du retrait de la certification."))
+    certified_on = enrolment.certified_on
+    enrolment.status = EnrolmentStatus.ENROLLED
+    enrolment.status_changed_at = utcnow()
+    enrolment.certified_on = None
+    enrolment.certification_withdrawn_on = on
+    enrolment.certification_withdrawal_reason = reason
+    enrolment.certification_withdrawn_by = by
+    audit.record(
+        "enrolment.certification_withdrawn",
+        enrolment,
+        f"Certification de {enrolment.learner.full_name} retirée : {reason}",
+        actor=by,
+        certified_on=certified_on.isoformat() if certified_on else None,
+        withdrawn_on=on.isoformat(),
+        reason=reason,
+    )
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -339,6 +480,8 @@ class ImportPlan:
     new: list[LearnerRow] = field(default_factory=list)
     existing_accounts: list[LearnerRow] = field(default_factory=list)
     already_enrolled: list[LearnerRow] = field(default_factory=list)
+    # Accounts that belong to another organisation too: offered the enrolment, not enrolled.
+    offered: list[LearnerRow] = field(default_factory=list)
 
     @property
     def to_enrol(self) -> int:
@@ -358,8 +501,9 @@ def _existing_users(emails: list[str]) -> dict[str, User]:
     return {user.email: user for user in users}
 
 
-def plan_import(cohort: Cohort, parsed: ParseResult) -> ImportPlan:
-    """Sort the parsed rows: new accounts, existing accounts, and already enrolled (skipped)."""
+def plan_import(cohort: Cohort, parsed: ParseResult, *, actor: User) -> ImportPlan:
+    """Sort the parsed rows: new accounts, existing accounts of the actor's organisations,
+    accounts shared with another organisation (offered), already enrolled (skipped)."""
     plan = ImportPlan()
     users = _existing_users([row.learner.email for row in parsed.rows])
     enrolled = set(
@@ -371,8 +515,10 @@ def plan_import(cohort: Cohort, parsed: ParseResult) -> ImportPlan:
             plan.new.append(row)
         elif user.id in enrolled:
             plan.already_enrolled.append(row)
-        else:
+        elif _may_enrol_directly(actor, user):
             plan.existing_accounts.append(row)
+        else:
+            plan.offered.append(row)
     return plan
 
 
@@ -381,6 +527,8 @@ class ImportResult:
     plan: ImportPlan
     # The invitation mails of the new accounts, to send after commit.
     invitations: list[EmailMessage]
+    # The enrolment offers' mails to the accounts shared with another organisation.
+    offers: list[EmailMessage] = field(default_factory=list)
 
 
 def import_learners(
@@ -389,8 +537,8 @@ def import_learners(
     """Enrol every learner of a checked file, or none: any problem refuses the whole file."""
     if not parsed.ok:
         raise CohortError(_("Le fichier contient des erreurs : aucun apprenant n'a été importé."))
-    plan = plan_import(cohort, parsed)
-    if plan.to_enrol == 0:
+    plan = plan_import(cohort, parsed, actor=actor)
+    if plan.to_enrol == 0 and not plan.offered:
         raise CohortError(_("Tous les apprenants du fichier sont déjà inscrits."))
     users = _existing_users([row.learner.email for row in plan.existing_accounts])
     identities = identities_of([user.id for user in users.values()])
@@ -405,6 +553,11 @@ def import_learners(
         new_users.append(user)
     db.session.flush()
     invitations = _invite(new_users, actor)
+    offers = []
+    for offered in _existing_users([row.learner.email for row in plan.offered]).values():
+        _offer, fresh = offer_enrolment(cohort, offered, actor=actor)
+        if fresh:
+            offers.append(mail.enrolment_offer(offered, cohort, inviter=actor))
     audit.record(
         "learner.import",
         cohort,
@@ -413,9 +566,10 @@ def import_learners(
         enrolled=plan.to_enrol,
         new_accounts=len(plan.new),
         already_enrolled=len(plan.already_enrolled),
+        offered=len(plan.offered),
     )
     db.session.flush()
-    return ImportResult(plan, invitations)
+    return ImportResult(plan, invitations, offers)
 
 
 # --- identity ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import roles
+from app.access import can_edit_certification, owned_certifications, roles
 from app.cohorts.models import AccessRoute
 from app.db import db, savepoint
 from app.dossier import services
@@ -32,6 +32,7 @@ def _me() -> User:
 def index() -> str:
     certifications = db.session.scalars(
         sa.select(Certification)
+        .where(owned_certifications(_me()))
         .options(selectinload(Certification.versions))
         .order_by(Certification.code)
     ).all()
@@ -65,7 +66,12 @@ def texts(cert_code: str) -> str | Response:
         .where(Certification.code == cert_code)
         .options(selectinload(Certification.versions))
     )
-    if certification is None or not certification.versions:
+    # The dossier is the certifier's: other organisations' coordinators get 404.
+    if (
+        certification is None
+        or not certification.versions
+        or not can_edit_certification(_me(), certification)
+    ):
         abort(404)
     current = services.texts_for(certification.id)
     used = services.used_routes(certification.id)

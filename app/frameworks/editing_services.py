@@ -35,6 +35,7 @@ from app.frameworks.models import (
     VersionStatus,
 )
 from app.people import audit
+from app.people.models import Organisation
 
 
 class StaleDraftError(FrameworkError):
@@ -260,9 +261,16 @@ def completion_problems(version: FrameworkVersion, said: list[str] | None = None
 
 
 def start_draft(
-    code: str, label: str, title: str, level: int, certifier_name: str
+    code: str,
+    label: str,
+    title: str,
+    level: int,
+    certifier_name: str,
+    *,
+    owner: Organisation | None = None,
 ) -> FrameworkVersion:
-    """Create an empty draft (a new certification when `code` is new), as an import would."""
+    """Create an empty draft (a new certification when `code` is new, owned by `owner`), as
+    an import would."""
     document = {
         "format": 1,
         "certification": {
@@ -277,6 +285,7 @@ def start_draft(
         "blocs": [],
     }
     version = services.import_document(document)
+    claim_certification(version, owner)
     audit.record(
         "framework.create",
         version,
@@ -285,6 +294,14 @@ def start_draft(
         label=label,
     )
     return version
+
+
+def claim_certification(version: FrameworkVersion, owner: Organisation | None) -> None:
+    """Make `owner` the owner of the certification `version` just created, when it is new."""
+    certification = version.certification
+    new = certification.organisation_id is None and len(certification.versions) == 1
+    if owner is not None and new:
+        certification.organisation = owner
 
 
 def copy_version(source: FrameworkVersion, label: str) -> FrameworkVersion:

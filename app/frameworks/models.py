@@ -5,13 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from app.people.models import Organisation
 
 
 class VersionStatus(enum.Enum):
@@ -39,11 +42,17 @@ class Certification(Base):
     # RNCPnnnnn once France Compétences registers it; then every code shown or exported takes
     # that form (see app/frameworks/codes.py).
     rncp_number: Mapped[str | None] = mapped_column(sa.String(12))
+    # The certifier organisation that owns the référentiels and the dossier: only its
+    # coordinators change them. None: a legacy certification, owned by every certifier.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[FrameworkVersion]] = relationship(
         back_populates="certification", order_by="FrameworkVersion.id"
     )
+    organisation: Mapped[Organisation | None] = relationship("Organisation")
 
 
 class FrameworkVersion(Base):

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import cast
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SubmitField
 
 from app.access import (
     authenticated,
@@ -16,7 +20,9 @@ from app.access import (
     managed_cohort_query,
     staff_cohort_query,
 )
-from app.cohorts.models import Cohort, cohort_trainers
+from app.cohorts import services as cohort_services
+from app.cohorts.models import Cohort, EnrolmentInvitation, cohort_trainers
+from app.db import db
 from app.exports_history.labels import EXPORT_STATUS
 from app.home import services
 from app.jury.models import JurySession, jury_members
@@ -33,9 +39,10 @@ def _me() -> User:
 @authenticated
 def index() -> str | Response:
     me = _me()
+    offers = cohort_services.pending_offers(me)
     if not me.has_role(Role.COORDINATOR, Role.TRAINER, Role.JURY):
-        return redirect(url_for("progress.me"))
-    page: dict[str, object] = {}
+        return redirect(url_for(".offers" if offers else "progress.me"))
+    page: dict[str, object] = {"offers": offers}
     if me.has_role(Role.TRAINER):
         # The cohorts they teach (a trainer who also coordinates sees the others below).
         mine = staff_cohort_query(me).where(
@@ -62,3 +69,40 @@ def index() -> str | Response:
         export_status_labels=EXPORT_STATUS,
         **page,
     )
+
+
+# --- enrolments offered to an existing account --------------------------------------------------
+
+
+class OfferForm(FlaskForm):
+    accept = SubmitField(_l("Accepter l'inscription"))
+    decline = SubmitField(_l("Refuser"))
+
+
+@bp.get("/compte/inscriptions")
+@authenticated
+def offers() -> str:
+    """The enrolments other organisations offered the person: nothing changes until they
+    accept one."""
+    return render_template(
+        "home/offers.html", offers=cohort_services.pending_offers(_me()), form=OfferForm()
+    )
+
+
+@bp.post("/compte/inscriptions/<int:offer_id>")
+@authenticated
+def answer_offer(offer_id: int) -> Response:
+    offer = db.session.get(EnrolmentInvitation, offer_id)
+    if offer is None or offer.user_id != _me().id:
+        abort(404)
+    form = OfferForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accept = bool(form.accept.data)
+    cohort_name = offer.cohort.name
+    cohort_services.answer_offer(offer, accept=accept)
+    if accept:
+        flash(_("Vous êtes inscrit·e dans la promotion « %(name)s ».", name=cohort_name), "success")
+    else:
+        flash(_("Inscription dans la promotion « %(name)s » refusée.", name=cohort_name))
+    return redirect(url_for(".offers"))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from app.cohorts.models import Enrolment
 from app.db import Base, enum_column, utcnow
 from app.frameworks.models import Bloc, FrameworkVersion
-from app.people.models import User
+from app.people.models import Organisation, User
 
 
 class Decision(enum.Enum):
@@ -50,6 +50,12 @@ class JurySession(Base):
     version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
     )
+    # The organisation whose coordinator opened the session: its coordinators (and those of
+    # the certifier owning the certification) run it. None only for sessions older than
+    # owners that nothing tied to an organisation: the certifier's coordinators run those.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
     session_date: Mapped[dt.date]
     location: Mapped[str] = mapped_column(sa.String(200), default="")
     # Members from outside the application (professionals of the trade), one per line.
@@ -59,6 +65,7 @@ class JurySession(Base):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
 
     version: Mapped[FrameworkVersion] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     members: Mapped[list[User]] = relationship(secondary=jury_members)
     presentations: Mapped[list[JuryPresentation]] = relationship(
         back_populates="jury_session", cascade="all, delete-orphan"

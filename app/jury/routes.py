@@ -18,11 +18,11 @@ from app.access import (
     can_decide,
     can_run_jury_session,
     jury_session_query,
-    managed_cohort_query,
+    jury_versions_query,
+    presentable_cohorts,
     roles,
 )
 from app.assessment.progress import progress
-from app.cohorts.models import Cohort
 from app.db import db, savepoint
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
@@ -71,16 +71,13 @@ def _presentation_or_404(jury_session: JurySession, presentation_id: int) -> Jur
 
 
 def _versions_for(user: User) -> list[FrameworkVersion]:
-    """Published (or retired) versions followed by the coordinator's cohorts."""
-    cohorts = managed_cohort_query(user).with_only_columns(Cohort.version_id)
+    """Published (or retired) versions the coordinator may open a session on: followed by
+    their organisations' cohorts, or of a certification their certifier owns."""
     return list(
         db.session.scalars(
-            sa.select(FrameworkVersion)
+            jury_versions_query(user)
             .join(FrameworkVersion.certification)
-            .where(
-                FrameworkVersion.id.in_(cohorts),
-                FrameworkVersion.status != VersionStatus.DRAFT,
-            )
+            .where(FrameworkVersion.status != VersionStatus.DRAFT)
             .options(selectinload(FrameworkVersion.certification))
             .order_by(Certification.code, FrameworkVersion.id)
         )
@@ -116,10 +113,11 @@ def new() -> Response | str:
     form.members.choices = [SelectChoice(u.id, u.full_name) for u in users.values()]
     if not form.validate_on_submit():
         return render_template("jury/new.html", form=form)
+    version = versions[form.version.data]
     try:
         with savepoint():
             jury_session = services.create_session(
-                versions[form.version.data],
+                version,
                 form.session_date.data,
                 form.location.data or "",
                 [users[i] for i in form.members.data],
@@ -140,7 +138,7 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
     if runs and not jury_session.is_closed and present_form is None:
         present_form = PresentForm(formdata=None)
     if present_form is not None:
-        eligible = services.eligible_enrolments(jury_session, managed_cohort_query(_me()))
+        eligible = services.eligible_enrolments(jury_session, presentable_cohorts(jury_session))
         present_form.enrolments.choices = [
             SelectChoice(e.id, f"{e.learner.full_name} ({e.cohort.name})") for e in eligible
         ]
@@ -171,7 +169,8 @@ def present(session_id: int) -> Response | tuple[str, int]:
         abort(403)
     form = PresentForm()
     eligible = {
-        e.id: e for e in services.eligible_enrolments(jury_session, managed_cohort_query(_me()))
+        e.id: e
+        for e in services.eligible_enrolments(jury_session, presentable_cohorts(jury_session))
     }
     form.enrolments.choices = [SelectChoice(i, str(i)) for i in eligible]
     if not form.validate_on_submit():

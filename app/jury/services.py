@@ -39,7 +39,7 @@ from app.jury.models import (
 )
 from app.names import name_key
 from app.people import audit
-from app.people.models import Role, User
+from app.people.models import Organisation, Role, User
 from exports.minutes import BlocLine, LearnerLine, Minutes
 
 
@@ -192,8 +192,13 @@ def create_session(
     members: Iterable[User],
     external_members: str,
     by: User,
+    *,
+    owner: Organisation | None = None,
 ) -> JurySession:
-    """Open a jury session on a published (or retired) version."""
+    """Open a jury session of `owner` (the organisation running it; by default the one
+    `access.jury_owner_for` gives the creator) on a published (or retired) version."""
+    from app.access import jury_owner_for
+
     if version.status is VersionStatus.DRAFT:
         raise JuryError(_l("Un jury ne peut porter que sur une version publiée du référentiel."))
     members = list(members)
@@ -202,7 +207,14 @@ def create_session(
     external = "\n".join(line.strip() for line in external_members.splitlines() if line.strip())
     if not members and not external:
         raise JuryError(_l("Indiquez au moins un membre du jury."))
+    if owner is None:
+        owner = jury_owner_for(by, version)
+    if owner is None:
+        raise JuryError(
+            _l("Vous ne coordonnez aucun organisme dont une promotion suit cette version.")
+        )
     jury_session = JurySession(
+        organisation=owner,
         version=version,
         session_date=session_date,
         location=location.strip(),
@@ -245,11 +257,21 @@ def eligible_enrolments(jury_session: JurySession, cohorts: sa.Select[Any]) -> l
 
 
 def present(jury_session: JurySession, enrolments: Iterable[Enrolment], by: User) -> None:
-    """Present learners to the session."""
+    """Present learners to the session: only from the cohorts it may hear (those of its owner
+    organisation, or any on its version when the certifier owns it)."""
+    from app.access import presentable_cohorts
+
     _lock(jury_session)
     enrolments = list(enrolments)
     already = {p.enrolment_id for p in jury_session.presentations}
+    allowed = set(
+        db.session.scalars(presentable_cohorts(jury_session).with_only_columns(Cohort.id))
+    )
     for enrolment in enrolments:
+        if enrolment.cohort_id not in allowed:
+            raise JuryError(
+                _l("Seules les promotions de l'organisme qui tient la session y sont présentées.")
+            )
         if enrolment.cohort.version_id != jury_session.version_id:
             raise JuryError(_l("Cette personne suit une autre version du référentiel."))
         if enrolment.status is EnrolmentStatus.WITHDRAWN:

@@ -13,6 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -91,6 +92,27 @@ def invitation(user: User, raw_token: str, expires_at: datetime, *, inviter: Use
         expires=format_datetime(expires_at, "d MMMM y 'à' HH:mm"),
     )
     return build(user.email, _("Votre compte sur « %(site)s »", site=_site_name()), body)
+
+
+def enrolment_offer(user: User, cohort: Any, *, inviter: User) -> EmailMessage:
+    """An existing account is offered an enrolment: they accept it from their home page."""
+    link = public_url("home.offers")
+    body = _(
+        "Bonjour %(name)s,\n\n"
+        "%(inviter)s (%(organisation)s) vous propose une inscription dans la promotion "
+        "« %(cohort)s » sur « %(site)s ».\n\n"
+        "Connectez-vous avec votre compte habituel pour l'accepter ou la refuser :\n"
+        "%(link)s\n\n"
+        "Rien ne change pour votre compte tant que vous n'avez pas accepté.\n",
+        name=user.full_name,
+        inviter=inviter.full_name,
+        organisation=cohort.organisation.name,
+        cohort=cohort.name,
+        site=_site_name(),
+        link=link,
+    )
+    subject = _("Une inscription vous est proposée sur « %(site)s »", site=_site_name())
+    return build(user.email, subject, body)
 
 
 def password_reset(user: User, raw_token: str, expires_at: datetime) -> EmailMessage:

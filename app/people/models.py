@@ -179,6 +179,11 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # None for the command line run by an administrator.
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The organisation whose coordinators read the event in /journal; None: no organisation's
+    # (the command line, events before organisations owned them).
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
     action: Mapped[str] = mapped_column(sa.String(60))
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]

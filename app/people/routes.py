@@ -29,7 +29,14 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
-from app.access import authenticated, can_manage_user, managed_users_query, public, roles
+from app.access import (
+    audit_query,
+    authenticated,
+    can_manage_user,
+    managed_users_query,
+    public,
+    roles,
+)
 from app.db import after_commit, commit, db, savepoint, utcnow
 from app.jobs.queue import dispatch
 from app.names import name_key
@@ -504,8 +511,14 @@ def enable(user_id: int) -> Response:
 def audit() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     object_type = request.args.get("type") or None
-    query = sa.select(AuditEvent, User.full_name).outerjoin(User, AuditEvent.actor_id == User.id)
-    counting = sa.select(sa.func.count(AuditEvent.id))
+    # Each coordinator reads the events of their organisations only.
+    mine = audit_query(current_user)
+    query = (
+        sa.select(AuditEvent, User.full_name)
+        .outerjoin(User, AuditEvent.actor_id == User.id)
+        .where(mine)
+    )
+    counting = sa.select(sa.func.count(AuditEvent.id)).where(mine)
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)
         counting = counting.where(AuditEvent.object_type == object_type)
@@ -519,7 +532,7 @@ def audit() -> str:
         .offset((page - 1) * AUDIT_PAGE_SIZE)
     ).all()
     types = db.session.scalars(
-        sa.select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
+        sa.select(AuditEvent.object_type).where(mine).distinct().order_by(AuditEvent.object_type)
     ).all()
     return render_template(
         "people/audit.html",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import cast
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -19,13 +21,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import roles
+from app.access import can_edit_certification, certifier_of, roles
 from app.db import after_commit, db, savepoint
 from app.frameworks import services as frameworks
-from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.frameworks.editing_services import claim_certification
+from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.jobs.models import Job
 from app.jobs.queue import dispatch, enqueue
-from app.people.models import OrganisationKind, Role
+from app.people.models import Role, User
 from app.registry import borrow, copycheck, correspondences, search, tasks
 from app.registry.forms import BorrowForm, CorrespondenceForm, ImportForm, SearchForm
 from app.registry.models import CorrespondenceKind
@@ -63,7 +66,7 @@ def index() -> str:
         versions=[
             v
             for v in frameworks.list_versions()
-            if v.status is not VersionStatus.DRAFT or _for_the_certifier()
+            if v.status is not VersionStatus.DRAFT or can_edit_certification(_me(), v.certification)
         ],
         for_the_certifier=_for_the_certifier(),
     )
@@ -88,9 +91,19 @@ def borrow_fiche(number: str) -> str | Response:
         abort(404)
     form = BorrowForm()
     if form.validate_on_submit():
+        existing = db.session.scalar(
+            sa.select(Certification).where(Certification.code == form.code.data)
+        )
+        if existing is not None and not can_edit_certification(_me(), existing):
+            form.code.errors = [
+                *form.code.errors,
+                _("Cette certification appartient à un autre certificateur."),
+            ]
+            return render_template("registry/fiche.html", fiche=found, form=form)
         version = borrow.start_draft_from(
             found, form.code.data, form.label.data, form.certifier_name.data
         )
+        claim_certification(version, certifier_of(_me()))
         flash(
             _(
                 "Brouillon %(code)s %(label)s ouvert depuis la fiche %(number)s : ses énoncés "
@@ -105,11 +118,13 @@ def borrow_fiche(number: str) -> str | Response:
     return render_template("registry/fiche.html", fiche=found, form=form)
 
 
+def _me() -> User:
+    return cast(User, current_user._get_current_object())
+
+
 def _for_the_certifier() -> bool:
-    """Coordinators of a certifier organisation own the référentiels and the filing."""
-    return current_user.has_role(Role.COORDINATOR) and any(
-        org.kind is OrganisationKind.CERTIFIER for org in current_user.organisations
-    )
+    """Whether the person coordinates a certifier (the shared rule: access.certifier_of)."""
+    return certifier_of(_me()) is not None
 
 
 def _certifier_only() -> None:
@@ -118,12 +133,14 @@ def _certifier_only() -> None:
 
 
 def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
-    """A version; a draft only for the certifier's coordinators."""
+    """A version; a draft only for the coordinators of the certifier owning it."""
     try:
         version = frameworks.load_version(cert_code, label)
     except frameworks.FrameworkError:
         abort(404)
-    if version.status is VersionStatus.DRAFT and not _for_the_certifier():
+    if version.status is VersionStatus.DRAFT and not can_edit_certification(
+        _me(), version.certification
+    ):
         abort(404)
     return version
 
@@ -156,7 +173,7 @@ def correspondence_list(cert_code: str, label: str) -> str:
     marked = correspondences.marks(session, version)
     return render_template(
         "registry/correspondences.html",
-        may_mark=_for_the_certifier(),
+        may_mark=can_edit_certification(_me(), version.certification),
         version=version,
         ranking=ranking,
         marked={(m.bloc_code, m.registry_bloc_code): m for m in marked},
@@ -171,6 +188,8 @@ def correspondence_list(cert_code: str, label: str) -> str:
 def correspondence_mark(cert_code: str, label: str) -> Response:
     _certifier_only()
     version = _version_or_404(cert_code, label)
+    if not can_edit_certification(_me(), version.certification):
+        abort(403)
     form = CorrespondenceForm()
     target = url_for("registry.correspondence_list", cert_code=cert_code, label=label)
     if not form.validate():

@@ -35,7 +35,15 @@ def saved() -> DossierText | None:
 
 
 @pytest.fixture
-def logged_in(client: Any, login: Any, coordinator: Any) -> Any:
+def logged_in(client: Any, login: Any, coordinator: Any, db_session: Any) -> Any:
+    """The coordinator, also a member of the certifier: the dossier texts are the
+    certifier's to write (issue #11); a legacy certification is every certifier's."""
+    from app.people.models import Organisation, OrganisationKind
+
+    certifier = Organisation(name="Le Labo", kind=OrganisationKind.CERTIFIER)
+    db_session.add(certifier)
+    coordinator.organisations.append(certifier)
+    db_session.commit()
     login(coordinator)
     return coordinator
 

@@ -14,8 +14,13 @@ from app.people.models import AuditEvent
 
 
 @pytest.fixture
-def coordinator(create_user: Any, login: Any) -> Any:
-    user = create_user("coordinator")
+def coordinator(create_user: Any, login: Any, db_session: Any) -> Any:
+    """A coordinator of the certifier: only the certifier writes référentiels (issue #11)."""
+    from app.people.models import Organisation, OrganisationKind
+
+    certifier = Organisation(name="Le Labo", kind=OrganisationKind.CERTIFIER)
+    db_session.add(certifier)
+    user = create_user("coordinator", organisations=[certifier])
     login(user)
     return user
 

@@ -78,11 +78,12 @@ def test_the_editor_warns_when_a_saved_statement_copies_the_register(
     create_version: Any,
     load_register: Any,
     register_a: Path,
+    certifier_coordinator: Any,
 ) -> None:
     load_register(register_a)
     draft = create_version()
     competency = draft.blocs[0].competencies[0]
-    login(create_user("coordinator"))
+    login(certifier_coordinator)  # only the certifier edits référentiels (issue #11)
     edit = client.get(f"/edition/{draft.id}").get_data(as_text=True)
     assert f'href="/registre/verification/{draft.certification.code}/{draft.label}"' in edit
     form = client.get(f"/edition/{draft.id}/competence/{competency.id}").get_data(as_text=True)
