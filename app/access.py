@@ -294,6 +294,7 @@ def identity_access(user: User, learner_id: int) -> str | None:
             sa.func.count(Enrolment.id).filter(Cohort.organisation_id.in_(organisation_ids(user))),
             sa.func.count(Enrolment.id).filter(Cohort.id.in_(owned)),
         )
+        .select_from(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(Enrolment.learner_id == learner_id)
     ).one()

@@ -10,6 +10,12 @@ from app.frameworks.models import VersionStatus
 def test_retiring_a_version_asks_first(
     client: Any, login: Any, coordinator: Any, version: Any, db_session: Any
 ) -> None:
+    from app.people.models import Organisation, OrganisationKind
+
+    # Only the certifier's coordinators retire versions (issue #11).
+    certifier = Organisation(name="Le Labo", kind=OrganisationKind.CERTIFIER)
+    coordinator.organisations.append(certifier)
+    db_session.commit()
     login(coordinator)
     listing = client.get("/edition/").get_data(as_text=True)
     # The list offers a link to the question, not a button that retires at once.

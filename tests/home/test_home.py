@@ -148,7 +148,9 @@ def test_coordinator_home_lists_sessions_and_unfinished_exports(
 ) -> None:
     coordinator = create_user("coordinator", organisations=[organisation])
     version = setting["version"]
-    session = JurySession(version=version, session_date=dt.date(2026, 12, 20))
+    session = JurySession(
+        organisation=organisation, version=version, session_date=dt.date(2026, 12, 20)
+    )
     presentation = JuryPresentation(jury_session=session, enrolment=setting["learners"][0])
     db_session.add_all([session, presentation])
     db_session.flush()
