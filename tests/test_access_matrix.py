@@ -164,6 +164,7 @@ ACCESS: dict[str, str] = {
     "registry.import_export":          "403 403 403 403  ok  |    -   -   -   -   -",
     "registry.import_status":          "404 403 403 403 404  |    -   -   -   -   -",
     "registry.index":                  " ok  ok 403 403  ok  |    -   -   -   -   -",
+    "settings.index":                  "403 403 403 403  ok  |    -   -   -   -   -",
 }
 # fmt: on
 
