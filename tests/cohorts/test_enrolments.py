@@ -91,11 +91,16 @@ def test_existing_account_is_reused_and_its_identity_kept(
     cohort: Any,
     create_learner: Any,
     create_user: Any,
+    create_cohort: Any,
+    org: Any,
     db_session: Any,
     outbox: Path,
 ) -> None:
+    # Accounts wholly of the coordinator's organisation (issue #11: an account attached to
+    # nothing, or to another organisation too, is offered the enrolment instead; test_walls).
     learner = create_learner(email="helene.ndiaye@exemple.fr")
-    trainer = create_user(Role.TRAINER, email="theo@exemple.fr")
+    create_cohort(org, name="Promotion précédente", learners=[learner])
+    trainer = create_user(Role.TRAINER, email="theo@exemple.fr", organisations=[org])
     login(coordinator)
     response = post_learner(client, cohort, birth_name="Autre-Nom")
     assert response.status_code == 302
