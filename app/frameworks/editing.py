@@ -202,8 +202,8 @@ def rncp_number(certification_id: int) -> Page:
     """The number France Compétences gave the certification: it belongs to the certification,
     not to a version, so it can be recorded once its versions are published."""
     certification = db.session.get(Certification, certification_id)
-    if certification is None:
-        abort(404)
+    if certification is None or not can_edit_certification(_me(), certification):
+        abort(404)  # the certifier owning the certification records its number
     form = forms.RncpNumberForm(number=certification.rncp_number or "")
     refusal = None
     if form.validate_on_submit():

@@ -67,7 +67,7 @@ def record(
     summary: str,
     *,
     actor: User | None = None,
-    owner_id: int | None = _UNSET,
+    owner_id: Any = _UNSET,
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event for `obj` (a model instance); flushes to know its id.

@@ -2,7 +2,7 @@
 enrolment invitations; the withdrawal of a certification
 
 Revision ID: d4f1a7c2e9b3
-Revises: 56223d71d80e
+Revises: 22c230fb6c3b
 Create Date: 2026-12-05 12:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4f1a7c2e9b3"
-down_revision = "56223d71d80e"
+down_revision = "22c230fb6c3b"
 branch_labels = None
 depends_on = None
 
