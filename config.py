@@ -135,6 +135,8 @@ class Config:
     EXPORTS_DIR = os.environ.get("EXPORTS_DIR")
     # Accrochage flow to the Caisse des Dépôts: the certifier's idClient (8 characters) and
     # idContrat (up to 20), given by the Caisse des Dépôts; idFlux starts with the prefix.
+    # The certifier's settings page (app/settings) stores them per certifier organisation;
+    # these values only stand in where it stores none (deployments from before the page).
     ACCROCHAGE_ID_CLIENT = os.environ.get("ACCROCHAGE_ID_CLIENT", "")
     ACCROCHAGE_ID_CONTRAT = os.environ.get("ACCROCHAGE_ID_CONTRAT", "")
     ACCROCHAGE_ID_FLUX_PREFIX = os.environ.get("ACCROCHAGE_ID_FLUX_PREFIX", "COOP")
