@@ -396,7 +396,7 @@ def build_demo(plan: DemoPlan) -> None:
                 LearnerIdentity(
                     user=learner,
                     birth_name=planned.birth_name,
-                    first_names=planned.first_names,
+                    first_names=[planned.first_names],
                     birth_date=planned.birth_date,
                     sex=planned.sex,
                     birth_commune_code=planned.birth_commune_code,

@@ -257,7 +257,7 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
                 {
                     "user_id": uid,
                     "birth_name": f"Nom{uid}",
-                    "first_names": "Camille",
+                    "first_names": ["Camille"],
                     "birth_date": dt.date(
                         rng.randint(1970, 2002), rng.randint(1, 12), rng.randint(1, 28)
                     ),

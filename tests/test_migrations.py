@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.assessment.models import Result, ResultHead
-from app.cohorts.models import AccessRoute, Cohort, Enrolment
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, LearnerIdentity
 from app.db import db
 from app.frameworks import services
 from app.people.models import Organisation, OrganisationKind, User
@@ -121,3 +121,44 @@ def test_disagreement_flags_are_computed_for_existing_results(
     rows = db.session.execute(sa.select(ResultHead.criterion_id, ResultHead.disagreement)).all()
     flags = {criterion: bool(flag) for criterion, flag in rows}
     assert flags == {split: True, agreed: False, cleared: False}
+
+
+def test_first_names_become_a_list_as_the_exporter_read_them(fresh_app: Flask) -> None:
+    """The revision storing first names as a list splits the old text the way the accrochage
+    did (commas, else spaces) and stores one apostrophe, the straight one."""
+    upgrade(revision="9e2f6a1c7d43")
+    texts = {1: "Marie, Anne", 2: "Jean Pierre", 3: "Ma’ïa", 4: " Zoé  "}
+    with db.engine.begin() as connection:
+        for user_id, first_names in texts.items():
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, full_name, active, session_version, created_at)"
+                    " VALUES (:id, :email, 'x', true, 1, CURRENT_TIMESTAMP)"
+                ),
+                {"id": user_id, "email": f"p{user_id}@example.org"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO learner_identities (user_id, birth_name, first_names, "
+                    "updated_at, revision) VALUES (:id, 'N’Diaye', :first, CURRENT_TIMESTAMP, 1)"
+                ),
+                {"id": user_id, "first": first_names},
+            )
+    upgrade()
+    identities = {
+        identity.user_id: identity for identity in db.session.scalars(sa.select(LearnerIdentity))
+    }
+    assert {k: v.first_names for k, v in identities.items()} == {
+        1: ["Marie", "Anne"],
+        2: ["Jean", "Pierre"],
+        3: ["Ma'ïa"],
+        4: ["Zoé"],
+    }
+    assert {v.birth_name for v in identities.values()} == {"N'Diaye"}
+    db.session.remove()
+    downgrade(revision="9e2f6a1c7d43")
+    with db.engine.connect() as connection:
+        back = dict(
+            connection.execute(sa.text("SELECT user_id, first_names FROM learner_identities")).all()
+        )
+    assert back == {1: "Marie, Anne", 2: "Jean, Pierre", 3: "Ma'ïa", 4: "Zoé"}

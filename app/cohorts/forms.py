@@ -39,12 +39,13 @@ from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, ENROLMENT_STATUS, ORGANISATION_KIND, SEX
 from app.people.models import Organisation, OrganisationKind
 from app.validators import (
-    is_valid_commune_code,
-    is_valid_country_code,
+    commune_code_problem,
+    country_code_problem,
     is_valid_email,
     is_valid_person_name,
     is_valid_siret,
     normalize_insee_code,
+    normalize_person_name,
 )
 
 
@@ -54,6 +55,10 @@ def _strip(value: Any) -> Any:
 
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
+
+
+def _person_name(value: Any) -> Any:
+    return normalize_person_name(value) if isinstance(value, str) else value
 
 
 def _insee(value: Any) -> Any:
@@ -212,6 +217,20 @@ class WithdrawCertificationForm(FlaskForm):
             raise ValidationError(_l("Indiquez le motif du retrait de la certification."))
 
 
+class EntryDateForm(FlaskForm):
+    """A learner's real entry into the training (blank: the cohort's start date)."""
+
+    entered_on = DateField(
+        _l("Date d'entrée en formation"),
+        validators=[Optional()],
+        description=_l(
+            "Date déclarée à la Caisse des Dépôts (date d'inscription) ; laissez vide pour "
+            "la date de début de la promotion."
+        ),
+    )
+    submit = SubmitField(_l("Enregistrer la date d'entrée"))
+
+
 # --- learners ----------------------------------------------------------------------------------
 
 
@@ -225,20 +244,37 @@ def _check_name(field: Field) -> None:
 class IdentityForm(FlaskForm):
     """A learner's names and, optionally, their birth data (coordinators only)."""
 
-    first_names = StringField(
-        _l("Prénom(s)"),
-        filters=[_strip],
-        validators=[DataRequired(), Length(max=importer.FIRST_NAMES_MAX)],
-        description=_l("Tous les prénoms de l'état civil, dans l'ordre."),
+    # One field per first name, as the civil register lists them (the accrochage sends them
+    # as prenom1, prenom2, prenom3; a fourth and later ones go with the third).
+    first_name_1 = StringField(
+        _l("Premier prénom"),
+        filters=[_person_name],
+        validators=[DataRequired(), Length(max=importer.FIRST_NAME_MAX)],
+        description=_l("Un prénom par case, dans l'ordre de l'état civil."),
+    )
+    first_name_2 = StringField(
+        _l("Deuxième prénom"),
+        filters=[_person_name],
+        validators=[Optional(), Length(max=importer.FIRST_NAME_MAX)],
+    )
+    first_name_3 = StringField(
+        _l("Troisième prénom"),
+        filters=[_person_name],
+        validators=[Optional(), Length(max=importer.FIRST_NAME_MAX)],
+    )
+    first_name_4 = StringField(
+        _l("Quatrième prénom"),
+        filters=[_person_name],
+        validators=[Optional(), Length(max=importer.FIRST_NAME_MAX)],
     )
     birth_name = StringField(
         _l("Nom de naissance"),
-        filters=[_strip],
+        filters=[_person_name],
         validators=[DataRequired(), Length(max=importer.NAME_MAX)],
     )
     usage_name = StringField(
         _l("Nom d'usage"),
-        filters=[_strip],
+        filters=[_person_name],
         validators=[Optional(), Length(max=importer.NAME_MAX)],
         description=_l("Si différent du nom de naissance."),
     )
@@ -268,8 +304,30 @@ class IdentityForm(FlaskForm):
     )
     submit = SubmitField(_l("Enregistrer"))
 
-    def validate_first_names(self, field: Field) -> None:
+    def validate_first_name_1(self, field: Field) -> None:
         _check_name(field)
+
+    def validate_first_name_2(self, field: Field) -> None:
+        _check_name(field)
+
+    def validate_first_name_3(self, field: Field) -> None:
+        _check_name(field)
+
+    def validate_first_name_4(self, field: Field) -> None:
+        _check_name(field)
+
+    FIRST_NAME_FIELDS = ("first_name_1", "first_name_2", "first_name_3", "first_name_4")
+
+    @property
+    def first_names(self) -> list[str]:
+        """The first names typed, in order, blanks left out."""
+        return [self[name].data for name in self.FIRST_NAME_FIELDS if self[name].data]
+
+    @staticmethod
+    def first_name_data(first_names: list[str]) -> dict[str, str]:
+        """Form data for stored first names (a fifth and later ones join the fourth)."""
+        names = [*first_names[:3], " ".join(first_names[3:])] if first_names else []
+        return {f"first_name_{i}": name for i, name in enumerate(names, 1) if name}
 
     def validate_birth_name(self, field: Field) -> None:
         _check_name(field)
@@ -285,19 +343,16 @@ class IdentityForm(FlaskForm):
             raise ValidationError(message)
 
     def validate_birth_commune_code(self, field: Field) -> None:
-        if field.data and not is_valid_commune_code(field.data):
-            raise ValidationError(
-                _l(
-                    "Code commune INSEE invalide : 5 caractères, 2 chiffres (ou 2A, 2B) "
-                    "puis 3 chiffres ; pour une naissance à l'étranger, indiquez le code pays."
-                )
-            )
+        problem = commune_code_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
 
     def validate_birth_country_code(self, field: Field) -> None:
         if not field.data:
             return
-        if not is_valid_country_code(field.data):
-            raise ValidationError(_l("Code pays INSEE invalide : 99 suivi de 3 chiffres."))
+        problem = country_code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
         if self.birth_commune_code.data:
             raise ValidationError(
                 _l(
@@ -313,7 +368,7 @@ class IdentityForm(FlaskForm):
     def learner_data(self, email: str) -> importer.LearnerData:
         return importer.LearnerData(
             email=email,
-            first_names=self.first_names.data,
+            first_names=self.first_names,
             birth_name=self.birth_name.data,
             usage_name=self.usage_name.data or None,
             birth_date=self.birth_date.data,

@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 
 from app.cohorts.models import Sex
 from app.validators import (
-    is_valid_commune_code,
-    is_valid_country_code,
+    commune_code_problem,
+    country_code_problem,
     is_valid_email,
     is_valid_person_name,
     normalize_insee_code,
+    normalize_person_name,
 )
 from exports import guard
 from exports.guard import Limits
@@ -32,7 +33,8 @@ from exports.guard import Limits
 # Learners in one file; the file's own bounds (size, lines, columns, cells) are the guard's.
 MAX_ROWS = 2000
 NAME_MAX = 100
-FIRST_NAMES_MAX = 200
+# One first name: the accrochage schema's prenom1–3 hold 60 characters each.
+FIRST_NAME_MAX = 60
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -46,7 +48,7 @@ class LearnerData:
     """One learner to enrol, as typed in a form or read from a row: already checked."""
 
     email: str
-    first_names: str
+    first_names: list[str]  # in the civil register's order
     birth_name: str
     usage_name: str | None = None
     birth_date: dt.date | None = None
@@ -56,7 +58,7 @@ class LearnerData:
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_names} {self.usage_name or self.birth_name}"
+        return " ".join([*self.first_names, self.usage_name or self.birth_name])
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ FIELDS: dict[str, tuple[str, frozenset[str]]] = {
             }
         ),
     ),
-    "first_names": ("prénom(s)", frozenset({"prenom", "prenoms"})),
+    "first_names": ("prénoms", frozenset({"prenom", "prenoms"})),
     "birth_name": (
         "nom de naissance",
         frozenset({"nom de naissance", "nom", "nom de famille", "nom naissance"}),
@@ -340,13 +342,25 @@ def _check_row(
     elif not is_valid_email(email):
         bad("email", _("Adresse e-mail invalide : « %(value)s ».", value=email))
 
+    # Several first names in one cell are separated by commas, as on a civil register act:
+    # "Marie, Anne" is two first names, "Marie Anne" one.
+    first_names = [
+        normalize_person_name(part) for part in _text(values.get("first_names")).split(",")
+    ]
+    first_names = [name for name in first_names if name]
+    if not first_names:
+        bad("first_names", _("Valeur obligatoire."))
+    for first_name in first_names:
+        message = _name_problem(first_name, FIRST_NAME_MAX)
+        if message:
+            bad("first_names", f"« {first_name} » : {message}")
+
     names: dict[str, str] = {}
     for name, maximum, required in (
-        ("first_names", FIRST_NAMES_MAX, True),
         ("birth_name", NAME_MAX, True),
         ("usage_name", NAME_MAX, False),
     ):
-        text = " ".join(_text(values.get(name)).split())
+        text = normalize_person_name(_text(values.get(name)))
         names[name] = text
         if not text:
             if required:
@@ -380,24 +394,13 @@ def _check_row(
             bad("sex", _("Sexe : F ou M attendu, pas « %(value)s ».", value=_text(values["sex"])))
 
     commune = commune_code(values.get("birth_commune_code")) or None
-    if commune and not is_valid_commune_code(commune):
-        bad(
-            "birth_commune_code",
-            _(
-                "Code commune INSEE invalide : « %(value)s » (5 caractères : 2 chiffres ou "
-                "2A/2B, puis 3 chiffres).",
-                value=commune,
-            ),
-        )
+    problem = commune_code_problem(commune) if commune else None
+    if problem:
+        bad("birth_commune_code", f"« {commune} » : {problem}")
     country = normalize_insee_code(_text(values.get("birth_country_code"))) or None
-    if country and not is_valid_country_code(country):
-        bad(
-            "birth_country_code",
-            _(
-                "Code pays INSEE invalide : « %(value)s » (99 suivi de 3 chiffres).",
-                value=country,
-            ),
-        )
+    problem = country_code_problem(country) if country else None
+    if problem:
+        bad("birth_country_code", f"« {country} » : {problem}")
     if commune and country:
         bad(
             "birth_country_code",
@@ -412,7 +415,7 @@ def _check_row(
     return (
         LearnerData(
             email=email,
-            first_names=names["first_names"],
+            first_names=first_names,
             birth_name=names["birth_name"],
             usage_name=names["usage_name"] or None,
             birth_date=birth_date,

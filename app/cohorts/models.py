@@ -100,7 +100,11 @@ class Enrolment(Base):
     status: Mapped[EnrolmentStatus] = mapped_column(
         enum_column(EnrolmentStatus, "enrolment_status"), default=EnrolmentStatus.ENROLLED
     )
-    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)  # typed into the app
+    # The learner's real entry into the training, when it is not the cohort's start date
+    # (the accrochage's dateInscription: `entry_date`). Never after `certified_on`: checked
+    # where either is written (services) and again at export.
+    entered_on: Mapped[dt.date | None]
     status_changed_at: Mapped[datetime | None]
     # The date of the jury that awarded the whole certification (all mandatory blocs).
     certified_on: Mapped[dt.date | None]
@@ -136,6 +140,11 @@ class EnrolmentInvitation(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
+    @property
+    def entry_date(self) -> dt.date:
+        """The date the learner entered the training: explicit, or the cohort's start."""
+        return self.entered_on or self.cohort.start_date
+
 
 class LearnerIdentity(Base):
     """Civil identity needed by the certification flows; visible to coordinators only."""
@@ -157,7 +166,9 @@ class LearnerIdentity(Base):
     )
     birth_name: Mapped[str] = mapped_column(sa.String(100))
     usage_name: Mapped[str | None] = mapped_column(sa.String(100))
-    first_names: Mapped[str] = mapped_column(sa.String(200))
+    # Every first name of the civil register, in order, each as written ("Marie", "Anne"):
+    # the accrochage sends them as prenom1, prenom2, prenom3.
+    first_names: Mapped[list[str]] = mapped_column(sa.JSON)
     birth_date: Mapped[dt.date | None]
     sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, "sex"))
     # INSEE code of the birth commune (France), or INSEE code of the birth country (99xxx).

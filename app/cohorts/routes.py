@@ -40,6 +40,7 @@ from app.cohorts.forms import (
     CohortEditForm,
     CohortForm,
     ConfirmImportForm,
+    EntryDateForm,
     IdentityForm,
     ImportForm,
     LearnerForm,
@@ -212,14 +213,41 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
     record = hub.learner_record(cohort, enrolment_id)
     if record is None:
         abort(404)
+    manage = can_manage_cohort(_me(), cohort)
+    entry_form = None
+    if manage:
+        entry_form = EntryDateForm(data={"entered_on": record.enrolment.entered_on})
     return render_template(
         "cohorts/learner.html",
         cohort=cohort,
         record=record,
-        manage=can_manage_cohort(_me(), cohort),
+        manage=manage,
+        entry_form=entry_form,
         may_withdraw=can_edit_certification(_me(), cohort.version.certification),
         bloc_status_labels=BLOC_STATUS,
     )
+
+
+@bp.post("/promotions/<int:cohort_id>/apprenants/<int:enrolment_id>/entree")
+@roles(Role.COORDINATOR)
+def set_entry_date(cohort_id: int, enrolment_id: int) -> Response:
+    cohort = _cohort_or_404(cohort_id, manage=True)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        abort(404)
+    form = EntryDateForm()
+    back = redirect(url_for(".learner", cohort_id=cohort.id, enrolment_id=enrolment.id))
+    if not form.validate_on_submit():
+        flash(_("Date d'entrée invalide (attendu : une date) : rien n'a été changé."), "error")
+        return back
+    try:
+        with savepoint():
+            services.set_entry_date(enrolment, form.entered_on.data)
+    except services.CohortError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Date d'entrée en formation enregistrée."), "success")
+    return back
 
 
 @bp.route("/promotions/<int:cohort_id>/modifier", methods=["GET", "POST"])
@@ -401,7 +429,7 @@ def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:
     if identity is None:
         return {"revision": 0}
     return {
-        "first_names": identity.first_names,
+        **IdentityForm.first_name_data(identity.first_names),
         "birth_name": identity.birth_name,
         "usage_name": identity.usage_name,
         "birth_date": identity.birth_date,
@@ -427,7 +455,7 @@ def identity(user_id: int) -> str | Response:
     form = IdentityForm(data=_identity_data(current))
     if access == "edit" and form.validate_on_submit():
         data = services.IdentityData(
-            first_names=form.first_names.data,
+            first_names=form.first_names,
             birth_name=form.birth_name.data,
             usage_name=form.usage_name.data or None,
             birth_date=form.birth_date.data,

@@ -470,6 +470,38 @@ def withdraw_certification(enrolment: Enrolment, *, reason: str, on: dt.date, by
     )
 
 
+def entry_date_problem(entered_on: dt.date, enrolment: Enrolment) -> str | None:
+    """Why `entered_on` cannot be this enrolment's entry date (None when it can)."""
+    if enrolment.certified_on is not None and entered_on > enrolment.certified_on:
+        return _(
+            "La date d'entrée en formation (%(entry)s) ne peut pas être postérieure à la date "
+            "de certification (%(certified)s).",
+            entry=entered_on.strftime("%d/%m/%Y"),
+            certified=enrolment.certified_on.strftime("%d/%m/%Y"),
+        )
+    return None
+
+
+def set_entry_date(enrolment: Enrolment, entered_on: dt.date | None) -> None:
+    """Record the learner's real entry date (None: the cohort's start date)."""
+    if entered_on is not None:
+        problem = entry_date_problem(entered_on, enrolment)
+        if problem:
+            raise CohortError(problem)
+    if enrolment.entered_on == entered_on:
+        return
+    previous = enrolment.entered_on
+    enrolment.entered_on = entered_on
+    audit.record(
+        "enrolment.entry_date",
+        enrolment,
+        f"Date d'entrée en formation de {enrolment.learner.full_name} : "
+        f"{entered_on.isoformat() if entered_on else 'début de la promotion'}",
+        previous=previous.isoformat() if previous else None,
+        entered_on=entered_on.isoformat() if entered_on else None,
+    )
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -577,7 +609,7 @@ def import_learners(
 
 @dataclass(frozen=True)
 class IdentityData:
-    first_names: str
+    first_names: list[str]  # in the civil register's order, at least one
     birth_name: str
     usage_name: str | None
     birth_date: dt.date | None
@@ -591,6 +623,8 @@ def save_identity(user: User, data: IdentityData, *, revision: int) -> LearnerId
 
     `revision` is the identity's revision the form was loaded with, 0 when there was none.
     """
+    if not data.first_names or not all(name.strip() for name in data.first_names):
+        raise CohortError(_("Indiquez au moins un prénom, sans case vide entre deux prénoms."))
     identity = db.session.get(LearnerIdentity, user.id)
     if identity is None:
         if revision != 0:
@@ -603,7 +637,7 @@ def save_identity(user: User, data: IdentityData, *, revision: int) -> LearnerId
         changed = sorted(k for k, v in vars(data).items() if getattr(identity, k) != v)
         for key, value in vars(data).items():
             setattr(identity, key, value)
-    user.full_name = f"{data.first_names} {data.usage_name or data.birth_name}"
+    user.full_name = " ".join([*data.first_names, data.usage_name or data.birth_name])
     # Field names only: birth data stays out of the audit log.
     audit.record(
         "identity.update", identity, f"Identité de {user.full_name} mise à jour", fields=changed

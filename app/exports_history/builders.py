@@ -12,7 +12,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
-from app.dates import local, local_date
+from app.dates import local
 from app.db import db
 from app.dossier import services as dossier_services
 from app.frameworks import codes
@@ -222,7 +222,8 @@ def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
         sa.select(
             Enrolment.id,
             Enrolment.certified_on,
-            Enrolment.enrolled_at,
+            Enrolment.entered_on,
+            Cohort.start_date,
             Cohort.name,
             Cohort.access_route,
             User.full_name,
@@ -233,15 +234,16 @@ def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
         .outerjoin(LearnerIdentity, LearnerIdentity.user_id == Enrolment.learner_id)
         .where(Enrolment.cohort_id.in_(cohort_ids), _certified())
     ).all()
-    rows = sorted(rows, key=lambda row: (name_key(row[5]), row[0]))
+    rows = sorted(rows, key=lambda row: (name_key(row.full_name), row.id))
     passages = []
-    for enrolment_id, certified_on, enrolled_at, cohort, route, name, identity in rows:
+    for row in rows:
+        identity = row.LearnerIdentity
         holder = None
         if identity is not None:
             holder = Holder(
                 birth_name=identity.birth_name,
                 usage_name=identity.usage_name,
-                first_names=identity.first_names,
+                first_names=tuple(identity.first_names or ()),
                 birth_date=identity.birth_date,
                 sex=identity.sex.value if identity.sex is not None else None,
                 birth_commune_code=identity.birth_commune_code,
@@ -249,12 +251,13 @@ def certified_passages(cohort_ids: Sequence[int]) -> list[Passage]:
             )
         passages.append(
             Passage(
-                enrolment_id=enrolment_id,
-                display_name=name,
-                cohort_name=cohort,
-                access_route=route.value,
-                certified_on=certified_on,
-                enrolled_on=local_date(enrolled_at),
+                enrolment_id=row.id,
+                display_name=row.full_name,
+                cohort_name=row.name,
+                access_route=row.access_route.value,
+                certified_on=row.certified_on,
+                # The real entry date, never the day the enrolment was typed into the app.
+                entered_on=row.entered_on or row.start_date,
                 holder=holder,
             )
         )
@@ -269,14 +272,20 @@ def accrochage_data(
     client_id: str,
     contract_id: str,
     generated_at: dt.datetime,
+    test_file: bool = False,
 ) -> AccrochageData:
     return AccrochageData(
         flux_id=flux_id,
         generated_at=local(generated_at),
         client_id=client_id,
         contract_id=contract_id,
-        certification_code=codes.certification_code(
-            version.certification.code, version.certification.rncp_number
-        ),
+        certification_code=version.certification.code,
+        rncp_number=rncp_number(version),
         passages=certified_passages(cohort_ids),
+        test_file=test_file,
     )
+
+
+def rncp_number(version: FrameworkVersion) -> str | None:
+    """The certification's RNCP number (RNCPnnnnn), None until France Compétences gives it."""
+    return version.certification.rncp_number or None

@@ -17,6 +17,7 @@ from app.db import CommandGroup, commit, db
 from app.exports_history import services
 from app.exports_history.models import ExportKind, ExportRecord
 from exports.accrochage import LeftOut
+from exports.plurals import ngettext
 
 fiche_cli = CommandGroup(
     "fiche", help="Fiche au format des données ouvertes de France Compétences."
@@ -48,7 +49,12 @@ def _check_output(output: Path) -> None:
 
 
 def _export(
-    kind: ExportKind, cert_code: str, label: str, output: Path, cohort_names: Sequence[str] = ()
+    kind: ExportKind,
+    cert_code: str,
+    label: str,
+    output: Path,
+    cohort_names: Sequence[str] = (),
+    test_file: bool = False,
 ) -> None:
     _check_output(output)
     try:
@@ -57,7 +63,7 @@ def _export(
             version = services.export_version(cert_code, label)
             cohorts = services.resolve_cohorts(version, names=list(cohort_names) or None)
         record = services.start_export(
-            kind, cert_code=cert_code, label=label, actor=None, cohorts=cohorts
+            kind, cert_code=cert_code, label=label, actor=None, cohorts=cohorts, test_file=test_file
         )
         db.session.flush()
         record = services.perform_export(record.id, lambda percent: None)
@@ -80,7 +86,10 @@ def _finish(record: ExportRecord, output: Path) -> None:
     except OSError as exc:
         _fail(f"écriture impossible : {exc}")
     if record.kind is ExportKind.ACCROCHAGE:
-        click.echo(f"{record.details.get('declared', 0)} personne(s) déclarée(s)")
+        declared = record.details.get("declared", 0)
+        click.echo(ngettext("%(num)d personne déclarée", "%(num)d personnes déclarées", declared))
+        if record.details.get("test_file"):
+            click.echo("fichier de test : à ne pas envoyer à la Caisse des Dépôts")
     click.echo(f"{output} (export n° {record.id})")
     click.echo(f"SHA-256 : {record.sha256}")
 
@@ -106,13 +115,26 @@ def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
     help="Nom d'une promotion (répétable) ; toutes les promotions de la version sinon.",
 )
 @click.option(
+    "--test-file",
+    is_flag=True,
+    help="Fichier de test, possible avant l'attribution du numéro RNCP (à ne pas envoyer).",
+)
+@click.option(
     "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier XML à écrire."
 )
 def accrochage_export_command(
-    cert_code: str, label: str, cohort_names: tuple[str, ...], output: Path
+    cert_code: str, label: str, cohort_names: tuple[str, ...], test_file: bool, output: Path
 ) -> None:
-    """Write the accrochage flow of the certified people of the version's cohorts."""
-    _export(ExportKind.ACCROCHAGE, cert_code, label, output, cohort_names=cohort_names)
+    """Write the accrochage flow of the certified people of the version's cohorts (refused
+    while the certification has no RNCP number, unless --test-file)."""
+    _export(
+        ExportKind.ACCROCHAGE,
+        cert_code,
+        label,
+        output,
+        cohort_names=cohort_names,
+        test_file=test_file,
+    )
 
 
 @dossier_cli.command("export")
@@ -161,5 +183,7 @@ def dossier_export_command(
             step(100)
     except services.ExportError as exc:
         _fail(str(exc))
-    click.echo(f"{record.details.get('pages', '?')} page(s)")
+    pages = record.details.get("pages")
+    if pages is not None:
+        click.echo(ngettext("%(num)d page", "%(num)d pages", pages))
     _finish(record, output)

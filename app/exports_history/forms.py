@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
+from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
 from app.people.forms import CheckboxesField
@@ -28,6 +28,9 @@ class AccrochageExportForm(FlaskForm):
         validators=[InputRequired(_l("Choisissez une version du référentiel."))],
     )
     cohorts = CheckboxesField(_l("Promotions"), coerce=int)
+    test_file = BooleanField(
+        _l("Fichier de test (possible avant l'attribution du numéro RNCP, à ne pas envoyer)")
+    )
     submit = SubmitField(_l("Produire le flux d'accrochage"))
 
     def __init__(self, *args: Any, cohort_versions: dict[int, int], **kwargs: Any) -> None:
@@ -47,6 +50,7 @@ class AccrochageExportForm(FlaskForm):
 class DossierExportForm(AccrochageExportForm):
     """The dossier: a version and, optionally, pilot cohorts following it."""
 
+    test_file = None
     submit = SubmitField(_l("Produire le dossier de certification"))
 
     def validate_cohorts(self, field: CheckboxesField) -> None:

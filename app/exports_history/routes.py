@@ -72,13 +72,16 @@ def _version_label(version: FrameworkVersion) -> str:
     return f"{version.certification.code} — {version.label} ({status}) — {version.title}"
 
 
-def _start(kind: ExportKind, version: FrameworkVersion, cohorts: list[Cohort]) -> Response:
+def _start(
+    kind: ExportKind, version: FrameworkVersion, cohorts: list[Cohort], *, test_file: bool = False
+) -> Response:
     record = services.start_export(
         kind,
         cert_code=version.certification.code,
         label=version.label,
         actor=_me(),
         cohorts=cohorts,
+        test_file=test_file,
     )
     job = services.queue_export(record)
     after_commit(functools.partial(queue.dispatch, job))
@@ -254,10 +257,23 @@ def new_accrochage() -> str | Response:
             chosen = [c for c in cohorts if c.id in set(form.cohorts.data or [])]
             try:
                 with savepoint():
-                    return _start(ExportKind.ACCROCHAGE, version, chosen)
+                    return _start(
+                        ExportKind.ACCROCHAGE,
+                        version,
+                        chosen,
+                        test_file=bool(form.test_file.data),
+                    )
             except services.ExportError as exc:
                 form.cohorts.errors = [*form.cohorts.errors, str(exc)]
     mine = {org.id for org in certifier_organisations(_me())}
+    # Said before the form is sent: which certifications have no RNCP number yet.
+    without_rncp = sorted(
+        {
+            v.certification.code
+            for v in versions.values()
+            if services.accrochage_refusal(v) is not None
+        }
+    )
     return render_template(
         "exports_history/new_accrochage.html",
         form=form,
@@ -267,4 +283,5 @@ def new_accrochage() -> str | Response:
             for version_id, ids in blocked.items()
         ],
         all_blocked=bool(versions) and set(blocked) == set(versions),
+        without_rncp=without_rncp,
     )

@@ -184,19 +184,12 @@ def resolve_cohorts(
     return cohorts
 
 
-# A certification registered in the RNCP; any other code makes an accrochage flow a test file.
-RNCP_CODE = re.compile(r"RNCP[0-9]{3,6}")
-
-
-def is_test_flow(version: FrameworkVersion) -> bool:
-    """An accrochage flow of a certification without an RNCP number can only be a test file."""
-    return not RNCP_CODE.fullmatch(version.certification.code)
-
-
-def _filename(kind: ExportKind, version: FrameworkVersion, extension: str) -> str:
+def _filename(
+    kind: ExportKind, version: FrameworkVersion, extension: str, *, test_file: bool = False
+) -> str:
     stamp = file_stamp(utcnow())
     parts = [kind.value, version.certification.code, version.label, stamp]
-    if kind is ExportKind.ACCROCHAGE and is_test_flow(version):
+    if test_file:
         parts.insert(1, "test")
     return "-".join(_slug(p) for p in parts) + extension
 
@@ -208,13 +201,21 @@ def start_export(
     label: str,
     actor: User | None,
     cohorts: Sequence[Cohort] = (),
+    test_file: bool = False,
 ) -> ExportRecord:
-    """Record an export to produce (pending); the caller queues it or performs it."""
+    """Record an export to produce (pending); the caller queues it or performs it.
+
+    An accrochage is refused while the certification has no RNCP number, unless
+    `test_file` asks for a file to try the flow with."""
     if kind not in KINDS_WITH_JOBS:
         raise ExportError(f"export non disponible : {kind.value}")
     version = export_version(cert_code, label)
     if kind is ExportKind.ACCROCHAGE and not cohorts:
         raise ExportError("choisissez au moins une promotion")
+    if kind is ExportKind.ACCROCHAGE and not test_file:
+        problem = accrochage_refusal(version)
+        if problem:
+            raise ExportError(problem)
     if any(c.version_id != version.id for c in cohorts):
         raise ExportError("une promotion choisie ne suit pas cette version du référentiel")
     organisations = {c.organisation.id: c.organisation for c in cohorts}
@@ -222,12 +223,15 @@ def start_export(
         kind=kind,
         created_by=actor,
         status=ExportStatus.PENDING,
-        filename=_filename(kind, version, EXTENSIONS[kind]),
+        filename=_filename(
+            kind, version, EXTENSIONS[kind], test_file=kind is ExportKind.ACCROCHAGE and test_file
+        ),
         parameters={
             "certification": version.certification.code,
             "version": version.label,
             "cohort_ids": [c.id for c in cohorts],
             "cohorts": [c.name for c in cohorts],
+            **({"test_file": True} if kind is ExportKind.ACCROCHAGE and test_file else {}),
         },
         organisations=list(organisations.values()),
     )
@@ -311,6 +315,19 @@ def _accrochage_settings(version: FrameworkVersion) -> tuple[str, str, str]:
     return ids.client_id, ids.contract_id, prefix
 
 
+def accrochage_refusal(version: FrameworkVersion) -> str | None:
+    """Why a real accrochage flow of `version` cannot be made yet (None when it can)."""
+    if builders.rncp_number(version):
+        return None
+    code = version.certification.code
+    return (
+        f"La certification {code} n'a pas encore de numéro RNCP : la Caisse des Dépôts "
+        "n'accepte un flux d'accrochage que pour une certification enregistrée au RNCP. "
+        "Saisissez le numéro (RNCPnnnnn) dans la certification dès qu'il est attribué ; "
+        "d'ici là, vous pouvez produire un fichier de test."
+    )
+
+
 def _left_out_details(left_out: Sequence[LeftOut]) -> list[dict[str, Any]]:
     return [{**asdict(item), "reasons": list(item.reasons)} for item in left_out]
 
@@ -341,8 +358,8 @@ def _produce(record: ExportRecord, progress: Progress) -> bytes:
         record.details = {"blocs": len(version.blocs)}
         return content
     client_id, contract_id, prefix = _accrochage_settings(version)
-    testing = is_test_flow(version)
-    if testing:
+    test_file = bool(parameters.get("test_file"))
+    if test_file:
         prefix = f"TEST-{prefix}"
     now = utcnow()
     data = builders.accrochage_data(
@@ -352,6 +369,7 @@ def _produce(record: ExportRecord, progress: Progress) -> bytes:
         client_id=client_id,
         contract_id=contract_id,
         generated_at=now,
+        test_file=test_file,
     )
     progress(60)
     try:
@@ -361,7 +379,8 @@ def _produce(record: ExportRecord, progress: Progress) -> bytes:
     record.details = {
         "declared": len(data.passages) - len(left_out),
         "left_out": _left_out_details(left_out),
-        "test_file": testing,
+        "code": data.declared_code,
+        "test_file": test_file,
     }
     return content
 

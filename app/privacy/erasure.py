@@ -131,8 +131,9 @@ def _needles(person: User, identity: LearnerIdentity | None) -> list[str]:
     found = {person.email, person.full_name}
     if identity is not None:
         for last in {identity.birth_name, identity.usage_name} - {None, ""}:
-            found.add(f"{identity.first_names} {last}")
-            found.add(f"{last} {identity.first_names}")
+            first = " ".join(identity.first_names)
+            found.add(f"{first} {last}")
+            found.add(f"{last} {first}")
     return sorted((n for n in found if n and len(n.strip()) >= 3), key=len, reverse=True)
 
 

@@ -120,7 +120,7 @@ def create_learner(db_session: Any, create_user: Any):  # type: ignore[no-untype
         db_session.add(
             LearnerIdentity(
                 user=user,
-                first_names=first,
+                first_names=first.split(),
                 birth_name=last,
                 birth_date=dt.date(1990, 7, 14),
                 sex=Sex.FEMALE,

@@ -23,7 +23,8 @@ def cohort(create_cohort: Any, org: Any) -> Any:
 def learner_form(**values: str) -> dict[str, str]:
     data = {
         "email": "Helene.NDiaye@Exemple.fr",
-        "first_names": "Hélène Marie",
+        "first_name_1": "Hélène",
+        "first_name_2": "Marie",
         "birth_name": "N'Diaye",
         "usage_name": "",
         "birth_date": "",
@@ -66,7 +67,7 @@ def test_new_learner_gets_an_account_an_identity_and_an_invitation(
     assert not user.active  # until the invitation is accepted
     identity = db_session.get(LearnerIdentity, user.id)
     assert (identity.first_names, identity.birth_name, identity.usage_name) == (
-        "Hélène Marie",
+        ["Hélène", "Marie"],
         "N'Diaye",
         "Dupré-Lefèvre",
     )
@@ -112,7 +113,7 @@ def test_existing_account_is_reused_and_its_identity_kept(
     assert post_learner(client, cohort, email="theo@exemple.fr").status_code == 302
     db_session.refresh(trainer)
     assert trainer.roles == {Role.TRAINER, Role.LEARNER}
-    assert db_session.get(LearnerIdentity, trainer.id).first_names == "Hélène Marie"
+    assert db_session.get(LearnerIdentity, trainer.id).first_names == ["Hélène", "Marie"]
     assert read_mails(outbox) == []
 
 
@@ -132,7 +133,9 @@ def test_duplicate_enrolment_refused(
     [
         ({"email": "helene"}, "Adresse e-mail invalide."),
         ({"email": ""}, "Ce champ est requis."),
-        ({"first_names": ""}, "Ce champ est requis."),
+        ({"first_name_1": "", "first_name_2": ""}, "Ce champ est requis."),
+        ({"first_name_2": "Marie, Anne"}, "Seuls les lettres, espaces, apostrophes"),
+        ({"first_name_3": "x" * 61}, "60"),
         ({"birth_name": "N'Diaye <b>"}, "Seuls les lettres, espaces, apostrophes"),
         ({"usage_name": "Dupont2"}, "Seuls les lettres, espaces, apostrophes"),
         ({"birth_name": "x" * 101}, "100"),
@@ -141,7 +144,11 @@ def test_duplicate_enrolment_refused(
         ({"sex": "X"}, "pas un choix valide"),
         ({"birth_commune_code": "7505"}, "Code commune INSEE invalide"),
         ({"birth_commune_code": "2C004"}, "Code commune INSEE invalide"),
-        ({"birth_commune_code": "99350"}, "Code commune INSEE invalide"),
+        ({"birth_commune_code": "99350"}, "99350 est un code de pays"),
+        # France as a country, and Corsica's codes before 1976: refused with the reason.
+        ({"birth_commune_code": "99100"}, "99100 est le code de la France"),
+        ({"birth_country_code": "99100"}, "99100 est le code de la France"),
+        ({"birth_commune_code": "20004"}, "2A (Corse-du-Sud) ou 2B (Haute-Corse)"),
         ({"birth_country_code": "98350"}, "Code pays INSEE invalide"),
         ({"birth_country_code": "9935"}, "Code pays INSEE invalide"),
         (
@@ -174,6 +181,7 @@ def test_bad_learner_input_refused_in_french(
         ("Jean-Éric", "N'Diaye", "Lefèvre"),
         ("Zoë", "d’Aubigné", ""),
         ("Marie Ange", "Le Goff", "Ørsted"),
+        ("Ma’ïa", "N‘Guessan", "O´Neil"),
     ],
 )
 def test_names_with_accents_apostrophes_hyphens_accepted(
@@ -187,10 +195,19 @@ def test_names_with_accents_apostrophes_hyphens_accepted(
     usage: str,
 ) -> None:
     login(coordinator)
-    response = post_learner(client, cohort, first_names=first, birth_name=last, usage_name=usage)
+    response = post_learner(
+        client, cohort, first_name_1=first, first_name_2="", birth_name=last, usage_name=usage
+    )
     assert response.status_code == 302
     identity = db_session.scalar(sa.select(LearnerIdentity))
-    assert (identity.first_names, identity.birth_name) == (first, last)
+    # One apostrophe is stored, the straight one (exports/accrochage.py says why).
+    straight = str.maketrans("’‘´", "'''")
+    assert (identity.first_names, identity.birth_name, identity.usage_name) == (
+        [first.translate(straight)],
+        last.translate(straight),
+        usage.translate(straight) or None,
+    )
+    assert "’" not in identity.birth_name + "".join(identity.first_names)
 
 
 def test_typed_input_kept_and_escaped(
@@ -262,7 +279,7 @@ def test_status_labels_in_french(
 
 def identity_form(identity: Any, **values: Any) -> dict[str, Any]:
     data = {
-        "first_names": identity.first_names,
+        **{f"first_name_{i}": name for i, name in enumerate(identity.first_names, 1)},
         "birth_name": identity.birth_name,
         "usage_name": identity.usage_name or "",
         "birth_date": identity.birth_date.isoformat() if identity.birth_date else "",
@@ -321,7 +338,7 @@ def test_identity_created_when_missing(
     assert 'name="revision" type="hidden" value="0"' in text(
         client.get(f"/apprenants/{learner.id}/identite")
     )
-    data = {"first_names": "Anne", "birth_name": "Durand", "revision": "0", "sex": "M"}
+    data = {"first_name_1": "Anne", "birth_name": "Durand", "revision": "0", "sex": "M"}
     assert client.post(f"/apprenants/{learner.id}/identite", data=data).status_code == 302
     assert db_session.get(LearnerIdentity, learner.id).sex is Sex.MALE
 
@@ -371,3 +388,81 @@ def test_identity_bad_codes_refused(
         assert message in text(response)
     db_session.refresh(identity)
     assert identity.revision == 1 and identity.birth_commune_code == "69123"
+
+
+# --- entry date (the accrochage's dateInscription) ---------------------------------------------
+
+
+def test_entry_date_defaults_to_the_cohort_start_and_is_edited_by_the_coordinator(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    cohort = create_cohort(org, learners=[learner])
+    enrolment = db_session.scalar(sa.select(Enrolment))
+    enrolment.status = EnrolmentStatus.CERTIFIED
+    enrolment.certified_on = dt.date(2026, 6, 20)
+    db_session.commit()
+    assert enrolment.entry_date == dt.date(2025, 9, 1)  # the cohort's start
+    login(coordinator)
+    page_url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}"
+    page = text(client.get(page_url))
+    assert "Date d'entrée en formation" in page and "début de la promotion" in page
+    url = f"{page_url}/entree"
+    assert client.post(url, data={"entered_on": "2025-10-06"}).status_code == 302
+    db_session.refresh(enrolment)
+    assert enrolment.entered_on == dt.date(2025, 10, 6) == enrolment.entry_date
+    event = db_session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "enrolment.entry_date")
+    )
+    assert event.details == {"previous": None, "entered_on": "2025-10-06"}
+    # Blank: back to the cohort's start date.
+    assert client.post(url, data={"entered_on": ""}).status_code == 302
+    db_session.refresh(enrolment)
+    assert enrolment.entered_on is None
+
+
+def test_entry_date_after_the_certification_is_refused_at_entry(
+    client: Any,
+    login: Any,
+    coordinator: Any,
+    org: Any,
+    create_cohort: Any,
+    create_learner: Any,
+    db_session: Any,
+) -> None:
+    learner = create_learner()
+    cohort = create_cohort(org, learners=[learner])
+    enrolment = db_session.scalar(sa.select(Enrolment))
+    enrolment.status = EnrolmentStatus.CERTIFIED
+    enrolment.certified_on = dt.date(2026, 6, 20)
+    db_session.commit()
+    login(coordinator)
+    url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}/entree"
+    response = client.post(url, data={"entered_on": "2026-06-21"}, follow_redirects=True)
+    page = text(response)
+    assert (
+        "La date d'entrée en formation (21/06/2026) ne peut pas être postérieure à la date de "
+        "certification (20/06/2026)." in page
+    )
+    db_session.refresh(enrolment)
+    assert enrolment.entered_on is None
+    # The same day is fine; a date that is not one is refused plainly.
+    assert client.post(url, data={"entered_on": "2026-06-20"}).status_code == 302
+    db_session.refresh(enrolment)
+    assert enrolment.entered_on == dt.date(2026, 6, 20)
+    page = text(client.post(url, data={"entered_on": "demain"}, follow_redirects=True))
+    assert "Date d'entrée invalide" in page
+    # An enrolment of another cohort is not reachable through this one.
+    other = create_cohort(org)
+    assert (
+        client.post(
+            f"/promotions/{other.id}/apprenants/{enrolment.id}/entree", data={"entered_on": ""}
+        ).status_code
+        == 404
+    )

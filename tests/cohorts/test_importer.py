@@ -28,7 +28,7 @@ ROWS = [
     ["helene.ndiaye@exemple.fr", "Hélène", "N'Diaye", "", "14/07/1990", "F", "69123", ""],
     [
         "jean-eric.lefevre@exemple.fr",
-        "Jean-Éric Marie",
+        "Jean-Éric, Marie",
         "Lefèvre",
         "Dupré",
         "03/02/1985",
@@ -69,13 +69,14 @@ def assert_three_learners(result: importer.ParseResult) -> None:
     first, second, third = (row.learner for row in result.rows)
     assert first == importer.LearnerData(
         email="helene.ndiaye@exemple.fr",
-        first_names="Hélène",
+        first_names=["Hélène"],
         birth_name="N'Diaye",
         birth_date=dt.date(1990, 7, 14),
         sex=Sex.FEMALE,
         birth_commune_code="69123",
     )
-    assert second.first_names == "Jean-Éric Marie"
+    # First names in one cell are separated by commas, as on a civil register act.
+    assert second.first_names == ["Jean-Éric", "Marie"]
     assert second.usage_name == "Dupré"
     assert second.birth_country_code == "99350" and second.birth_commune_code is None
     assert second.sex is Sex.MALE
@@ -150,10 +151,11 @@ def test_iso_dates_and_lower_case_sex() -> None:
 
 
 def test_email_is_lower_cased_and_names_trimmed() -> None:
-    rows = [[" Anne.Durand@Exemple.FR ", "  Anne   Marie ", " Durand ", "", "", "", "", ""]]
+    rows = [[" Anne.Durand@Exemple.FR ", "  Anne   Marie ,, Zoé", " N’Diaye ", "", "", "", "", ""]]
     learner = parse(csv_bytes(rows)).rows[0].learner
     assert learner.email == "anne.durand@exemple.fr"
-    assert learner.first_names == "Anne Marie" and learner.birth_name == "Durand"
+    # No comma: one first name ("Anne Marie"); the apostrophe stored is the straight one.
+    assert learner.first_names == ["Anne Marie", "Zoé"] and learner.birth_name == "N'Diaye"
 
 
 def test_blank_lines_are_skipped_and_lines_counted() -> None:
@@ -188,7 +190,7 @@ def test_xlsx_with_real_dates_and_numbers() -> None:
             ],
             [
                 "jean-eric.lefevre@exemple.fr",
-                "Jean-Éric Marie",
+                "Jean-Éric, Marie",
                 "Lefèvre",
                 "Dupré",
                 dt.date(1985, 2, 3),
@@ -227,7 +229,8 @@ def one_row(values: dict[str, str]) -> list[str]:
         ({"Nom de naissance": ""}, "Nom de naissance", "obligatoire"),
         ({"Nom de naissance": "Durand<script>"}, "Nom de naissance", "lettres"),
         ({"Nom d'usage": "R2D2"}, "Nom d'usage", "lettres"),
-        ({"Prénom(s)": "A" * 201}, "Prénom(s)", "200 caractères"),
+        ({"Prénom(s)": "A" * 61}, "Prénom(s)", "60 caractères"),
+        ({"Prénom(s)": "Anne, M4rie"}, "Prénom(s)", "« M4rie »"),
         ({"Date de naissance": "31/02/1990"}, "Date de naissance", "JJ/MM/AAAA"),
         ({"Date de naissance": "14/07/90"}, "Date de naissance", "JJ/MM/AAAA"),
         ({"Date de naissance": "hier"}, "Date de naissance", "JJ/MM/AAAA"),
@@ -237,7 +240,14 @@ def one_row(values: dict[str, str]) -> list[str]:
         ({"Code commune de naissance": "750"}, "Code commune de naissance", "INSEE"),
         ({"Code commune de naissance": "750560"}, "Code commune de naissance", "INSEE"),
         ({"Code commune de naissance": "2C004"}, "Code commune de naissance", "INSEE"),
-        ({"Code commune de naissance": "99350"}, "Code commune de naissance", "INSEE"),
+        ({"Code commune de naissance": "99350"}, "Code commune de naissance", "code de pays"),
+        ({"Code commune de naissance": "99100"}, "Code commune de naissance", "France"),
+        (
+            {"Code pays de naissance": "99100", "Code commune de naissance": ""},
+            "Code pays de naissance",
+            "France",
+        ),
+        ({"Code commune de naissance": "20004"}, "Code commune de naissance", "2A (Corse-du-Sud)"),
         ({"Code pays de naissance": "350"}, "Code pays de naissance", "99"),
         (
             {"Code commune de naissance": "69123", "Code pays de naissance": "99350"},
@@ -289,7 +299,7 @@ def test_missing_required_columns() -> None:
     data = csv_bytes([["a@exemple.fr", "Durand"]], header=["email", "nom"])
     result = parse(data)
     assert not result.ok and result.rows == []
-    assert [p.column for p in result.problems] == ["prénom(s)"]
+    assert [p.column for p in result.problems] == ["prénoms"]
     assert "obligatoire" in result.problems[0].message
 
 

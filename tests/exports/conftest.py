@@ -86,7 +86,7 @@ def enrol(db_session: Any, create_user: Any) -> Any:
         if identity is not None and identity is not False:
             values: dict[str, Any] = {
                 "birth_name": "Lefèvre",
-                "first_names": "Élodie",
+                "first_names": ["Élodie"],
                 "birth_date": dt.date(1990, 5, 3),
                 "sex": Sex.FEMALE,
                 "birth_commune_code": "75111",
@@ -108,21 +108,25 @@ def enrol(db_session: Any, create_user: Any) -> Any:
 
 
 @pytest.fixture
-def pilot(make_cohort: Any, enrol: Any) -> Pilot:
+def pilot(make_cohort: Any, enrol: Any, version: Any) -> Pilot:
     """Two cohorts: certified people (French-born, born abroad, with accents and apostrophes),
     people not to declare (enrolled, withdrawn), and one certified with no birth date."""
+    # Registered at France Compétences: the accrochage declares RNCP41234.
+    version.certification.rncp_number = "RNCP41234"
     first = make_cohort("Promotion pilote 1")
     second = make_cohort("Promotion pilote 2 — VAE", route=AccessRoute.VAE)
     result = Pilot(cohorts=[first, second])
     result.certified += [
-        enrol(first, name="Léa N'Diaye", identity={"birth_name": "N'Diaye", "first_names": "Léa"}),
+        enrol(
+            first, name="Léa N'Diaye", identity={"birth_name": "N’Diaye", "first_names": ["Léa"]}
+        ),
         enrol(
             first,
             name="Jean-Éric Da Silva",
             identity={
                 "birth_name": "Da Silva",
                 "usage_name": "Le Goff-Da Silva",
-                "first_names": "Jean-Éric, Paul, Marie",
+                "first_names": ["Jean-Éric", "Paul", "Marie"],
                 "sex": Sex.MALE,
                 "birth_commune_code": None,
                 "birth_country_code": "99341",
@@ -133,7 +137,7 @@ def pilot(make_cohort: Any, enrol: Any) -> Pilot:
             name="Maëlle Œuvray",
             identity={
                 "birth_name": "Œuvray",
-                "first_names": "Maëlle",
+                "first_names": ["Maëlle"],
                 "birth_commune_code": "2A004",
             },
         ),

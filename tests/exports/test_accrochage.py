@@ -33,7 +33,7 @@ PARIS = ZoneInfo("Europe/Paris")
 def holder(**changes: object) -> Holder:
     values: dict[str, object] = {
         "birth_name": "Lefèvre",
-        "first_names": "Élodie",
+        "first_names": ("Élodie",),
         "birth_date": dt.date(1990, 5, 3),
         "sex": "F",
         "birth_commune_code": "75111",
@@ -50,7 +50,7 @@ def passage(enrolment_id: int, cohort: str = "Promotion 1", **changes: object) -
         "access_route": "formation_continue",
         "certified_on": dt.date(2025, 12, 12),
         "holder": holder(),
-        "enrolled_on": dt.date(2025, 3, 10),
+        "entered_on": dt.date(2025, 3, 10),
     }
     values.update(changes)
     return Passage(**values)  # type: ignore[arg-type]
@@ -62,7 +62,8 @@ def flow(*passages: Passage, **changes: object) -> AccrochageData:
         "generated_at": dt.datetime(2026, 3, 1, 10, 0, tzinfo=PARIS),
         "client_id": "03BHY312",
         "contract_id": "MCFCER000775",
-        "certification_code": "RNCP41234",
+        "certification_code": "CTA",
+        "rncp_number": "RNCP41234",
         "passages": list(passages),
     }
     values.update(changes)
@@ -146,15 +147,17 @@ def test_accents_apostrophes_and_several_first_names() -> None:
                 1,
                 holder=holder(
                     birth_name="N’Diaye d'Arc",
-                    first_names="Jean-Éric, Gaël, Anaïs, Zoé",
+                    first_names=("Jean-Éric", "Gaël", "Anaïs", "Zoé"),
                     sex="M",
                 ),
             ),
-            passage(2, holder=holder(first_names="Marie  Hélène")),
+            passage(2, holder=holder(first_names=("Marie", " Hélène "))),
+            passage(3, holder=holder(first_names=("Marie Hélène",))),
         )
     )
-    first, second = titulaires(assert_valid(content))
-    assert first.findtext("cpf:nomNaissance", namespaces=NS) == "N’Diaye d'Arc"
+    first, second, third = titulaires(assert_valid(content))
+    # One apostrophe, the straight one, whatever was stored (exports.accrochage says why).
+    assert first.findtext("cpf:nomNaissance", namespaces=NS) == "N'Diaye d'Arc"
     assert [first.findtext(f"cpf:prenom{i}", namespaces=NS) for i in (1, 2, 3)] == [
         "Jean-Éric",
         "Gaël",
@@ -163,6 +166,11 @@ def test_accents_apostrophes_and_several_first_names() -> None:
     assert [second.findtext(f"cpf:prenom{i}", namespaces=NS) for i in (1, 2, 3)] == [
         "Marie",
         "Hélène",
+        None,
+    ]
+    # A first name with a space stays one first name: the list is what was entered.
+    assert [third.findtext(f"cpf:prenom{i}", namespaces=NS) for i in (1, 2)] == [
+        "Marie Hélène",
         None,
     ]
 
@@ -198,8 +206,11 @@ def test_passage_ids_are_stable_and_depend_on_certification_and_enrolment() -> N
     def ids(content: bytes) -> list[str | None]:
         return [e.text for e in etree.fromstring(content).findall(".//cpf:idTechnique", NS)]
 
-    assert ids(first) == ids(later) == [passage_id("RNCP41234", 7), passage_id("RNCP41234", 8)]
-    assert passage_id("RNCP41234", 7) != passage_id("RNCP99999", 7)
+    assert ids(first) == ids(later) == [passage_id("CTA", 7), passage_id("CTA", 8)]
+    assert passage_id("CTA", 7) != passage_id("CTD", 7)
+    # The RNCP number, once given, does not change the ids of people already declared.
+    before, _ = build_accrochage(flow(passage(7), rncp_number=None, test_file=True))
+    assert ids(before) == [passage_id("CTA", 7)]
 
 
 @pytest.mark.parametrize(
@@ -210,7 +221,8 @@ def test_passage_ids_are_stable_and_depend_on_certification_and_enrolment() -> N
         ({"holder": holder(birth_date=None)}, "date de naissance manquante"),
         ({"holder": holder(sex=None)}, "sexe manquant"),
         ({"holder": holder(birth_name="  ")}, "nom de naissance manquant"),
-        ({"holder": holder(first_names="")}, "prénom manquant"),
+        ({"holder": holder(first_names=())}, "prénom manquant"),
+        ({"holder": holder(first_names=(" ",))}, "prénom manquant"),
         (
             {"holder": holder(birth_commune_code=None)},
             "lieu de naissance manquant (code de commune ou de pays)",
@@ -253,7 +265,7 @@ def test_incomplete_identity_is_left_out_never_guessed(
         (2, "Manon Sans-Données", "Promotion 2")
     ]
     assert reason in left_out[0].reasons
-    assert passage_id("RNCP41234", 2).encode() not in content
+    assert passage_id("CTA", 2).encode() not in content
 
 
 def test_nobody_to_declare_is_an_error_with_the_reasons() -> None:
@@ -294,3 +306,61 @@ def test_validation_reports_a_broken_file() -> None:
 def test_the_same_passage_twice_is_declared_once() -> None:
     content, _ = build_accrochage(flow(passage(1), dataclasses.replace(passage(1))))
     assert len(etree.fromstring(content).findall(".//cpf:passageCertification", NS)) == 1
+
+
+# --- what the Caisse des Dépôts receives --------------------------------------------------------
+
+
+def test_the_declared_code_is_the_rncp_number() -> None:
+    document = assert_valid(build_accrochage(flow(passage(1)))[0])
+    assert document.findtext(".//cpf:certification/cpf:code", namespaces=NS) == "RNCP41234"
+    assert document.findtext(".//cpf:certification/cpf:type", namespaces=NS) == "RNCP"
+
+
+def test_no_rncp_number_refuses_the_flow_with_a_plain_message() -> None:
+    with pytest.raises(AccrochageError) as caught:
+        build_accrochage(flow(passage(1), rncp_number=None))
+    assert "n'a pas encore de numéro RNCP" in str(caught.value)
+    assert "CTA" in str(caught.value)
+    with pytest.raises(AccrochageError, match="numéro RNCP mal formé"):
+        build_accrochage(flow(passage(1), rncp_number="12345"))
+
+
+def test_a_test_file_can_be_made_before_the_rncp_number() -> None:
+    content, _ = build_accrochage(flow(passage(1), rncp_number=None, test_file=True))
+    document = assert_valid(content)
+    assert document.findtext(".//cpf:certification/cpf:code", namespaces=NS) == "CTA"
+
+
+def test_the_entry_date_is_declared_and_checked_against_the_certification() -> None:
+    content, left_out = build_accrochage(
+        flow(
+            passage(1, entered_on=dt.date(2025, 3, 10)),
+            passage(2, entered_on=dt.date(2025, 12, 12)),  # the same day: allowed
+            passage(3, display_name="Tardive", entered_on=dt.date(2025, 12, 13)),
+        )
+    )
+    document = assert_valid(content)
+    dates = [e.text for e in document.findall(".//cpf:dateInscription", NS)]
+    assert dates == ["2025-03-10", "2025-12-12"]
+    assert [p.display_name for p in left_out] == ["Tardive"]
+    (reason,) = left_out[0].reasons
+    assert "date d'entrée en formation (13/12/2025) postérieure" in reason
+    assert "(12/12/2025)" in reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"birth_commune_code": "99100"}, "99100 est la France comme pays"),
+        ({"birth_commune_code": None, "birth_country_code": "99100"}, "99100 est la France"),
+        ({"birth_commune_code": "20004"}, "ancien code corse (d'avant 1976)"),
+    ],
+)
+def test_france_as_a_country_and_old_corsican_codes_are_refused_at_export(
+    changes: dict[str, object], reason: str
+) -> None:
+    content, left_out = build_accrochage(flow(passage(1), passage(2, holder=holder(**changes))))
+    assert_valid(content)
+    assert [p.enrolment_id for p in left_out] == [2]
+    assert any(reason in r for r in left_out[0].reasons), left_out[0].reasons

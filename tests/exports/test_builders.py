@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from lxml import etree
+
 from app.cohorts.models import AccessRoute, EnrolmentStatus
 from app.db import db
 from app.exports_history import builders
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
+from exports.accrochage import NAMESPACE as NS
 from exports.accrochage import build_accrochage, validation_errors
 from exports.fiche import build_fiche, parse_fiches
 from tests.exports.conftest import Pilot
@@ -168,3 +171,49 @@ def test_fiche_statistics_carry_the_insertion_rates(
     ]
     (parsed,) = parse_fiches(build_fiche(builders.fiche_data(loaded)))
     assert parsed.statistics == stats
+
+
+def test_the_entry_date_is_the_real_one_not_the_day_it_was_typed(
+    version: Any, pilot: Pilot
+) -> None:
+    """dateInscription: the enrolment's own entry date, else its cohort's start date; never
+    the day the enrolment was typed into the app (enrolled_at, here today, after the jury)."""
+    first = pilot.certified[0]
+    first.entered_on = dt.date(2025, 4, 1)
+    db.session.commit()
+    data = accrochage(version, [c.id for c in pilot.cohorts])
+    entered = {p.enrolment_id: p.entered_on for p in data.passages}
+    assert entered[first.id] == dt.date(2025, 4, 1)
+    assert entered[pilot.certified[1].id] == dt.date(2025, 3, 10)  # the cohort's start
+    content, _ = build_accrochage(data)
+    assert validation_errors(content) == []
+    dates = sorted(e.text or "" for e in etree.fromstring(content).iter(f"{{{NS}}}dateInscription"))
+    assert dates == ["2025-03-10", "2025-03-10", "2025-04-01"]
+
+
+def test_an_entry_after_the_certification_is_left_out_with_the_reason(
+    version: Any, pilot: Pilot
+) -> None:
+    late = pilot.certified[0]
+    late.entered_on = dt.date(2026, 1, 5)  # after the jury of 12/12/2025
+    db.session.commit()
+    _, left_out = build_accrochage(accrochage(version, [c.id for c in pilot.cohorts]))
+    reasons = {p.enrolment_id: p.reasons for p in left_out}
+    assert any("postérieure à la date de certification" in r for r in reasons[late.id])
+
+
+def test_first_names_are_separate_elements_and_one_apostrophe_is_sent(
+    version: Any, pilot: Pilot
+) -> None:
+    content, _ = build_accrochage(accrochage(version, [c.id for c in pilot.cohorts]))
+    document = etree.fromstring(content)
+    people = document.findall(f".//{{{NS}}}titulaire")
+    by_name = {p.findtext(f"{{{NS}}}nomNaissance"): p for p in people}
+    # Stored as typed with ’ by an older version of the app: sent with the straight one.
+    assert "N'Diaye" in by_name and "N’Diaye" not in content.decode()
+    da_silva = by_name["Da Silva"]
+    assert [da_silva.findtext(f"{{{NS}}}prenom{i}") for i in (1, 2, 3)] == [
+        "Jean-Éric",
+        "Paul",
+        "Marie",
+    ]

@@ -88,7 +88,7 @@ def test_an_erased_learner_still_counts_in_the_dossier_and_the_accrochage_histor
     person = enrolment.learner
     identity = db_session.get(LearnerIdentity, person.id)
     email, name = person.email, person.full_name
-    birth_name, first_names = identity.birth_name, identity.first_names
+    birth_name, first_names = identity.birth_name, " ".join(identity.first_names)
     attestation = issue_attestation(enrolment, attestation_content(enrolment))
     attach(
         enrolment,
@@ -98,7 +98,10 @@ def test_an_erased_learner_still_counts_in_the_dossier_and_the_accrochage_histor
     )
     db_session.commit()
     out = settings / "flux.xml"
-    result = runner.invoke(args=["accrochage", "export", "CTA", "--version", "2025-04", "-o", out])
+    # A test file: the demo's CTA has no RNCP number yet.
+    result = runner.invoke(
+        args=["accrochage", "export", "CTA", "--version", "2025-04", "--test-file", "-o", out]
+    )
     assert result.exit_code == 0, result.output
     record = db_session.scalars(
         sa.select(ExportRecord).where(ExportRecord.kind == ExportKind.ACCROCHAGE)
@@ -204,7 +207,7 @@ def pilot(db_session: Any, create_user: Any, version: Any, organisation: Any) ->
         user=people["learner"],
         birth_name="Lefèvre",
         usage_name="Brun",
-        first_names="Zoé",
+        first_names=["Zoé"],
         birth_date=dt.date(1991, 3, 4),
         sex=Sex.FEMALE,
         birth_commune_code="69123",

@@ -40,7 +40,7 @@ def validated(pilot: Pilot, db_session: Any, closed_jury: Any, comment: Any) -> 
         LearnerIdentity(
             user=pilot.learners[0],
             birth_name="Brûlé",
-            first_names="Élodie",
+            first_names=["Élodie"],
             birth_date=dt.date(1991, 4, 2),
             sex=Sex.FEMALE,
             birth_commune_code="69123",

@@ -60,7 +60,7 @@ def record(
             user=elodie,
             birth_name="Brûlé",
             usage_name="Brûlé-L'Hôte",
-            first_names="Élodie Marie",
+            first_names=["Élodie", "Marie"],
             birth_date=dt.date(1991, 4, 2),
             sex=Sex.FEMALE,
             birth_commune_code="69123",
@@ -70,7 +70,7 @@ def record(
         LearnerIdentity(
             user=pilot.learners[1],
             birth_name="N'Diaye",
-            first_names="Zoé",
+            first_names=["Zoé"],
             birth_date=dt.date(1988, 11, 30),
             birth_country_code="99341",
         )
@@ -150,7 +150,7 @@ def test_json_holds_every_category(client: Any, login: Any, record: Pilot) -> No
     assert data["identity"] == {
         "birth_name": "Brûlé",
         "usage_name": "Brûlé-L'Hôte",
-        "first_names": "Élodie Marie",
+        "first_names": ["Élodie", "Marie"],
         "birth_date": "1991-04-02",
         "sex": "F",
         "birth_commune_code": "69123",
@@ -230,7 +230,7 @@ def test_readable_document(client: Any, login: Any, record: Pilot) -> None:
         "Journal des actions vous concernant",
     ):
         assert f">{heading}</h2>" in html, heading
-    assert "1991-04-02" in html and "69123" in html and "Élodie Marie" in html
+    assert "1991-04-02" in html and "69123" in html and "Élodie, Marie" in html
     assert "Bon début, à consolider." in html and "compte-rendu.pdf" in html
     assert "Secret de Zoé" not in html and "N'Diaye" not in html
     assert "<script" not in raw
