@@ -52,7 +52,7 @@ def test_accrochage_export_reports_who_is_left_out(
     content = out.read_bytes()
     assert validation_errors(content) == []
     assert printed_sha(result.stdout) == hashlib.sha256(content).hexdigest()
-    assert "3 personne(s) déclarée(s)" in result.stdout
+    assert "3 personnes déclarées" in result.stdout
     assert result.stderr.strip() == (
         "laissé·e de côté : Sans Naissance (Promotion pilote 2 — VAE) : date de naissance manquante"
     )
@@ -100,7 +100,7 @@ def test_accrochage_of_chosen_cohorts(
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "2 personne(s) déclarée(s)" in result.stdout
+    assert "2 personnes déclarées" in result.stdout
     assert result.stderr == ""
     assert sorted(passage_ids(out.read_bytes())) == sorted(
         passage_id("MINI", e.id) for e in pilot.certified if e.cohort_id == first.id

@@ -112,7 +112,7 @@ def test_accrochage_from_the_web(
     assert [o.name for o in record.organisations] == ["Savoir Devenir"]
     assert record.parameters["cohorts"] == [c.name for c in pilot.cohorts]
     html = client.get(f"/exports/{record.id}").get_data(as_text=True)
-    assert "3 personne(s) certifiée(s) déclarée(s)" in html
+    assert "3 personnes certifiées déclarées" in html
     assert "Sans Naissance" in html and "date de naissance manquante" in html
 
     download = client.get(f"/exports/{record.id}/telecharger")
