@@ -126,7 +126,7 @@ def test_disagreement_flags_are_computed_for_existing_results(
 def test_first_names_become_a_list_as_the_exporter_read_them(fresh_app: Flask) -> None:
     """The revision storing first names as a list splits the old text the way the accrochage
     did (commas, else spaces) and stores one apostrophe, the straight one."""
-    upgrade(revision="d4f8a2c6e1b3")
+    upgrade(revision="d4f1a7c2e9b3")
     texts = {1: "Marie, Anne", 2: "Jean Pierre", 3: "Ma’ïa", 4: " Zoé  "}
     with db.engine.begin() as connection:
         for user_id, first_names in texts.items():
@@ -156,7 +156,7 @@ def test_first_names_become_a_list_as_the_exporter_read_them(fresh_app: Flask) -
     }
     assert {v.birth_name for v in identities.values()} == {"N'Diaye"}
     db.session.remove()
-    downgrade(revision="d4f8a2c6e1b3")
+    downgrade(revision="d4f1a7c2e9b3")
     with db.engine.connect() as connection:
         back = dict(
             connection.execute(sa.text("SELECT user_id, first_names FROM learner_identities")).all()

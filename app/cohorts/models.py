@@ -120,6 +120,11 @@ class Enrolment(Base):
         foreign_keys=[certification_withdrawn_by_id]
     )
 
+    @property
+    def entry_date(self) -> dt.date:
+        """The date the learner entered the training: explicit, or the cohort's start."""
+        return self.entered_on or self.cohort.start_date
+
 
 class EnrolmentInvitation(Base):
     """An enrolment offered to a person who already has an account: another organisation may
@@ -139,11 +144,6 @@ class EnrolmentInvitation(Base):
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
-
-    @property
-    def entry_date(self) -> dt.date:
-        """The date the learner entered the training: explicit, or the cohort's start."""
-        return self.entered_on or self.cohort.start_date
 
 
 class LearnerIdentity(Base):

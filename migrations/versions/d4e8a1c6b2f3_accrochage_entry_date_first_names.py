@@ -1,7 +1,7 @@
 """Accrochage identity: the enrolment's real entry date, first names as a list
 
 Revision ID: d4e8a1c6b2f3
-Revises: d4f8a2c6e1b3
+Revises: d4f1a7c2e9b3
 Create Date: 2026-12-05 12:45:00
 
 The first names were one text, split at export on commas or else on spaces; they become a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4e8a1c6b2f3"
-down_revision = "d4f8a2c6e1b3"
+down_revision = "d4f1a7c2e9b3"
 branch_labels = None
 depends_on = None
 
