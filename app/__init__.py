@@ -103,6 +103,7 @@ def _register_commands(app: Flask) -> None:
     from app.assessment.cli import grid_cli
     from app.badges.cli import badges_cli
     from app.demo import demo_command
+    from app.dossier import cli as _dossier_cli  # noqa: F401  (adds `dossier check`)
     from app.exports_history.cli import accrochage_cli, dossier_cli, fiche_cli
     from app.exports_history.tasks import register_jobs
     from app.frameworks.case_cli import case_cli

@@ -1,4 +1,5 @@
-"""The form of the dossier's texts: context, VAE access, and one jury per access route."""
+"""The form of the dossier's texts: one per criterion the data cannot write (app/dossier/texts.py),
+and one jury per access route."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wtforms.widgets import HiddenInput
 
 from app.cohorts.models import AccessRoute
 from app.dossier.services import JuryRouteState, TextsInput
+from app.dossier.texts import TEXT_KEYS, TEXTS
 from app.errors import MAX_ID
 from app.glossary import ACCESS_ROUTE
 
@@ -44,24 +46,6 @@ def composition_field(route: AccessRoute) -> str:
 
 
 class DossierTextsForm(FlaskForm):
-    context_and_opportunity = TextAreaField(
-        _l("Contexte et opportunité de la certification"),
-        validators=[_length()],
-        description=_l(
-            "Le besoin des employeurs et du territoire, les emplois visés, les certifications "
-            "proches et ce qui distingue celle-ci. Une ligne vide sépare deux paragraphes."
-        ),
-        render_kw={"rows": 12},
-    )
-    vae_access = TextAreaField(
-        _l("Accès par la validation des acquis de l'expérience (VAE)"),
-        validators=[_length()],
-        description=_l(
-            "Conditions de recevabilité, accompagnement proposé, déroulement de l'évaluation "
-            "et composition du jury VAE."
-        ),
-        render_kw={"rows": 8},
-    )
     revision = IntegerField(
         widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)]
     )
@@ -69,8 +53,7 @@ class DossierTextsForm(FlaskForm):
 
     def texts(self) -> TextsInput:
         return TextsInput(
-            context_and_opportunity=self.context_and_opportunity.data or "",
-            vae_access=self.vae_access.data or "",
+            values={key: self[key].data or "" for key in TEXT_KEYS},
             jury={
                 route: JuryRouteState(
                     open=bool(self[open_field(route)].data),
@@ -80,6 +63,18 @@ class DossierTextsForm(FlaskForm):
             },
         )
 
+
+for _text in TEXTS:
+    setattr(
+        DossierTextsForm,
+        _text.key,
+        TextAreaField(
+            _text.label,
+            validators=[_length()],
+            description=_text.help,
+            render_kw={"rows": _text.rows},
+        ),
+    )
 
 for _route in AccessRoute:
     setattr(

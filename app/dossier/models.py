@@ -20,6 +20,10 @@ from app.frameworks.models import Certification
 from app.people.models import User
 
 
+def _criterion_text() -> Mapped[str]:
+    return mapped_column(sa.Text, default="", server_default="")
+
+
 class DossierText(Base):
     __tablename__ = "dossier_texts"
     __table_args__ = (sa.CheckConstraint("revision >= 1", name="revision_positive"),)
@@ -30,6 +34,15 @@ class DossierText(Base):
     )
     context_and_opportunity: Mapped[str] = mapped_column(sa.Text, default="")  # contexte
     vae_access: Mapped[str] = mapped_column(sa.Text, default="")  # accès par la VAE
+    # One text per registration criterion the data cannot write (app/dossier/texts.py).
+    disability_adaptations: Mapped[str] = _criterion_text()  # 3°
+    assessment_procedures: Mapped[str] = _criterion_text()  # 4°
+    correspondences: Mapped[str] = _criterion_text()  # 8°
+    branch_involvement: Mapped[str] = _criterion_text()  # 9°
+    professionals_consulted: Mapped[str] = _criterion_text()  # 9°
+    transitions: Mapped[str] = _criterion_text()  # 2025: écologique, numérique
+    health_and_safety: Mapped[str] = _criterion_text()  # 2025
+    means: Mapped[str] = _criterion_text()  # 2025: moyens pédagogiques…
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -17,7 +17,10 @@ from app.db import db, savepoint
 from app.dossier import services
 from app.dossier.forms import DossierTextsForm, composition_field, open_field
 from app.dossier.models import DossierText
-from app.frameworks.models import Certification
+from app.dossier.readiness import Level, check
+from app.dossier.texts import TEXT_KEYS, TEXTS
+from app.frameworks.models import Certification, FrameworkError
+from app.frameworks.services import load_version
 from app.people.models import Role, User
 
 bp = Blueprint("dossier", __name__, url_prefix="/dossier")
@@ -49,8 +52,8 @@ def _form_data(texts: DossierText | None) -> dict[str, object]:
     data: dict[str, object] = {"revision": texts.revision if texts else 0}
     if texts is None:
         return data
-    data["context_and_opportunity"] = texts.context_and_opportunity
-    data["vae_access"] = texts.vae_access
+    for key in TEXT_KEYS:
+        data[key] = getattr(texts, key)
     for route in AccessRoute:
         written = texts.jury_text(route)
         data[open_field(route)] = written.open if written else False
@@ -95,4 +98,18 @@ def texts(cert_code: str) -> str | Response:
         texts=current,
         routes=[(route, open_field(route), composition_field(route)) for route in AccessRoute],
         used=used,
+        written_texts=TEXTS,
+    )
+
+
+@bp.get("/<cert_code>/<label>/verification")
+@roles(Role.COORDINATOR)
+def readiness(cert_code: str, label: str) -> str:
+    """The readiness check of one version's dossier: what is missing, and where to fill it."""
+    try:
+        version = load_version(cert_code, label)
+    except FrameworkError:
+        abort(404)
+    return render_template(
+        "dossier/readiness.html", version=version, readiness=check(version), Level=Level
     )

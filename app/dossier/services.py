@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.cohorts.models import AccessRoute, Cohort
 from app.db import db
 from app.dossier.models import DossierJuryText, DossierText
+from app.dossier.texts import TEXT_KEYS
 from app.frameworks.models import Certification, FrameworkVersion
 from app.people import audit
 from app.people.models import User
@@ -41,8 +42,7 @@ class JuryRouteState:
 
 @dataclass(frozen=True)
 class TextsInput:
-    context_and_opportunity: str
-    vae_access: str
+    values: dict[str, str]  # by DossierText column (app/dossier/texts.py)
     jury: dict[AccessRoute, JuryRouteState]
 
 
@@ -127,8 +127,8 @@ def save_texts(
         _claim_revision(texts, revision)
 
     changed = []
-    for key in ("context_and_opportunity", "vae_access"):
-        value = clean_text(getattr(data, key))
+    for key in TEXT_KEYS:
+        value = clean_text(data.values.get(key, getattr(texts, key) or ""))
         if getattr(texts, key) != value:
             changed.append(key)
             setattr(texts, key, value)

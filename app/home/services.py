@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from app.assessment.models import EvaluationSession, ResultHead
@@ -22,7 +25,14 @@ from app.assessment.rules import BlocStatus
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, utcnow
 from app.exports_history.models import ExportRecord, ExportStatus
-from app.frameworks.models import Bloc, Competency, Criterion, FrameworkVersion
+from app.frameworks.models import (
+    Bloc,
+    Certification,
+    Competency,
+    Criterion,
+    FrameworkVersion,
+    VersionStatus,
+)
 from app.frameworks.structure import structure
 from app.jury.models import BlocDecision, JuryPresentation, JurySession
 
@@ -300,11 +310,45 @@ def unfinished_exports(exports_query: sa.Select[Any]) -> Sequence[ExportRecord]:
     ).all()
 
 
-def dossier_gaps(user: Any) -> list[DossierGap] | None:
-    """What the certification dossier still lacks, for the coordinator's home.
+def dossier_gaps(user: Any) -> list[DossierGap]:
+    """What the certification dossiers still lack, one line per certification (the latest
+    version still in use), from the readiness check (app/dossier/readiness.py)."""
+    from app.dossier.readiness import Level, check
+    from app.frameworks.services import load_version
 
-    The hook for the dossier readiness check (issue #13, item 1): it returns None until that
-    check exists, and the home then shows a link to the dossier instead of a list. Return the
-    gaps found (an empty list when the dossier is complete) once it does.
-    """
-    return None
+    latest_ids = (
+        sa.select(sa.func.max(FrameworkVersion.id))
+        .where(FrameworkVersion.status != VersionStatus.RETIRED)
+        .group_by(FrameworkVersion.certification_id)
+    )
+    latest = db.session.execute(
+        sa.select(Certification.code, FrameworkVersion.label)
+        .join(FrameworkVersion, FrameworkVersion.certification_id == Certification.id)
+        .where(FrameworkVersion.id.in_(latest_ids))
+        .order_by(Certification.code)
+    ).all()
+    gaps = []
+    for code, label in latest:
+        readiness = check(load_version(code, label))
+        counts = {
+            level: sum(1 for _c, gap in readiness.gaps() if gap.level is level) for level in Level
+        }
+        if not counts[Level.BLOCKING] and not counts[Level.TO_COMPLETE]:
+            continue
+        gaps.append(
+            DossierGap(
+                _(
+                    "%(code)s %(label)s : %(blocking)s, %(to_complete)s",
+                    code=code,
+                    label=label,
+                    blocking=ngettext(
+                        "%(num)d point bloquant", "%(num)d points bloquants", counts[Level.BLOCKING]
+                    ),
+                    to_complete=ngettext(
+                        "%(num)d à compléter", "%(num)d à compléter", counts[Level.TO_COMPLETE]
+                    ),
+                ),
+                url_for("dossier.readiness", cert_code=code, label=label),
+            )
+        )
+    return gaps

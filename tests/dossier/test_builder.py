@@ -148,8 +148,7 @@ def test_jury_routes_from_texts_and_cohorts(
         version.certification,
         revision=0,
         data=texts_services.TextsInput(
-            context_and_opportunity="Contexte",
-            vae_access="VAE : oui",
+            values={"context_and_opportunity": "Contexte", "vae_access": "VAE : oui"},
             jury={
                 AccessRoute.APPRENTICESHIP: texts_services.JuryRouteState(True, "Trois membres"),
                 AccessRoute.VAE: texts_services.JuryRouteState(False, "Jury VAE"),

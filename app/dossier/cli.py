@@ -1,0 +1,37 @@
+"""`flask dossier check CERT_CODE --version LABEL`: the readiness check on the command line.
+
+Exits 1 while anything is blocking, so that a filing script can stop before exporting."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.dossier.readiness import Level, check
+from app.exports_history.cli import dossier_cli
+from app.frameworks.models import FrameworkError
+from app.frameworks.services import load_version
+
+
+@dossier_cli.command("check")
+@click.argument("cert_code")
+@click.option("--version", "label", default=None, help="Libellé de la version (la dernière sinon).")
+def dossier_check_command(cert_code: str, label: str | None) -> None:
+    """Say, criterion by criterion, what the dossier still lacks."""
+    try:
+        version = load_version(cert_code, label)
+    except FrameworkError as exc:
+        click.echo(f"erreur : {exc}", err=True)
+        sys.exit(2)
+    readiness = check(version)
+    click.echo(f"{readiness.certification_code} {readiness.version_label}")
+    for criterion in readiness.criteria:
+        click.echo(f"{criterion.title} : {criterion.level.label}")
+        for fact in criterion.facts:
+            click.echo(f"  · {fact}")
+        for gap in criterion.gaps:
+            click.echo(f"  - [{gap.level.label}] {gap.message}")
+    click.echo(f"Dossier : {readiness.level.label}")
+    if readiness.level is Level.BLOCKING:
+        sys.exit(1)
