@@ -32,6 +32,8 @@ from app.db import db, unit_of_work
 from app.dossier.demo import demo_texts
 from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from app.insertion.models import ContractType, Horizon, Situation, WorkingTime
+from app.insertion.services import AnswerInput, record_answer
 from app.people import audit
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
 from app.people.passwords import hash_password
@@ -542,8 +544,6 @@ DEMO_COMMENTS = [
 def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.Random) -> None:
     """A closed jury for the finished cohort, then survey answers of the certified people."""
     from app.assessment.progress import progress
-    from app.insertion.models import ContractType, Horizon, Situation
-    from app.insertion.services import record_answer
     from app.jury import services as jury_services
     from app.jury.models import Decision
 
@@ -588,23 +588,59 @@ def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.
             Situation.NO_ANSWER,
         ]
     )
+    jobs = {
+        Situation.TARGET_JOB: [
+            ("Animatrice de coopération territoriale", "K1802", "Économie sociale et solidaire"),
+            ("Coordinateur de PTCE", "K1802", "Économie sociale et solidaire"),
+            ("Chargée de mission coopération", "K1401", "Collectivité territoriale"),
+        ],
+        Situation.OTHER_JOB: [
+            ("Chargé de projet associatif", "K1206", "Action sociale"),
+            ("Assistante de direction", "M1604", "Tiers-lieu"),
+        ],
+    }
+    before = [Situation.OTHER_JOB, Situation.OTHER_JOB, Situation.JOB_SEEKING]
     for enrolment in cohort.enrolments:
         if enrolment.status is not EnrolmentStatus.CERTIFIED or enrolment.certified_on is None:
             continue
+        _survey_answer(
+            enrolment, Horizon.BEFORE, rng.choice(before), cohort.start_date, jobs, rng, coordinator
+        )
         situation = rng.choice(situations)
-        employed = situation in (Situation.TARGET_JOB, Situation.OTHER_JOB)
         answered = enrolment.certified_on + dt.timedelta(days=183)
         if answered > dt.date.today():
             continue
-        record_answer(
-            enrolment,
-            Horizon.SIX_MONTHS,
-            situation,
-            rng.choice([ContractType.CDI, ContractType.CDD]) if employed else None,
-            None if situation is Situation.NO_ANSWER else answered,
-            coordinator,
-            None,
-        )
+        _survey_answer(enrolment, Horizon.SIX_MONTHS, situation, answered, jobs, rng, coordinator)
+
+
+def _survey_answer(
+    enrolment: Enrolment,
+    horizon: Horizon,
+    situation: Situation,
+    answered: dt.date,
+    jobs: dict[Situation, list[tuple[str, str, str]]],
+    rng: random.Random,
+    coordinator: User,
+) -> None:
+    employed = situation in jobs
+    title, rome, sector = rng.choice(jobs[situation]) if employed else ("", None, "")
+    record_answer(
+        enrolment,
+        horizon,
+        AnswerInput(
+            situation=situation,
+            answered_on=None if situation is Situation.NO_ANSWER else answered,
+            contract_type=rng.choice([ContractType.CDI, ContractType.CDD]) if employed else None,
+            job_title=title,
+            rome_code=rome,
+            working_time=rng.choice([WorkingTime.FULL_TIME] * 3 + [WorkingTime.PART_TIME])
+            if employed
+            else None,
+            sector=sector,
+        ),
+        coordinator,
+        None,
+    )
 
 
 def _slug(text: str) -> str:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from app.assessment.rules import BlocStatus
 from app.cohorts.models import AccessRoute, EnrolmentStatus, Sex
 from app.frameworks.models import VersionStatus
-from app.insertion.models import ContractType, Horizon, Situation
+from app.insertion.models import ContractType, Horizon, Situation, WorkingTime
 from app.jury.models import Decision
 from app.people.models import OrganisationKind
 
@@ -141,7 +141,14 @@ JURY_BLOC_STATUS = Labels(
 )
 
 # Insertion survey: when, what, which contract.
-HORIZON = Labels(Horizon, {Horizon.SIX_MONTHS: _l("à 6 mois"), Horizon.TWO_YEARS: _l("à 2 ans")})
+HORIZON = Labels(
+    Horizon,
+    {
+        Horizon.BEFORE: _l("avant la formation"),
+        Horizon.SIX_MONTHS: _l("à 6 mois"),
+        Horizon.TWO_YEARS: _l("à 2 ans"),
+    },
+)
 
 SITUATION = Labels(
     Situation,
@@ -155,6 +162,11 @@ SITUATION = Labels(
         Situation.ABROAD: _l("à l'étranger"),
         Situation.NO_ANSWER: _l("pas de réponse"),
     },
+)
+
+WORKING_TIME = Labels(
+    WorkingTime,
+    {WorkingTime.FULL_TIME: _l("temps plein"), WorkingTime.PART_TIME: _l("temps partiel")},
 )
 
 CONTRACT_TYPE = Labels(

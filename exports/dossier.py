@@ -180,6 +180,8 @@ class InsertionLine:
     excluded: int
     target_job: Rate  # taux d'insertion dans le métier visé
     employment: Rate  # taux d'insertion global
+    not_due: int = 0  # not asked yet: the horizon has not come
+    contracts: tuple[tuple[str, int], ...] = ()  # people in employment by contract type
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from app.db import db
 from app.dossier import services
 from app.frameworks import services as frameworks
 from app.frameworks.models import CompetencyRule, FrameworkVersion
-from app.glossary import ACCESS_ROUTE, HORIZON, VERSION_STATUS
+from app.glossary import ACCESS_ROUTE, CONTRACT_TYPE, HORIZON, VERSION_STATUS
 from app.insertion.models import Horizon
-from app.insertion.rates import insertion_rates
+from app.insertion.rates import horizon_rates
 from app.insertion.services import latest_answers
 from exports.dossier import (
     ActivityLine,
@@ -117,10 +117,12 @@ def _versions(current: FrameworkVersion) -> list[VersionLine]:
 def _cohort_section(
     version: FrameworkVersion,
     cohort: Cohort,
-    enrolments: list[tuple[int, EnrolmentStatus]],
+    enrolments: list[tuple[int, EnrolmentStatus, dt.date | None]],
     states: dict[int, LearnerProgress],
 ) -> CohortSection:
-    counted = [states[e] for e, status in enrolments if status is not EnrolmentStatus.WITHDRAWN]
+    counted = [
+        states[e] for e, status, _on in enrolments if status is not EnrolmentStatus.WITHDRAWN
+    ]
     total = len(counted)
     return CohortSection(
         name=cohort.name,
@@ -129,8 +131,8 @@ def _cohort_section(
         end=cohort.end_date,
         access_route=str(ACCESS_ROUTE[cohort.access_route.value]),
         enrolled=len(enrolments),
-        withdrawn=sum(1 for _e, s in enrolments if s is EnrolmentStatus.WITHDRAWN),
-        certified=sum(1 for _e, s in enrolments if s is EnrolmentStatus.CERTIFIED),
+        withdrawn=sum(1 for _e, s, _on in enrolments if s is EnrolmentStatus.WITHDRAWN),
+        certified=sum(1 for _e, s, _on in enrolments if s is EnrolmentStatus.CERTIFIED),
         counted=total,
         blocs=[
             BlocRate(
@@ -159,23 +161,22 @@ def _cohort_section(
 
 
 def _insertion(
-    cohorts: list[Cohort], enrolments: dict[int, list[tuple[int, EnrolmentStatus]]]
+    cohorts: list[Cohort],
+    enrolments: dict[int, list[tuple[int, EnrolmentStatus, dt.date | None]]],
+    today: dt.date,
 ) -> list[InsertionTable]:
-    """Per horizon, each cohort's certified people and their current survey answers."""
+    """Per horizon, each cohort's certified people and their current survey answers; people
+    not due to answer yet are counted apart."""
     certified = {
-        cohort.id: [e for e, s in enrolments[cohort.id] if s is EnrolmentStatus.CERTIFIED]
+        cohort.id: [(e, on) for e, s, on in enrolments[cohort.id] if s is EnrolmentStatus.CERTIFIED]
         for cohort in cohorts
     }
-    answers = latest_answers([e for people in certified.values() for e in people])
+    answers = latest_answers([e for people in certified.values() for e, _on in people])
     tables = []
     for horizon in Horizon:
         lines = []
         for cohort in cohorts:
-            situations = []
-            for enrolment_id in certified[cohort.id]:
-                answer = answers.get((enrolment_id, horizon))
-                situations.append(answer.situation if answer is not None else None)
-            rates = insertion_rates(situations)
+            rates = horizon_rates(certified[cohort.id], answers, horizon, today)
             lines.append(
                 InsertionLine(
                     cohort=cohort.name,
@@ -185,6 +186,8 @@ def _insertion(
                     excluded=rates.excluded,
                     target_job=Rate(rates.in_target_job, rates.respondents),
                     employment=Rate(rates.in_employment, rates.respondents),
+                    not_due=rates.not_due,
+                    contracts=tuple((str(CONTRACT_TYPE[c.value]), n) for c, n in rates.contracts),
                 )
             )
         tables.append(InsertionTable(horizon=str(HORIZON[horizon.value]), lines=lines))
@@ -208,16 +211,16 @@ def dossier_data(
                 .order_by(Cohort.start_date, Cohort.name, Cohort.id)
             )
         )
-    enrolments: dict[int, list[tuple[int, EnrolmentStatus]]] = defaultdict(list)
+    enrolments: dict[int, list[tuple[int, EnrolmentStatus, dt.date | None]]] = defaultdict(list)
     if cohorts:
         rows = db.session.execute(
-            sa.select(Enrolment.id, Enrolment.cohort_id, Enrolment.status)
+            sa.select(Enrolment.id, Enrolment.cohort_id, Enrolment.status, Enrolment.certified_on)
             .where(Enrolment.cohort_id.in_([c.id for c in cohorts]))
             .order_by(Enrolment.id)
         )
-        for enrolment_id, cohort_id, status in rows:
-            enrolments[cohort_id].append((enrolment_id, status))
-    states = progress(version, [e for people in enrolments.values() for e, _s in people])
+        for enrolment_id, cohort_id, status, certified_on in rows:
+            enrolments[cohort_id].append((enrolment_id, status, certified_on))
+    states = progress(version, [e for people in enrolments.values() for e, _s, _d in people])
     return DossierData(
         identity=Identity(
             code=version.certification.code,
@@ -259,6 +262,6 @@ def dossier_data(
         cohorts=[
             _cohort_section(version, cohort, enrolments[cohort.id], states) for cohort in cohorts
         ],
-        insertion=_insertion(cohorts, enrolments) if cohorts else [],
+        insertion=_insertion(cohorts, enrolments, generated_on) if cohorts else [],
         versions=_versions(version),
     )

@@ -33,6 +33,7 @@ from app.dossier.models import DossierText
 from app.dossier.texts import TEXTS, WrittenText
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import Horizon, SurveyAnswer
+from app.insertion.rates import survey_due
 from app.registry.models import BlocCorrespondence, RegistryFiche
 
 
@@ -138,27 +139,6 @@ def _promotions(version: FrameworkVersion) -> list[Promotion]:
     return [Promotion(c, certified[c.id], dates[c.id]) for c in cohorts]
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-SURVEY_MONTHS = {Horizon.SIX_MONTHS: 6, Horizon.TWO_YEARS: 24}
-
-
-def survey_due(certified_on: dt.date | None, horizon: Horizon, today: dt.date) -> bool:
-    """Whether the survey at `horizon` is due for a person certified on `certified_on`."""
-    if horizon not in SURVEY_MONTHS or certified_on is None:
-        return False
-    return _add_months(certified_on, SURVEY_MONTHS[horizon]) <= today
-
-
 def _answered(enrolment_ids: list[int]) -> set[tuple[int, Horizon]]:
     if not enrolment_ids:
         return set()
@@ -179,9 +159,7 @@ class _Links:
         self.version = version
 
     def text(self, text: WrittenText) -> str:
-        return url_for(
-            "dossier.texts", cert_code=self.version.certification.code, _anchor=text.key
-        )
+        return url_for("dossier.texts", cert_code=self.version.certification.code, _anchor=text.key)
 
     def identity(self) -> str:
         # A published version is frozen: what it lacks goes into a new draft copied from it.
@@ -223,8 +201,9 @@ def _text_gaps(
         if text.criterion != report.key:
             continue
         if texts is None or not (getattr(texts, text.key) or "").strip():
-            report.missing(level(text), _("Texte à écrire : %(label)s.", label=text.label),
-                           links.text(text))
+            report.missing(
+                level(text), _("Texte à écrire : %(label)s.", label=text.label), links.text(text)
+            )
 
 
 def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readiness:
@@ -279,7 +258,9 @@ def _identity(
         )
     _text_gaps(report, texts, links)
     if version.certification.rncp_number:
-        report.facts.append(_("Numéro RNCP : %(number)s.", number=version.certification.rncp_number))
+        report.facts.append(
+            _("Numéro RNCP : %(number)s.", number=version.certification.rncp_number)
+        )
 
 
 def _employment(

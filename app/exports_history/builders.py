@@ -13,12 +13,13 @@ import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
 from app.dates import local
+from app.dates import today as local_today
 from app.db import db
 from app.dossier import services as dossier_services
 from app.frameworks import codes
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import Horizon
-from app.insertion.rates import InsertionRates, insertion_rates
+from app.insertion.rates import InsertionRates, horizon_rates
 from app.insertion.services import latest_answers
 from app.names import name_key
 from app.people.models import User
@@ -79,12 +80,12 @@ def _promotion_stats(version: FrameworkVersion) -> list[PromotionStats]:
         if route is AccessRoute.VAE:
             by_vae[certified_on.year] += 1
 
+    today = local_today()
+    certified_on_by_id = {enrolment_id: on for enrolment_id, on, _route in rows}
+
     def rates(people: list[int], horizon: Horizon) -> InsertionRates:
-        situations = []
-        for enrolment_id in people:
-            answer = answers.get((enrolment_id, horizon))
-            situations.append(answer.situation if answer is not None else None)
-        return insertion_rates(situations)
+        dated = [(e, certified_on_by_id[e]) for e in people]
+        return horizon_rates(dated, answers, horizon, today)
 
     stats = []
     for year in sorted(by_year):

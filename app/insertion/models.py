@@ -1,4 +1,5 @@
-"""Insertion survey: what certified people do 6 months and 2 years after certification."""
+"""Insertion survey: what certified people did before the training, and do 6 months and
+2 years after certification (criteria 1° and 2° of the registration)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.people.models import User
 
 
 class Horizon(enum.Enum):
+    BEFORE = "before"  # the situation before the training
     SIX_MONTHS = "6m"
     TWO_YEARS = "2y"
 
@@ -39,6 +41,15 @@ class ContractType(enum.Enum):
     OTHER = "other"
 
 
+class WorkingTime(enum.Enum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+
+
+# A ROME code: a letter of the fourteen big domains, then four digits (« K1802 »).
+ROME_CODE_PATTERN = "^[A-N][0-9]{4}$"
+
+
 class SurveyAnswer(Base):
     """One certified person's situation at one horizon. Corrections add a row; the latest
     row of (enrolment, horizon) is the answer."""
@@ -50,6 +61,11 @@ class SurveyAnswer(Base):
             "contract_type IS NULL OR situation IN ('target_job', 'other_job')",
             name="contract_only_when_employed",
         ),
+        sa.CheckConstraint(
+            "(job_title = '' AND rome_code IS NULL AND working_time IS NULL AND sector = '')"
+            " OR situation IN ('target_job', 'other_job')",
+            name="job_only_when_employed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +75,14 @@ class SurveyAnswer(Base):
     contract_type: Mapped[ContractType | None] = mapped_column(
         enum_column(ContractType, "contract_type")
     )
+    # The job held, when employed: its title as the person says it, its ROME code, working
+    # time and the employer's sector.
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    rome_code: Mapped[str | None] = mapped_column(sa.String(5))
+    working_time: Mapped[WorkingTime | None] = mapped_column(
+        enum_column(WorkingTime, "working_time")
+    )
+    sector: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     answered_on: Mapped[dt.date | None]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from app.access import can_manage_cohort, managed_cohort_query, roles
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
-from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION
+from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION, WORKING_TIME
 from app.insertion import services
 from app.insertion.forms import AnswerForm
-from app.insertion.models import Horizon
+from app.insertion.models import ContractType, Horizon
 from app.people.models import Role, User
 
 bp = Blueprint("insertion", __name__, url_prefix="/insertion")
@@ -34,7 +34,9 @@ def _labels() -> dict[str, Any]:
         "horizon_labels": HORIZON,
         "situation_labels": SITUATION,
         "contract_type_labels": CONTRACT_TYPE,
+        "working_time_labels": WORKING_TIME,
         "horizons": list(Horizon),
+        "contract_types": list(ContractType),
         "percent": _percent,
     }
 
@@ -117,8 +119,13 @@ def answer(cohort_id: int, enrolment_id: int, horizon: str) -> tuple[str, int]:
             "situation": current.situation.value,
             "contract_type": current.contract_type.value if current.contract_type else "",
             "answered_on": current.answered_on,
+            "job_title": current.job_title,
+            "rome_code": current.rome_code or "",
+            "working_time": current.working_time.value if current.working_time else "",
+            "sector": current.sector,
         }
-    return _answer_page(cohort, enrolment, when, AnswerForm(enrolment, formdata=None, data=data))
+    form = AnswerForm(enrolment, when, formdata=None, data=data)
+    return _answer_page(cohort, enrolment, when, form)
 
 
 @bp.post("/promotions/<int:cohort_id>/reponses/<int:enrolment_id>/<horizon>")
@@ -126,19 +133,13 @@ def answer(cohort_id: int, enrolment_id: int, horizon: str) -> tuple[str, int]:
 def record(cohort_id: int, enrolment_id: int, horizon: str) -> Response | tuple[str, int]:
     cohort = _cohort_or_404(cohort_id)
     enrolment, when = _certified_or_404(cohort, enrolment_id, horizon)
-    form = AnswerForm(enrolment)
+    form = AnswerForm(enrolment, when)
     if not form.validate_on_submit():
         return _answer_page(cohort, enrolment, when, form, 400)
     try:
         with savepoint():
             saved = services.record_answer(
-                enrolment,
-                when,
-                form.situation_value,
-                form.contract_value,
-                form.answered_on.data,
-                _me(),
-                based_on=form.based_on.data,
+                enrolment, when, form.answer(), _me(), based_on=form.based_on.data
             )
     except services.StaleAnswerError as error:
         # Concurrency conflict: end this transaction, so that the next read sees the answer

@@ -7,6 +7,7 @@ is the answer. Services change the session; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,17 @@ from sqlalchemy.orm import selectinload
 from app.assessment.grid import cohort_enrolments
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.dates import format_date
+from app.dates import today as local_today
 from app.db import db
-from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
-from app.insertion.rates import EMPLOYED, InsertionRates, insertion_rates
+from app.insertion.models import (
+    ROME_CODE_PATTERN,
+    ContractType,
+    Horizon,
+    Situation,
+    SurveyAnswer,
+    WorkingTime,
+)
+from app.insertion.rates import EMPLOYED, InsertionRates, horizon_rates
 from app.people import audit
 from app.people.models import User
 
@@ -37,6 +46,38 @@ class SurveyError(Exception):
 
 class StaleAnswerError(SurveyError):
     """Someone recorded an answer since the form was loaded; nothing was recorded."""
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer as typed: the situation, and the job held when employed."""
+
+    situation: Situation
+    answered_on: dt.date | None
+    contract_type: ContractType | None = None
+    job_title: str = ""
+    rome_code: str | None = None
+    working_time: WorkingTime | None = None
+    sector: str = ""
+
+    def same_as(self, answer: SurveyAnswer) -> bool:
+        return (
+            answer.situation,
+            answer.answered_on,
+            answer.contract_type,
+            answer.job_title,
+            answer.rome_code,
+            answer.working_time,
+            answer.sector,
+        ) == (
+            self.situation,
+            self.answered_on,
+            self.contract_type,
+            self.job_title,
+            self.rome_code,
+            self.working_time,
+            self.sector,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,17 +111,15 @@ def latest_answers(enrolment_ids: list[int]) -> dict[tuple[int, Horizon], Survey
     return {(a.enrolment_id, a.horizon): a for a in rows}
 
 
-def cohort_survey(cohort: Cohort) -> CohortSurvey:
+def cohort_survey(cohort: Cohort, today: dt.date | None = None) -> CohortSurvey:
     """A promotion's certified people, their current answers and the rates per horizon."""
     enrolments = certified_enrolments(cohort)
     answers = latest_answers([e.id for e in enrolments])
     rows = [SurveyRow(e, {h: answers.get((e.id, h)) for h in Horizon}) for e in enrolments]
-    rates = {h: insertion_rates(_situation(row.answers[h]) for row in rows) for h in Horizon}
+    people = [(e.id, e.certified_on) for e in enrolments]
+    today = today or local_today()
+    rates = {h: horizon_rates(people, answers, h, today) for h in Horizon}
     return CohortSurvey(cohort, rows, rates)
-
-
-def _situation(answer: SurveyAnswer | None) -> Situation | None:
-    return answer.situation if answer is not None else None
 
 
 def history(enrolment_id: int, horizon: Horizon) -> list[SurveyAnswer]:
@@ -101,21 +140,39 @@ def current_answer(enrolment_id: int, horizon: Horizon) -> SurveyAnswer | None:
 
 def check_answer(
     enrolment: Enrolment,
-    situation: Situation,
-    contract_type: ContractType | None,
-    answered_on: dt.date | None,
+    horizon: Horizon,
+    given: AnswerInput,
     today: dt.date | None = None,
 ) -> dict[str, str]:
     """Problems with an answer, per field name (empty when it can be recorded)."""
     errors: dict[str, str] = {}
-    if contract_type is not None and situation not in EMPLOYED:
+    employed = given.situation in EMPLOYED
+    if given.contract_type is not None and not employed:
         errors["contract_type"] = _l(
             "Le type de contrat ne s'indique que pour une personne en emploi."
         )
+    if not employed:
+        for name, value in (
+            ("job_title", given.job_title),
+            ("rome_code", given.rome_code),
+            ("working_time", given.working_time),
+            ("sector", given.sector),
+        ):
+            if value:
+                errors[name] = _l("L'emploi ne se décrit que pour une personne en emploi.")
+    if given.rome_code and not re.fullmatch(ROME_CODE_PATTERN, given.rome_code):
+        errors["rome_code"] = _l(
+            "Un code ROME s'écrit d'une lettre de A à N puis de quatre chiffres (ex. K1802)."
+        )
+    answered_on = given.answered_on
     if answered_on is None:
-        if situation is not Situation.NO_ANSWER:
+        if given.situation is not Situation.NO_ANSWER:
             errors["answered_on"] = _l("Indiquez la date de la réponse.")
-    elif enrolment.certified_on is not None and answered_on < enrolment.certified_on:
+    elif (
+        horizon is not Horizon.BEFORE
+        and enrolment.certified_on is not None
+        and answered_on < enrolment.certified_on
+    ):
         errors["answered_on"] = _l(
             "La date de réponse précède la certification (%(date)s).",
             date=format_date(enrolment.certified_on),
@@ -128,9 +185,7 @@ def check_answer(
 def record_answer(
     enrolment: Enrolment,
     horizon: Horizon,
-    situation: Situation,
-    contract_type: ContractType | None,
-    answered_on: dt.date | None,
+    given: AnswerInput,
     by: User,
     based_on: int | None,
 ) -> SurveyAnswer | None:
@@ -139,7 +194,7 @@ def record_answer(
     Returns None when the answer equals the current one (nothing recorded)."""
     if enrolment.status is not EnrolmentStatus.CERTIFIED:
         raise SurveyError(_l("L'enquête ne concerne que les personnes certifiées."))
-    errors = check_answer(enrolment, situation, contract_type, answered_on)
+    errors = check_answer(enrolment, horizon, given)
     if errors:
         raise SurveyError(*errors.values())
     # Serialise answers for one person, so two coordinators never both "correct" the same one.
@@ -154,33 +209,37 @@ def record_answer(
                 "été enregistré. Vérifiez la réponse actuelle ci-dessous avant de corriger."
             )
         )
-    if current is not None and (current.situation, current.contract_type, current.answered_on) == (
-        situation,
-        contract_type,
-        answered_on,
-    ):
+    if current is not None and given.same_as(current):
         return None
     answer = SurveyAnswer(
         enrolment=enrolment,
         horizon=horizon,
-        situation=situation,
-        contract_type=contract_type,
-        answered_on=answered_on,
+        situation=given.situation,
+        contract_type=given.contract_type,
+        answered_on=given.answered_on,
+        job_title=given.job_title,
+        rome_code=given.rome_code,
+        working_time=given.working_time,
+        sector=given.sector,
         recorded_by=by,
     )
     db.session.add(answer)
     details: dict[str, Any] = {
         "enrolment_id": enrolment.id,
         "horizon": horizon.value,
-        "situation": situation.value,
-        "contract_type": contract_type.value if contract_type else None,
-        "answered_on": answered_on.isoformat() if answered_on else None,
+        "situation": given.situation.value,
+        "contract_type": given.contract_type.value if given.contract_type else None,
+        "answered_on": given.answered_on.isoformat() if given.answered_on else None,
+        "job_title": given.job_title,
+        "rome_code": given.rome_code,
+        "working_time": given.working_time.value if given.working_time else None,
+        "sector": given.sector,
         "corrects": current.id if current else None,
     }
     audit.record(
         "survey.correct" if current else "survey.answer",
         answer,
-        f"Enquête d'insertion ({horizon.value}) : {situation.value}",
+        f"Enquête d'insertion ({horizon.value}) : {given.situation.value}",
         actor=by,
         **details,
     )

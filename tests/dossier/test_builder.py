@@ -78,10 +78,19 @@ def test_insertion_per_cohort_from_current_answers(version: Any, pilots: PilotMa
     db.session.commit()
 
     data = dossier_data(load(version), [made.cohort.id], generated_on=TODAY)
-    six, two = data.insertion
-    assert (six.horizon, two.horizon) == ("à 6 mois", "à 2 ans")
+    before, six, two = data.insertion
+    assert (before.horizon, six.horizon, two.horizon) == (
+        "avant la formation",
+        "à 6 mois",
+        "à 2 ans",
+    )
+    assert before.lines[0].no_answer == 5  # asked at entry: due, not answered
+    # Certified on 12/12/2025: on 02/03/2026 the surveys are not due yet. Person 4 has no
+    # answer: not asked yet, not « sans réponse »; the 2-year survey is due for nobody.
+    assert two.lines[0].not_due == 5 and two.lines[0].no_answer == 0
     (line,) = six.lines
-    assert (line.certified, line.no_answer, line.excluded, line.respondents) == (5, 1, 1, 3)
+    assert (line.certified, line.no_answer, line.excluded, line.respondents) == (5, 0, 1, 3)
+    assert line.not_due == 1
     assert (line.target_job.count, line.target_job.total, line.target_job.percent) == (1, 3, 33)
     assert (line.employment.count, line.employment.percent) == (2, 67)
     assert two.lines[0].respondents == 0 and two.lines[0].target_job.percent is None

@@ -76,7 +76,10 @@ def mini_pdf(version: Any, pilots: PilotMaker, coordinator: Any) -> tuple[bytes,
         version.certification,
         revision=0,
         data=texts_services.TextsInput(
-            values={"context_and_opportunity": "Pourquoi ce métier ? Parce que: la coopération!", "vae_access": "Accès par la VAE ouvert."},
+            values={
+                "context_and_opportunity": "Pourquoi ce métier ? Parce que: la coopération!",
+                "vae_access": "Accès par la VAE ouvert.",
+            },
             jury={AccessRoute.CONTINUING_TRAINING: texts_services.JuryRouteState(True, "Trois")},
         ),
         by=coordinator,
@@ -160,7 +163,10 @@ def test_user_text_is_escaped_not_interpreted(
         version.certification,
         revision=0,
         data=texts_services.TextsInput(
-            values={"context_and_opportunity": '<img src="http://evil.test/x.png"> & <b>gras</b>', "vae_access": ""},
+            values={
+                "context_and_opportunity": '<img src="http://evil.test/x.png"> & <b>gras</b>',
+                "vae_access": "",
+            },
             jury={},
         ),
         by=coordinator,

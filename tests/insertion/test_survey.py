@@ -232,9 +232,7 @@ def test_service_refuses_what_the_form_refuses(certified: Pilot, db_session: Any
         services.record_answer(
             enrolment,
             Horizon.SIX_MONTHS,
-            Situation.STUDYING,
-            ContractType.CDI,
-            dt.date(2026, 6, 1),
+            services.AnswerInput(Situation.STUDYING, dt.date(2026, 6, 1), ContractType.CDI),
             certified.coordinator,
             based_on=None,
         )
@@ -242,9 +240,7 @@ def test_service_refuses_what_the_form_refuses(certified: Pilot, db_session: Any
         services.record_answer(
             certified.enrolments[2],
             Horizon.SIX_MONTHS,
-            Situation.TARGET_JOB,
-            None,
-            dt.date(2026, 6, 1),
+            services.AnswerInput(Situation.TARGET_JOB, dt.date(2026, 6, 1), None),
             certified.coordinator,
             based_on=None,
         )
@@ -264,9 +260,7 @@ def test_cohort_page_lists_certified_people_and_rates(
     record(
         first,
         Horizon.SIX_MONTHS,
-        Situation.OTHER_JOB,
-        None,
-        dt.date(2026, 6, 1),
+        services.AnswerInput(Situation.OTHER_JOB, dt.date(2026, 6, 1), None),
         certified.coordinator,
         None,
     )
@@ -275,18 +269,14 @@ def test_cohort_page_lists_certified_people_and_rates(
     record(
         first,
         Horizon.SIX_MONTHS,
-        Situation.TARGET_JOB,
-        ContractType.CDI,
-        dt.date(2026, 6, 2),
+        services.AnswerInput(Situation.TARGET_JOB, dt.date(2026, 6, 2), ContractType.CDI),
         certified.coordinator,
         corrected.id if corrected else None,
     )
     record(
         second,
         Horizon.SIX_MONTHS,
-        Situation.STUDYING,
-        None,
-        dt.date(2026, 6, 3),
+        services.AnswerInput(Situation.STUDYING, dt.date(2026, 6, 3), None),
         certified.coordinator,
         None,
     )
