@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import EnrolmentStatus
 from app.insertion import services
-from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer
+from app.insertion.models import ContractType, Horizon, Situation, SurveyAnswer, WorkingTime
 from app.people.models import AuditEvent
 from tests.jury.factories import Pilot
 
@@ -117,6 +117,85 @@ def test_record_then_correct(certified: Pilot, db_session: Any, client: Any, log
     assert actions == ["survey.answer", "survey.correct"]
     page = client.get(_url(certified)).get_data(as_text=True)
     assert "Historique des réponses" in page and "en emploi dans un autre métier" in page
+
+
+def test_the_job_held_with_its_rome_code(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    login(certified.coordinator)
+    response = _post(
+        client,
+        _url(certified),
+        situation="target_job",
+        contract_type="cdi",
+        job_title="  Chargée de mission   coopération ",
+        rome_code="k1802",
+        working_time="part_time",
+        sector="Collectivité territoriale",
+        answered_on="2026-06-20",
+    )
+    assert response.status_code == 302
+    (answer,) = _answers(db_session)
+    assert (answer.job_title, answer.rome_code, answer.working_time, answer.sector) == (
+        "Chargée de mission coopération",
+        "K1802",
+        WorkingTime.PART_TIME,
+        "Collectivité territoriale",
+    )
+    page = client.get(f"/insertion/promotions/{certified.cohort.id}").get_data(as_text=True)
+    assert "K1802" in page and "Chargée de mission coopération" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"situation": "target_job", "rome_code": "Z9999"}, "rome_code", "lettre de A à N"),
+        ({"situation": "target_job", "rome_code": "K18"}, "rome_code", "lettre de A à N"),
+        ({"situation": "job_seeking", "job_title": "Coordinatrice"}, "job_title", "en emploi"),
+        ({"situation": "studying", "working_time": "full_time"}, "working_time", "en emploi"),
+    ],
+)
+def test_the_job_is_checked(
+    certified: Pilot,
+    db_session: Any,
+    client: Any,
+    login: Any,
+    fields: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    login(certified.coordinator)
+    response = _post(client, _url(certified), answered_on="2026-06-20", **fields)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f'id="{field}-errors"' in page and message in page
+    assert _answers(db_session) == []
+
+
+def test_the_situation_before_the_training(
+    certified: Pilot, db_session: Any, client: Any, login: Any
+) -> None:
+    """Asked at entry: its date precedes the certification, and it is due at once."""
+    login(certified.coordinator)
+    assert client.get(_url(certified, horizon="before")).status_code == 200
+    response = _post(
+        client,
+        _url(certified, horizon="before"),
+        situation="other_job",
+        job_title="Animateur socioculturel",
+        rome_code="G1202",
+        answered_on="2025-01-06",
+    )
+    assert response.status_code == 302
+    (answer,) = _answers(db_session)
+    assert answer.horizon is Horizon.BEFORE and answer.answered_on < CERTIFIED_ON
+    survey = services.cohort_survey(certified.cohort, today=dt.date(2026, 1, 5))
+    before = survey.rates[Horizon.BEFORE]
+    assert (before.people, before.respondents, before.no_answer, before.not_due) == (2, 1, 1, 0)
+    six = survey.rates[Horizon.SIX_MONTHS]  # due on 18/06/2026: nobody is late yet
+    assert (six.people, six.no_answer, six.not_due) == (2, 0, 2)
+    later = services.cohort_survey(certified.cohort, today=dt.date(2026, 6, 18))
+    assert later.rates[Horizon.SIX_MONTHS].no_answer == 2
 
 
 def test_unchanged_answer_not_recorded_again(
