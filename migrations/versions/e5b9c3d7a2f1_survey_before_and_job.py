@@ -60,6 +60,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM survey_answers WHERE horizon = 'before'")
     with op.batch_alter_table("survey_answers", schema=None) as batch_op:
         batch_op.drop_constraint(op.f(JOB), type_="check")
+        batch_op.drop_constraint(op.f("ck_survey_answers_working_time"), type_="check")
         batch_op.drop_constraint(op.f(HORIZON), type_="check")
         batch_op.alter_column(
             "horizon", existing_type=sa.String(length=6), type_=sa.String(length=2)
