@@ -35,6 +35,7 @@ class DossierText(Base):
     context_and_opportunity: Mapped[str] = mapped_column(sa.Text, default="")  # contexte
     vae_access: Mapped[str] = mapped_column(sa.Text, default="")  # accès par la VAE
     # One text per registration criterion the data cannot write (app/dossier/texts.py).
+    insertion_comparison: Mapped[str] = _criterion_text()  # 2°
     disability_adaptations: Mapped[str] = _criterion_text()  # 3°
     assessment_procedures: Mapped[str] = _criterion_text()  # 4°
     correspondences: Mapped[str] = _criterion_text()  # 8°

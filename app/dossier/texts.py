@@ -33,6 +33,17 @@ TEXTS: tuple[WrittenText, ...] = (
         rows=12,
     ),
     WrittenText(
+        "insertion_comparison",
+        "2",
+        _l("Comparaison avec des certifications proches"),
+        _l(
+            "Les taux d'insertion de certifications visant des métiers proches ou voisins "
+            "(intitulé, numéro RNCP, taux à 6 mois et à 2 ans, source), pour situer ceux des "
+            "promotions."
+        ),
+        rows=6,
+    ),
+    WrittenText(
         "disability_adaptations",
         "3",
         _l("Prise en compte du handicap"),

@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = (
+    "insertion_comparison",
     "disability_adaptations",
     "assessment_procedures",
     "correspondences",
