@@ -39,6 +39,11 @@ class Identity:
     formacodes: list[str]
     certifier_name: str
     certifier_siret: str | None
+    # What the fiche says of the certification: (heading, text) in the dossier's order.
+    profile: list[tuple[str, str]] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)  # « name (SIRET …) »
+    regulated: bool | None = None  # None: not said (the readiness check lists it)
+    regulations: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class BlocSection:
     optional: bool
     modalities: list[ModalityLine]
     competencies: list[CompetencyRow]
+    validation_rule: str = ""
+    validity: str = ""  # « 5 ans », « sans limite de durée »; empty when not said
 
     @property
     def modality_spans(self) -> list[ModalitySpan | None]:
@@ -120,6 +127,7 @@ class JuryRouteText:
     route: str  # the voie d'accès, in French
     open: bool
     composition: str
+    vae: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,58 @@ class VersionLine:
 
 
 @dataclass(frozen=True)
+class CorrespondenceLine:
+    """A coordinator's verdict on one of our blocs and a bloc of the national register."""
+
+    bloc_code: str
+    fiche_number: str
+    fiche_title: str
+    registry_bloc_code: str
+    registry_bloc_title: str
+    kind: str  # « totale », « partielle », « aucune », in French
+    note: str
+
+
+@dataclass(frozen=True)
+class JobHeld:
+    """A job certified people held at 6 months, with how many held it."""
+
+    title: str
+    rome_code: str | None
+    target_job: bool
+    people: int
+
+
+@dataclass(frozen=True)
+class Control:
+    """How assessment is controlled (criterion 4°), computed from the app's history."""
+
+    sessions: int
+    double_marked_sessions: int
+    assessors_min: int
+    marks: int
+    corrections: int
+    disagreements_raised: int
+    disagreements_settled: int
+    jury_sessions: int
+    jury_sessions_closed: int
+    jury_members_min: int
+
+    @property
+    def double_marked(self) -> Rate:
+        return Rate(self.double_marked_sessions, self.sessions)
+
+
+@dataclass(frozen=True)
+class CopyCheck:
+    """The check that no statement reproduces another certification's (criterion 3°)."""
+
+    register_fiches: int  # fiches of the register loaded (0: not loaded, no check)
+    statements: int  # our statements compared
+    flagged: list[tuple[str, str, int]]  # (our code, fiche number, similarity in percent)
+
+
+@dataclass(frozen=True)
 class DossierData:
     identity: Identity
     version_label: str
@@ -223,6 +283,16 @@ class DossierData:
     insertion: list[InsertionTable] = field(default_factory=list)
     versions: list[VersionLine] = field(default_factory=list)
     texts_revision: int = 0  # the revision of the coordinator's texts used (0: none written)
+    # The coordinator's texts per criterion, by key (app/dossier/texts.py); empty when unwritten.
+    texts: dict[str, str] = field(default_factory=dict)
+    control: Control | None = None
+    correspondences: list[CorrespondenceLine] = field(default_factory=list)
+    jobs_held: list[JobHeld] = field(default_factory=list)
+    certified_promotions: int = 0  # promotions of the certification with certified people
+    copy_check: CopyCheck | None = None
+
+    def text(self, key: str) -> str:
+        return self.texts.get(key, "").strip()
 
     @property
     def competency_count(self) -> int:

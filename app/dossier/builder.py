@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,11 +16,12 @@ from app.assessment.rules import BlocStatus
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.dates import local, local_date
 from app.db import db
-from app.dossier import services
+from app.dossier import criteria, services
+from app.dossier.texts import TEXT_KEYS
 from app.frameworks import services as frameworks
 from app.frameworks.models import CompetencyRule, FrameworkVersion
 from app.glossary import ACCESS_ROUTE, CONTRACT_TYPE, HORIZON, VERSION_STATUS
-from app.insertion.models import Horizon
+from app.insertion.models import Horizon, SurveyAnswer
 from app.insertion.rates import horizon_rates
 from app.insertion.services import latest_answers
 from exports.dossier import (
@@ -160,18 +161,25 @@ def _cohort_section(
     )
 
 
-def _insertion(
+def _certified(
     cohorts: list[Cohort],
     enrolments: dict[int, list[tuple[int, EnrolmentStatus, dt.date | None]]],
+) -> dict[int, list[tuple[int, dt.date | None]]]:
+    """Per cohort, its certified people: (enrolment id, certified on)."""
+    return {
+        cohort.id: [(e, on) for e, s, on in enrolments[cohort.id] if s is EnrolmentStatus.CERTIFIED]
+        for cohort in cohorts
+    }
+
+
+def _insertion(
+    cohorts: list[Cohort],
+    certified: dict[int, list[tuple[int, dt.date | None]]],
+    answers: Mapping[tuple[int, Horizon], SurveyAnswer],
     today: dt.date,
 ) -> list[InsertionTable]:
     """Per horizon, each cohort's certified people and their current survey answers; people
     not due to answer yet are counted apart."""
-    certified = {
-        cohort.id: [(e, on) for e, s, on in enrolments[cohort.id] if s is EnrolmentStatus.CERTIFIED]
-        for cohort in cohorts
-    }
-    answers = latest_answers([e for people in certified.values() for e, _on in people])
     tables = []
     for horizon in Horizon:
         lines = []
@@ -221,6 +229,8 @@ def dossier_data(
         for enrolment_id, cohort_id, status, certified_on in rows:
             enrolments[cohort_id].append((enrolment_id, status, certified_on))
     states = progress(version, [e for people in enrolments.values() for e, _s, _d in people])
+    certified = _certified(cohorts, enrolments)
+    answers = latest_answers([e for people in certified.values() for e, _on in people])
     return DossierData(
         identity=Identity(
             code=version.certification.code,
@@ -239,6 +249,12 @@ def dossier_data(
         context_and_opportunity=texts.context_and_opportunity if texts else "",
         vae_access=texts.vae_access if texts else "",
         texts_revision=texts.revision if texts else 0,
+        texts={key: getattr(texts, key) for key in TEXT_KEYS} if texts else {},
+        control=criteria.control([c.id for c in cohorts]),
+        correspondences=criteria.correspondences(version),
+        jobs_held=criteria.jobs_held(answers),
+        certified_promotions=criteria.certified_promotions(version),
+        copy_check=criteria.copy_check(version),
         scale=[level.label for level in version.scale_levels],
         acquired_levels=[lvl.label for lvl in version.scale_levels if lvl.counts_as_acquired],
         competency_rule=_rule(version),
@@ -256,12 +272,13 @@ def dossier_data(
                 route=str(ACCESS_ROUTE[route.value]),
                 open=routes[route].open,
                 composition=routes[route].composition,
+                vae=route is AccessRoute.VAE,
             )
             for route in AccessRoute
         ],
         cohorts=[
             _cohort_section(version, cohort, enrolments[cohort.id], states) for cohort in cohorts
         ],
-        insertion=_insertion(cohorts, enrolments, generated_on) if cohorts else [],
+        insertion=_insertion(cohorts, certified, answers, generated_on) if cohorts else [],
         versions=_versions(version),
     )
