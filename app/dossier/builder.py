@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from app.assessment.progress import LearnerProgress, progress
@@ -18,8 +19,9 @@ from app.dates import local, local_date
 from app.db import db
 from app.dossier import criteria, services
 from app.dossier.texts import TEXT_KEYS
+from app.frameworks import codes
 from app.frameworks import services as frameworks
-from app.frameworks.models import CompetencyRule, FrameworkVersion
+from app.frameworks.models import Bloc, Competency, CompetencyRule, FrameworkVersion
 from app.glossary import ACCESS_ROUTE, CONTRACT_TYPE, HORIZON, VERSION_STATUS
 from app.insertion.models import Horizon, SurveyAnswer
 from app.insertion.rates import horizon_rates
@@ -62,10 +64,26 @@ def _rule(version: FrameworkVersion) -> str:
     )
 
 
+def _validity(bloc: Bloc) -> str:
+    if bloc.validity_unlimited:
+        return _("sans limite de durée")
+    if bloc.validity_years:
+        return ngettext("%(num)d an", "%(num)d ans", bloc.validity_years)
+    return ""
+
+
+def _competency_modalities(bloc: Bloc, competency: Competency) -> list[ModalityLine]:
+    """The bloc's modalities that observe at least one of the competency's criteria, in the
+    bloc's order (none linked yet: empty, and the table shows all the bloc's)."""
+    used = {m.id for criterion in competency.criteria for m in criterion.modalities}
+    return [ModalityLine(m.code, m.title, m.description) for m in bloc.modalities if m.id in used]
+
+
 def _blocs(version: FrameworkVersion) -> list[BlocSection]:
+    rncp = version.certification.rncp_number
     return [
         BlocSection(
-            code=bloc.code,
+            code=codes.bloc_code(bloc.code, position, rncp),
             title=bloc.title,
             description=bloc.description,
             optional=bloc.optional,
@@ -76,12 +94,56 @@ def _blocs(version: FrameworkVersion) -> list[BlocSection]:
                     statement=comp.statement,
                     activities=[ActivityLine(a.code, a.title) for a in comp.activities],
                     criteria=[CriterionLine(c.code, c.statement) for c in comp.criteria],
+                    modalities=_competency_modalities(bloc, comp),
                 )
                 for comp in bloc.competencies
             ],
+            validation_rule=bloc.validation_rule,
+            validity=_validity(bloc),
         )
-        for bloc in version.blocs
+        for position, bloc in enumerate(version.blocs)
     ]
+
+
+def _labelled(kind: str, values: Sequence[str], typed: dict[str, str]) -> list[str]:
+    """« K1802 — Développement local », or the code alone when nothing names it."""
+    labelled = []
+    for code in values:
+        label = codes.code_label(kind, code, typed)
+        labelled.append(f"{code} — {label}" if label else code)
+    return labelled
+
+
+def _identity(version: FrameworkVersion) -> Identity:
+    typed = dict(version.code_labels or {})
+    partners = []
+    for partner in version.partners or []:
+        name, siret = partner.get("name", ""), partner.get("siret", "")
+        habilitation = codes.HABILITATIONS.get(partner.get("habilitation", ""), "")
+        details = ", ".join(x for x in (f"SIRET {siret}" if siret else "", habilitation) if x)
+        partners.append(f"{name} ({details})" if details else name)
+    return Identity(
+        code=codes.certification_code(
+            version.certification.code, version.certification.rncp_number
+        ),
+        title=version.title,
+        level=version.level,
+        nsf=_labelled("nsf", version.nsf_codes, typed),
+        rome=_labelled("rome", version.rome_codes, typed),
+        formacodes=_labelled("formacode", version.formacodes, typed),
+        certifier_name=version.certifier_name,
+        certifier_siret=version.certifier_siret,
+        profile=[
+            (_("Objectifs et contexte de la certification"), version.objectives_context),
+            (_("Secteurs d'activité"), version.sectors),
+            (_("Types d'emplois accessibles"), version.job_types),
+            (_("Prérequis à l'entrée en formation"), version.entry_prerequisites),
+            (_("Prérequis à la validation de la certification"), version.validation_prerequisites),
+        ],
+        partners=partners,
+        regulated=version.regulated,
+        regulations=version.regulations,
+    )
 
 
 def _versions(current: FrameworkVersion) -> list[VersionLine]:
@@ -232,16 +294,7 @@ def dossier_data(
     certified = _certified(cohorts, enrolments)
     answers = latest_answers([e for people in certified.values() for e, _on in people])
     return DossierData(
-        identity=Identity(
-            code=version.certification.code,
-            title=version.title,
-            level=version.level,
-            nsf=list(version.nsf_codes),
-            rome=list(version.rome_codes),
-            formacodes=list(version.formacodes),
-            certifier_name=version.certifier_name,
-            certifier_siret=version.certifier_siret,
-        ),
+        identity=_identity(version),
         version_label=version.label,
         version_status=str(VERSION_STATUS[version.status.value]),
         version_published_on=local_date(version.published_at),

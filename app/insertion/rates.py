@@ -8,8 +8,8 @@ minus those studying, in alternance, unable to work or abroad: they are removed 
 numerators and the denominator. With no respondent a rate is None (unknown), never 0.
 
 A survey is due 6 months (2 years) after the person's certification: before that, a person
-with no answer is « pas encore interrogé·e », counted apart, never as a missing answer. The situation before
-the training is due at once.
+with no answer is « pas encore interrogé·e », counted apart, never as a missing answer. The
+situation before the training is due at once.
 """
 
 from __future__ import annotations
