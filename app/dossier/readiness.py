@@ -182,7 +182,7 @@ class _Links:
 
     def correspondences(self) -> str:
         return url_for(
-            "registry.correspondences",
+            "registry.correspondence_list",
             cert_code=self.version.certification.code,
             label=self.version.label,
         )

@@ -114,7 +114,9 @@ def test_only_chosen_cohorts_of_the_version_are_in(
 def test_identity_and_référentiel(version: Any, mini_doc: dict[str, Any]) -> None:
     data = dossier_data(load(version), [], generated_on=TODAY)
     assert data.identity.code == "MINI" and data.identity.level == 5
-    assert data.identity.nsf == ["341"] and data.identity.rome == ["K1802"]
+    # Codes with their official labels (shipped nomenclatures: referentiel/nomenclatures).
+    assert data.identity.nsf == ["341 — Aménagement du territoire, développement, urbanisme"]
+    assert data.identity.rome[0].startswith("K1802 — ")
     assert data.identity.formacodes == ["42806"]
     assert data.identity.certifier_name == "Organisme d'essai"
     assert data.version_label == "v1" and data.version_status == "publiée"
