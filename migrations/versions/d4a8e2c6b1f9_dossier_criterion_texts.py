@@ -1,7 +1,7 @@
 """Dossier texts for the registration criteria the data cannot write
 
 Revision ID: d4a8e2c6b1f9
-Revises: d4f8a2c6e1b3
+Revises: d4e8a1c6b2f3
 Create Date: 2026-12-05 12:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4a8e2c6b1f9"
-down_revision = "d4f8a2c6e1b3"
+down_revision = "d4e8a1c6b2f3"
 branch_labels = None
 depends_on = None
 

@@ -116,11 +116,15 @@ def test_the_table_of_contents_gives_the_pages_of_the_sections(
     assert toc.startswith("Sommaire")
     sections = [
         "Identité de la certification",
-        "Contexte et opportunité",
-        "Référentiel d’activités",
-        "Référentiels de compétences et d’évaluation",
-        "Composition du jury par voie d’accès",
-        "Promotions pilotes",
+        "1° Adéquation des emplois occupés au métier visé",
+        "2° Impact sur l’accès ou le retour à l’emploi",
+        "3° Référentiels d’activités, de compétences et d’évaluation",
+        "4° Contrôle des modalités d’évaluation",
+        "5° Contraintes légales et réglementaires",
+        "6° Accès par la validation des acquis de l’expérience",
+        "7° Blocs de compétences et leurs modalités d’évaluation",
+        "8° Correspondances avec d’autres certifications",
+        "9° Participation des branches professionnelles",
         "Historique des versions du référentiel",
     ]
     for title in sections:
@@ -138,8 +142,8 @@ def test_running_headers_carry_the_title_and_section(mini_pdf: tuple[bytes, list
         assert "Certification d’essai" in spaced(text)
         assert "Dossier de certification — MINI — version v1" in spaced(text)
     # A section's first page: its heading, and its title again in the running header.
-    jury = next(t for t in pages[2:] if "5. Composition du jury par voie d’accès" in spaced(t))
-    assert spaced(jury).count("Composition du jury par voie d’accès") == 2
+    control = next(t for t in pages[2:] if "5. 4° Contrôle des modalités d’évaluation" in spaced(t))
+    assert spaced(control).count("4° Contrôle des modalités d’évaluation") == 2
 
 
 def test_texts_are_french_spaced_in_the_document(

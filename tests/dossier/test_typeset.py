@@ -44,7 +44,7 @@ def _texts(coordinator: Any, version: Any, context: str) -> None:
     texts_services.save_texts(
         version.certification,
         revision=0,
-        data=texts_services.TextsInput(context_and_opportunity=context, vae_access="", jury={}),
+        data=texts_services.TextsInput(values={"context_and_opportunity": context}, jury={}),
         by=coordinator,
     )
     db.session.commit()
