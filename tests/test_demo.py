@@ -206,6 +206,7 @@ def test_demo_has_two_training_organisations_to_try_one_against_the_other(
         label=pilot.version.label,
         actor=by_email[first["email"]],
         cohorts=[pilot],
+        test_file=True,  # the demo's certifications have no RNCP number yet
     )
     db_session.flush()
     exports.perform_export(record.id, lambda percent: None)

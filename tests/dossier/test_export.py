@@ -65,7 +65,7 @@ def test_the_command_writes_the_dossier_and_records_it(
     assert [o.name for o in record.organisations] == ["Savoir Devenir"]
     pages = PdfReader(io.BytesIO(content)).pages
     assert record.details["pages"] == len(pages)
-    assert f"{len(pages)} page(s)" in result.stdout
+    assert f"{len(pages)} pages" in result.stdout
     assert services.read_verified(record) == content
     text = " ".join((p.extract_text() or "") for p in pages)
     assert "Promotion 2" in text and "Promotion 1" not in text

@@ -41,7 +41,12 @@ def no_configured_ids(export_settings: Path, app: Any, monkeypatch: Any) -> Path
 
 def produce(pilot: Pilot) -> ExportRecord:
     record = services.start_export(
-        ExportKind.ACCROCHAGE, cert_code="MINI", label="v1", actor=None, cohorts=pilot.cohorts
+        ExportKind.ACCROCHAGE,
+        cert_code="MINI",
+        label="v1",
+        actor=None,
+        cohorts=pilot.cohorts,
+        test_file=True,  # MINI has no RNCP number
     )
     db.session.flush()
     services.perform_export(record.id, lambda percent: None)

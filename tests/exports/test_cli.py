@@ -158,7 +158,9 @@ def test_nobody_certified_exits_1(
     cohort = make_cohort("Sans certifiés")
     enrol(cohort, identity={"sex": None}, name="Sans Sexe")
     out = tmp_path / "x.xml"
-    result = runner.invoke(args=["accrochage", "export", "MINI", "--version", "v1", "-o", str(out)])
+    result = runner.invoke(
+        args=["accrochage", "export", "MINI", "--version", "v1", "--test-file", "-o", str(out)]
+    )
     assert result.exit_code == 1
     assert "laissé·e de côté : Sans Sexe (Sans certifiés) : sexe manquant" in result.stderr
     assert "aucune personne certifiée à déclarer" in result.stderr

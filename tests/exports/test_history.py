@@ -147,7 +147,12 @@ def test_nobody_to_declare_fails_and_lists_who_was_left_out(
     cohort = make_cohort("Promotion sans identités")
     enrol(cohort, identity=None, name="Sans Identité")
     record = services.start_export(
-        ExportKind.ACCROCHAGE, cert_code="MINI", label="v1", actor=None, cohorts=[cohort]
+        ExportKind.ACCROCHAGE,
+        cert_code="MINI",
+        label="v1",
+        actor=None,
+        cohorts=[cohort],
+        test_file=True,  # MINI has no RNCP number
     )
     job = services.queue_export(record)
     db.session.commit()
