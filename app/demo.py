@@ -349,6 +349,9 @@ def build_demo(plan: DemoPlan) -> None:
         for name, siret, kind in plan.organisations
     }
     db.session.add_all(orgs.values())
+    # The référentiels, their versions and the dossier are the certifier's (app/access.py).
+    for certification in db.session.scalars(sa.select(Certification)):
+        certification.organisation = orgs[CERTIFIER[0]]
     db.session.add(
         CertifierSettings(
             organisation=orgs[CERTIFIER[0]],

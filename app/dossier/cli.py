@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 
 from app.dossier.readiness import Level, check
 from app.exports_history.cli import dossier_cli
@@ -24,14 +25,17 @@ def dossier_check_command(cert_code: str, label: str | None) -> None:
     except FrameworkError as exc:
         click.echo(f"erreur : {exc}", err=True)
         sys.exit(2)
-    readiness = check(version)
+    # The gaps' links are built as in a request to the site's root.
+    with current_app.test_request_context():
+        readiness = check(version)
     click.echo(f"{readiness.certification_code} {readiness.version_label}")
     for criterion in readiness.criteria:
         click.echo(f"{criterion.title} : {criterion.level.label}")
         for fact in criterion.facts:
             click.echo(f"  · {fact}")
         for gap in criterion.gaps:
-            click.echo(f"  - [{gap.level.label}] {gap.message}")
+            where = f" ({gap.url})" if gap.url else ""
+            click.echo(f"  - [{gap.level.label}] {gap.message}{where}")
     click.echo(f"Dossier : {readiness.level.label}")
     if readiness.level is Level.BLOCKING:
         sys.exit(1)

@@ -110,6 +110,9 @@ def readiness(cert_code: str, label: str) -> str:
         version = load_version(cert_code, label)
     except FrameworkError:
         abort(404)
+    # The dossier is the certifier's: other organisations' coordinators get 404.
+    if not can_edit_certification(_me(), version.certification):
+        abort(404)
     return render_template(
         "dossier/readiness.html", version=version, readiness=check(version), Level=Level
     )

@@ -15,7 +15,7 @@ from flask_babel.speaklater import LazyString
 @dataclass(frozen=True)
 class WrittenText:
     key: str  # the DossierText column
-    criterion: str  # "0" for the certification's context, "1"…"9", "2025" for the additions
+    criterion: str  # "identity" (the context), "1"…"9", "2025" for the additions
     label: LazyString
     help: LazyString
     rows: int = 8
@@ -24,7 +24,7 @@ class WrittenText:
 TEXTS: tuple[WrittenText, ...] = (
     WrittenText(
         "context_and_opportunity",
-        "0",
+        "identity",
         _l("Contexte et opportunité de la certification"),
         _l(
             "Le besoin des employeurs et du territoire, les emplois visés, les certifications "

@@ -311,8 +311,9 @@ def unfinished_exports(exports_query: sa.Select[Any]) -> Sequence[ExportRecord]:
 
 
 def dossier_gaps(user: Any) -> list[DossierGap]:
-    """What the certification dossiers still lack, one line per certification (the latest
-    version still in use), from the readiness check (app/dossier/readiness.py)."""
+    """What the dossiers of the certifications `user` may file still lack, one line per
+    certification (its latest version in use), from the readiness check
+    (app/dossier/readiness.py)."""
     from app.dossier.readiness import Level, check
     from app.frameworks.services import load_version
 
@@ -321,10 +322,12 @@ def dossier_gaps(user: Any) -> list[DossierGap]:
         .where(FrameworkVersion.status != VersionStatus.RETIRED)
         .group_by(FrameworkVersion.certification_id)
     )
+    from app.access import owned_certifications
+
     latest = db.session.execute(
         sa.select(Certification.code, FrameworkVersion.label)
         .join(FrameworkVersion, FrameworkVersion.certification_id == Certification.id)
-        .where(FrameworkVersion.id.in_(latest_ids))
+        .where(FrameworkVersion.id.in_(latest_ids), owned_certifications(user))
         .order_by(Certification.code)
     ).all()
     gaps = []
