@@ -59,7 +59,7 @@ def cohort_of(db_session: Any, name: str) -> Cohort:
 def enrol(app: Flask, coordinator: Any, cohort: Cohort, email: str, **values: str) -> Any:
     data = {
         "email": email,
-        "first_names": "Faux",
+        "first_name_1": "Faux",
         "birth_name": "Nom",
         "usage_name": "",
         "birth_date": "1990-01-01",
@@ -77,7 +77,7 @@ def test_enrolling_an_existing_account_invites_and_hands_nothing_over(
 ) -> None:
     people = world.people
     classmate = people["classmate"]  # A's learner
-    db_session.add(LearnerIdentity(user=classmate, first_names="Léa", birth_name="Martin"))
+    db_session.add(LearnerIdentity(user=classmate, first_names=["Léa"], birth_name="Martin"))
     db_session.commit()
     b_coordinator = people["coordinator_out"]
     cohort_b = cohort_of(db_session, "Promo B")

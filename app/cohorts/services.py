@@ -459,6 +459,8 @@ def withdraw_certification(enrolment: Enrolment, *, reason: str, on: dt.date, by
     enrolment.certification_withdrawn_on = on
     enrolment.certification_withdrawal_reason = reason
     enrolment.certification_withdrawn_by = by
+    db.session.flush()
+    revoke_stale([enrolment.id])  # the certification's badges no longer stand
     audit.record(
         "enrolment.certification_withdrawn",
         enrolment,

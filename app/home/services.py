@@ -310,7 +310,7 @@ def unfinished_exports(exports_query: sa.Select[Any]) -> Sequence[ExportRecord]:
     ).all()
 
 
-def dossier_gaps(user: Any) -> list[DossierGap]:
+def dossier_gaps(user: Any) -> list[DossierGap] | None:
     """What the dossiers of the certifications `user` may file still lack, one line per
     certification (its latest version in use), from the readiness check
     (app/dossier/readiness.py)."""
@@ -330,6 +330,8 @@ def dossier_gaps(user: Any) -> list[DossierGap]:
         .where(FrameworkVersion.id.in_(latest_ids), owned_certifications(user))
         .order_by(Certification.code)
     ).all()
+    if not latest:
+        return None  # nothing this coordinator files: no section on their home
     gaps = []
     for code, label in latest:
         readiness = check(load_version(code, label))

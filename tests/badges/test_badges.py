@@ -19,7 +19,7 @@ from app.badges import crypto, services
 from app.badges.credential import case_item_id
 from app.badges.models import BadgeKey, IssuedBadge
 from app.cohorts.models import EnrolmentStatus
-from app.cohorts.services import set_status
+from app.cohorts.services import withdraw_certification
 from app.jury.models import Decision
 from tests.jury.factories import Pilot
 
@@ -313,7 +313,10 @@ def test_certification_badge_and_its_withdrawal(
     assert [a["targetCode"] for a in achievement["alignment"]] == ["BC01", "BC02", "BC03"]
     assert verify(client, text).status_code == 200
 
-    set_status(enrolment, EnrolmentStatus.WITHDRAWN)
+    # A certified enrolment changes status only through a recorded withdrawal (#11.8).
+    withdraw_certification(
+        enrolment, reason="Fraude établie", on=dt.date(2026, 12, 1), by=pilot.coordinator
+    )
     db_session.commit()
     response = verify(client, text)
     assert response.status_code == 422

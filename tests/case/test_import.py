@@ -317,11 +317,17 @@ def test_bad_values_where_the_import_reads_nothing_are_left_out(
 
 
 def test_an_imported_draft_opens_in_the_editor_and_says_what_blocks_publication(
-    runner: Any, client: Any, login: Any, coordinator: Any, db_session: Any
+    runner: Any, client: Any, login: Any, create_user: Any, db_session: Any
 ) -> None:
+    from app.people.models import Organisation, OrganisationKind
+
     assert runner.invoke(args=["case", "import", str(OPENSALT)]).exit_code == 0
     version = services.load_version("CASE-C2F0E1A4", "2019")
-    login(coordinator)
+    # Drafts are the certifier's (app/access.py): an unowned one is open to its coordinators.
+    certifier = Organisation(name="Certificateur", kind=OrganisationKind.CERTIFIER)
+    db_session.add(certifier)
+    db_session.commit()
+    login(create_user("coordinator", organisations=[certifier]))
     page = client.get(f"/edition/{version.id}")
     assert page.status_code == 200
     assert "RT.1.1.a" in page.get_data(as_text=True)

@@ -178,9 +178,9 @@ def test_coordinator_home_lists_sessions_and_unfinished_exports(
     assert "Jury du 20/12/2026" in page
     assert "1 décision à prendre" in page  # 1 learner × 2 blocs, 1 decided
     assert "fiche-echec.xml" in page and "identifiant manquant" in page
-    # What the dossier lacks, from the readiness check, with a link to it.
-    assert "Ce qui manque au dossier" in page and "points bloquants" in page
-    assert "/verification" in page
+    # A training organisation's coordinator files no dossier: no readiness section
+    # (tests/dossier/test_readiness.py shows it to the certifier's).
+    assert "Ce qui manque au dossier" not in page
 
 
 def test_jury_member_home_says_what_is_left_to_decide(

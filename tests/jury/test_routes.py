@@ -76,15 +76,16 @@ def test_jury_members_see_only_their_sessions(
     assert client.post(_url(session, "/cloturer"), data={"confirm": "y"}).status_code == 403
 
 
-def test_coordinators_see_sessions_on_their_versions(
+def test_coordinators_see_only_their_organisations_sessions(
     pilot: Pilot, db_session: Any, client: Any, login: Any, create_user: Any
 ) -> None:
     session = open_session(db_session, pilot)
     login(pilot.coordinator)
     assert client.get(_url(session)).status_code == 200
-    # The other organisation runs a cohort on the same version: it shares the certifier's jury.
+    # The other organisation runs a cohort on the same version: organisations are walls, the
+    # session is the one of the organisation that created it (app/access.py).
     login(pilot.other_coordinator)
-    assert client.get(_url(session)).status_code == 200
+    assert client.get(_url(session)).status_code == 404
     # A coordinator whose organisations run nothing on that version does not see it.
     login(create_user("coordinator", name="Sans Promotion"))
     assert client.get(_url(session)).status_code == 404

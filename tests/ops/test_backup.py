@@ -78,9 +78,10 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Pa
             checked = evidence.check_upload(PDF + bytes([number]), f"pièce {number}.pdf", 10**6)
             evidence.attach(enrolment, competency, checked, coordinator)
         commit()
-        for kind in ("fiche", "accrochage"):
+        for kind, options in (("fiche", []), ("accrochage", ["--test-file"])):  # no RNCP number
             out = tmp / f"{kind}.xml"
-            result = runner.invoke(args=[kind, "export", "CTA", "--version", "2025-04", "-o", out])
+            args = [kind, "export", "CTA", "--version", "2025-04", *options, "-o", out]
+            result = runner.invoke(args=args)
             assert result.exit_code == 0, result.output
         db.session.remove()
     yield app, tmp

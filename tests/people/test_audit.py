@@ -6,19 +6,24 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from app.db import utcnow
 from app.people.models import AuditEvent, User
 
 
 @pytest.fixture
-def coordinator(create_user: Any, login: Any) -> User:
-    user = create_user("coordinator", name="Claire Coord")
+def coordinator(create_user: Any, login: Any, organisation: Any) -> User:
+    user = create_user("coordinator", name="Claire Coord", organisations=[organisation])
     login(user)
     return user
 
 
 def add_events(db_session: Any, actor: User | None, count: int, object_type: str = "users") -> None:
+    """Events of the logged-in coordinator's organisation (the journal shows only those)."""
+    from app.people.models import Organisation
+
+    organisation_id = db_session.scalars(sa.select(Organisation.id)).first()
     start = utcnow() - timedelta(days=1)
     for n in range(count):
         db_session.add(
@@ -28,6 +33,7 @@ def add_events(db_session: Any, actor: User | None, count: int, object_type: str
                 object_type=object_type,
                 object_id=n,
                 summary=f"Événement n°{n}",
+                organisation_id=organisation_id,
                 at=start + timedelta(minutes=n),
             )
         )
@@ -69,7 +75,13 @@ def test_pages_of_fifty(client: Any, coordinator: User, db_session: Any) -> None
 
 def test_html_in_summaries_is_escaped(client: Any, coordinator: User, db_session: Any) -> None:
     db_session.add(
-        AuditEvent(actor=coordinator, action="x", object_type="users", summary="<b>gras</b>")
+        AuditEvent(
+            actor=coordinator,
+            action="x",
+            object_type="users",
+            summary="<b>gras</b>",
+            organisation_id=coordinator.organisations[0].id,
+        )
     )
     db_session.commit()
     html = client.get("/journal").get_data(as_text=True)
