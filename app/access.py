@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import abort, current_app
@@ -45,6 +45,11 @@ from app.people.models import Organisation, OrganisationKind, Role, User, member
 F = TypeVar("F", bound=Callable[..., Any])
 
 RULE_ATTRIBUTE = "access_rule"
+
+
+def current_person() -> User:
+    """The signed-in user, as the `User` row (not flask-login's proxy)."""
+    return cast(User, current_user._get_current_object())
 
 
 def _mark(view: Callable[..., Any], rule: str) -> None:

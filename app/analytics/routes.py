@@ -7,13 +7,11 @@ are 404, other roles 403.
 from __future__ import annotations
 
 import io
-from typing import cast
 
 from flask import Blueprint, abort, render_template, request, send_file
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import roles
+from app.access import current_person, roles
 from app.analytics import services, tables
 from app.analytics.forms import CohortFilterForm, VersionFilterForm
 from app.cohorts.models import Cohort
@@ -21,17 +19,13 @@ from app.db import db
 from app.frameworks.models import FrameworkVersion
 from app.frameworks.structure import structure
 from app.names import slug
-from app.people.models import Role, User
+from app.people.models import Role
 from exports.spreadsheets import Cell, csv_bytes
 
 bp = Blueprint("analytics", __name__, url_prefix="/analyse")
 
 ANALYSTS = (Role.COORDINATOR, Role.TRAINER)
 CSV = "text/csv; charset=utf-8"
-
-
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 def _csv(rows: list[list[Cell]], name: str) -> Response:
@@ -51,7 +45,7 @@ def _wants_csv() -> str | None:
 @roles(*ANALYSTS)
 def index() -> str:
     """The cohorts, and the framework versions, the person may analyse."""
-    cohorts = services.analysable_cohorts(_me())
+    cohorts = services.analysable_cohorts(current_person())
     versions: dict[int, tuple[FrameworkVersion, list[Cohort]]] = {}
     for cohort in cohorts:
         versions.setdefault(cohort.version_id, (cohort.version, []))[1].append(cohort)
@@ -65,7 +59,7 @@ def index() -> str:
 def cohort(cohort_id: int) -> Response | tuple[str, int]:
     """Heat map of learners × competencies, rates per competency and criterion, the criteria
     most often not acquired; each table also as CSV."""
-    found = services.find_cohort(_me(), cohort_id)
+    found = services.find_cohort(current_person(), cohort_id)
     if found is None:
         abort(404)
     version = structure(found.version)
@@ -95,7 +89,7 @@ def cohort(cohort_id: int) -> Response | tuple[str, int]:
 @roles(*ANALYSTS)
 def version(version_id: int) -> Response | tuple[str, int]:
     """The acquisition rates of every cohort of one framework version, side by side."""
-    me = _me()
+    me = current_person()
     if not services.may_analyse_version(me, version_id):
         abort(404)
     row = db.session.get(FrameworkVersion, version_id)

@@ -29,7 +29,7 @@ from wtforms import Field, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
-from app.access import can_attach_evidence, can_view_enrolment, roles
+from app.access import can_attach_evidence, can_view_enrolment, current_person, roles
 from app.assessment import evidence
 from app.assessment.models import EvidenceFile
 from app.cohorts.models import Enrolment
@@ -144,9 +144,7 @@ def upload(enrolment_id: int) -> Response | tuple[str, int]:
         for comp in bloc.competencies
         if comp.id == form.competency.data
     )
-    stored = evidence.attach(
-        enrolment, competency, form.checked, current_user._get_current_object()
-    )
+    stored = evidence.attach(enrolment, competency, form.checked, current_person())
     after_rollback(functools.partial(evidence.discard, stored))
     flash(_("Pièce « %(name)s » ajoutée.", name=stored.original_name), "success")
     return redirect(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -28,6 +27,7 @@ from app.access import (
     can_edit_certification,
     can_erase_person,
     can_manage_cohort,
+    current_person,
     identity_access,
     jury_session_query,
     roles,
@@ -61,16 +61,12 @@ from exports.guard import Limits, size_text
 bp = Blueprint("cohorts", __name__)
 
 
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 def _cohort_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
     """A cohort the person works on (404 otherwise); with `manage`, one they may change."""
-    cohort = db.session.scalar(staff_cohort_query(_me()).where(Cohort.id == cohort_id))
+    cohort = db.session.scalar(staff_cohort_query(current_person()).where(Cohort.id == cohort_id))
     if cohort is None:
         abort(404)
-    if manage and not can_manage_cohort(_me(), cohort):
+    if manage and not can_manage_cohort(current_person(), cohort):
         abort(403)
     return cohort
 
@@ -81,7 +77,9 @@ def _cohort_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
 @bp.get("/organisations")
 @roles(Role.COORDINATOR)
 def organisations() -> str:
-    return render_template("cohorts/organisations.html", organisations=_me().organisations)
+    return render_template(
+        "cohorts/organisations.html", organisations=current_person().organisations
+    )
 
 
 @bp.route("/organisations/nouvelle", methods=["GET", "POST"])
@@ -95,7 +93,7 @@ def new_organisation() -> str | Response:
                     name=form.name.data,
                     kind=OrganisationKind(form.kind.data),
                     siret=form.siret.data,
-                    creator=_me(),
+                    creator=current_person(),
                 )
         except IntegrityError:
             form.name.errors.append(_("Un organisme porte déjà ce nom ou ce SIRET."))
@@ -111,7 +109,7 @@ def new_organisation() -> str | Response:
 @bp.get("/promotions")
 @roles(Role.COORDINATOR, Role.TRAINER, Role.LEARNER)
 def index() -> str | Response:
-    me = _me()
+    me = current_person()
     if not me.has_role(Role.COORDINATOR, Role.TRAINER):
         return redirect(url_for("progress.me"))
     cohorts = db.session.scalars(
@@ -145,7 +143,7 @@ def _published_versions() -> list[FrameworkVersion]:
 @bp.route("/promotions/nouvelle", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new() -> str | Response:
-    me = _me()
+    me = current_person()
     form = CohortForm(organisations=me.organisations, versions=_published_versions())
     if form.validate_on_submit():
         try:
@@ -171,7 +169,7 @@ def new() -> str | Response:
 @bp.get("/promotions/<int:cohort_id>")
 @roles(Role.COORDINATOR, Role.TRAINER)
 def show(cohort_id: int) -> str:
-    me = _me()
+    me = current_person()
     cohort = services.load_cohort_page(staff_cohort_query(me), cohort_id)
     if cohort is None:
         abort(404)
@@ -213,7 +211,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
     record = hub.learner_record(cohort, enrolment_id)
     if record is None:
         abort(404)
-    manage = can_manage_cohort(_me(), cohort)
+    manage = can_manage_cohort(current_person(), cohort)
     entry_form = None
     if manage:
         entry_form = EntryDateForm(data={"entered_on": record.enrolment.entered_on})
@@ -223,7 +221,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         record=record,
         manage=manage,
         entry_form=entry_form,
-        may_withdraw=can_edit_certification(_me(), cohort.version.certification),
+        may_withdraw=can_edit_certification(current_person(), cohort.version.certification),
         bloc_status_labels=BLOC_STATUS,
     )
 
@@ -291,7 +289,7 @@ def edit(cohort_id: int) -> str | Response:
 @roles(Role.COORDINATOR)
 def assign_trainer(cohort_id: int) -> Response:
     cohort = _cohort_or_404(cohort_id, manage=True)
-    form = AssignTrainerForm(trainers=services.trainer_choices(_me()))
+    form = AssignTrainerForm(trainers=services.trainer_choices(current_person()))
     if form.validate_on_submit():
         trainer = form.trainers[form.user_id.data]
         services.assign_trainer(cohort, trainer)
@@ -330,7 +328,7 @@ def new_learner(cohort_id: int) -> str | Response:
         try:
             with savepoint():
                 result = services.enrol_learner(
-                    cohort, form.learner_data(form.email.data), actor=_me()
+                    cohort, form.learner_data(form.email.data), actor=current_person()
                 )
         except services.CohortError as error:
             form.email.errors.append(str(error))
@@ -402,7 +400,7 @@ def withdraw_certification(enrolment_id: int) -> str | Response:
     """The certification owner's coordinator records the withdrawal of a certification."""
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or not can_edit_certification(
-        _me(), enrolment.cohort.version.certification
+        current_person(), enrolment.cohort.version.certification
     ):
         abort(404)
     form = WithdrawCertificationForm()
@@ -410,7 +408,10 @@ def withdraw_certification(enrolment_id: int) -> str | Response:
         try:
             with savepoint():
                 services.withdraw_certification(
-                    enrolment, reason=form.reason.data or "", on=form.withdrawn_on.data, by=_me()
+                    enrolment,
+                    reason=form.reason.data or "",
+                    on=form.withdrawn_on.data,
+                    by=current_person(),
                 )
         except services.CohortError as error:
             form.reason.errors = [*form.reason.errors, str(error)]
@@ -446,7 +447,7 @@ def identity(user_id: int) -> str | Response:
     learner = db.session.get(User, user_id)
     if learner is None:
         abort(404)
-    access = identity_access(_me(), user_id)
+    access = identity_access(current_person(), user_id)
     if access is None:
         abort(404)
     if access != "edit" and request.method == "POST":
@@ -476,7 +477,7 @@ def identity(user_id: int) -> str | Response:
         .join(Enrolment.cohort)
         .where(
             Enrolment.learner_id == user_id,
-            Cohort.organisation_id.in_([org.id for org in _me().organisations]),
+            Cohort.organisation_id.in_([org.id for org in current_person().organisations]),
         )
         .options(sa.orm.contains_eager(Enrolment.cohort))
         .order_by(Cohort.start_date)
@@ -488,7 +489,7 @@ def identity(user_id: int) -> str | Response:
         enrolments=enrolments,
         identity=current,
         may_edit=access == "edit",
-        may_erase=can_erase_person(_me(), learner),
+        may_erase=can_erase_person(current_person(), learner),
     )
 
 
@@ -531,9 +532,11 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
         parsed = importer.parse(data, filename, limits=_limits())
         page.update(parsed=parsed, filename=filename)
         if parsed.rows:
-            page["plan"] = plan = services.plan_import(cohort, parsed, actor=_me())
+            page["plan"] = plan = services.plan_import(cohort, parsed, actor=current_person())
             if parsed.ok and (plan.to_enrol or plan.offered):
-                key = services.store_upload(_upload_folder(), cohort, _me(), data, filename)
+                key = services.store_upload(
+                    _upload_folder(), cohort, current_person(), data, filename
+                )
                 page["confirm_form"] = ConfirmImportForm(
                     formdata=None, upload=key, filename=filename
                 )
@@ -546,7 +549,7 @@ def confirm_import(cohort_id: int) -> str | Response:
     cohort = _cohort_or_404(cohort_id, manage=True)
     form = ConfirmImportForm()
     key = form.upload.data or ""
-    data = services.read_upload(_upload_folder(), key, cohort, _me())
+    data = services.read_upload(_upload_folder(), key, cohort, current_person())
     if not form.validate_on_submit() or data is None:
         flash(_("Ce fichier n'est plus disponible : déposez-le de nouveau."), "error")
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
@@ -555,14 +558,16 @@ def confirm_import(cohort_id: int) -> str | Response:
     parsed = importer.parse(data, key, limits=_limits())
     try:
         with savepoint():
-            result = services.import_learners(cohort, parsed, filename, actor=_me())
+            result = services.import_learners(cohort, parsed, filename, actor=current_person())
     except services.CohortError as error:
         flash(str(error), "error")
         page = {
             "cohort": cohort,
             "form": ImportForm(formdata=None),
             "parsed": parsed,
-            "plan": services.plan_import(cohort, parsed, actor=_me()) if parsed.rows else None,
+            "plan": services.plan_import(cohort, parsed, actor=current_person())
+            if parsed.rows
+            else None,
             "filename": filename,
         }
         return render_template("cohorts/import.html", **page)

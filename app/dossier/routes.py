@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, owned_certifications, roles
+from app.access import can_edit_certification, current_person, owned_certifications, roles
 from app.cohorts.models import AccessRoute
 from app.db import db, savepoint
 from app.dossier import services
@@ -21,13 +18,9 @@ from app.dossier.readiness import Level, check
 from app.dossier.texts import TEXT_KEYS, TEXTS
 from app.frameworks.models import Certification, FrameworkError
 from app.frameworks.services import load_version
-from app.people.models import Role, User
+from app.people.models import Role
 
 bp = Blueprint("dossier", __name__, url_prefix="/dossier")
-
-
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 @bp.get("/")
@@ -35,7 +28,7 @@ def _me() -> User:
 def index() -> str:
     certifications = db.session.scalars(
         sa.select(Certification)
-        .where(owned_certifications(_me()))
+        .where(owned_certifications(current_person()))
         .options(selectinload(Certification.versions))
         .order_by(Certification.code)
     ).all()
@@ -73,7 +66,7 @@ def texts(cert_code: str) -> str | Response:
     if (
         certification is None
         or not certification.versions
-        or not can_edit_certification(_me(), certification)
+        or not can_edit_certification(current_person(), certification)
     ):
         abort(404)
     current = services.texts_for(certification.id)
@@ -83,7 +76,10 @@ def texts(cert_code: str) -> str | Response:
         try:
             with savepoint():
                 services.save_texts(
-                    certification, revision=form.revision.data, data=form.texts(), by=_me()
+                    certification,
+                    revision=form.revision.data,
+                    data=form.texts(),
+                    by=current_person(),
                 )
         except services.DossierTextError as error:
             flash(str(error), "error")
@@ -111,7 +107,7 @@ def readiness(cert_code: str, label: str) -> str:
     except FrameworkError:
         abort(404)
     # The dossier is the certifier's: other organisations' coordinators get 404.
-    if not can_edit_certification(_me(), version.certification):
+    if not can_edit_certification(current_person(), version.certification):
         abort(404)
     return render_template(
         "dossier/readiness.html", version=version, readiness=check(version), Level=Level

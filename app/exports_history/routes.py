@@ -7,7 +7,7 @@ import functools
 import io
 import math
 import mimetypes
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -21,11 +21,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import certifier_organisations, export_query, roles
+from app.access import certifier_organisations, current_person, export_query, roles
 from app.cohorts.models import Cohort
 from app.db import after_commit, db, savepoint
 from app.exports_history import labels, services
@@ -35,7 +34,7 @@ from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from app.glossary import VERSION_STATUS
 from app.jobs import queue
-from app.people.models import Role, User
+from app.people.models import Role
 from app.settings import services as settings
 
 bp = Blueprint("exports", __name__)
@@ -52,13 +51,9 @@ def export_labels() -> dict[str, Any]:
     }
 
 
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 def _record_or_404(export_id: int) -> ExportRecord:
     record = db.session.scalar(
-        export_query(_me())
+        export_query(current_person())
         .where(ExportRecord.id == export_id)
         .options(selectinload(ExportRecord.created_by), selectinload(ExportRecord.organisations))
     )
@@ -79,7 +74,7 @@ def _start(
         kind,
         cert_code=version.certification.code,
         label=version.label,
-        actor=_me(),
+        actor=current_person(),
         cohorts=cohorts,
         test_file=test_file,
     )
@@ -95,12 +90,14 @@ def _start(
 @roles(Role.COORDINATOR)
 def index() -> str:
     total = db.session.scalar(
-        export_query(_me()).with_only_columns(sa.func.count(ExportRecord.id)).order_by(None)
+        export_query(current_person())
+        .with_only_columns(sa.func.count(ExportRecord.id))
+        .order_by(None)
     )
     pages = max(1, math.ceil((total or 0) / PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     records = db.session.scalars(
-        export_query(_me())
+        export_query(current_person())
         .options(selectinload(ExportRecord.created_by))
         .order_by(ExportRecord.created_at.desc(), ExportRecord.id.desc())
         .limit(PAGE_SIZE)
@@ -189,7 +186,7 @@ def _my_cohorts() -> list[Cohort]:
     return list(
         db.session.scalars(
             sa.select(Cohort)
-            .where(Cohort.organisation_id.in_([org.id for org in _me().organisations]))
+            .where(Cohort.organisation_id.in_([org.id for org in current_person().organisations]))
             .options(
                 selectinload(Cohort.version).selectinload(FrameworkVersion.certification),
                 selectinload(Cohort.organisation),
@@ -265,7 +262,7 @@ def new_accrochage() -> str | Response:
                     )
             except services.ExportError as exc:
                 form.cohorts.errors = [*form.cohorts.errors, str(exc)]
-    mine = {org.id for org in certifier_organisations(_me())}
+    mine = {org.id for org in certifier_organisations(current_person())}
     # Said before the form is sent: which certifications have no RNCP number yet.
     without_rncp = sorted(
         {

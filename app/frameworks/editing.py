@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, certifier_of, owned_certifications, roles
+from app.access import (
+    can_edit_certification,
+    certifier_of,
+    current_person,
+    owned_certifications,
+    roles,
+)
 from app.db import db, savepoint
 from app.frameworks import editing_services as editing
 from app.frameworks import forms
@@ -23,7 +28,7 @@ from app.frameworks.models import (
     FrameworkVersion,
     ImmutableVersionError,
 )
-from app.people.models import Role, User
+from app.people.models import Role
 from app.registry import copycheck
 
 bp = Blueprint("editor", __name__, url_prefix="/edition")
@@ -37,15 +42,11 @@ def refused(error: ImmutableVersionError) -> tuple[str, int]:
     return render_template("editor/refused.html", message=str(error)), 409
 
 
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 def _version_or_404(version_id: int) -> FrameworkVersion:
     """A version of a certification the coordinator's certifier owns; others' are 404:
     training organisations read published versions in the référentiels, not here."""
     version = editing.load_version_by_id(version_id)
-    if version is None or not can_edit_certification(_me(), version.certification):
+    if version is None or not can_edit_certification(current_person(), version.certification):
         abort(404)
     return version
 
@@ -122,7 +123,7 @@ def _to_edit(version: FrameworkVersion, anchor: str | None = None) -> Response:
 def index() -> str:
     certifications = db.session.scalars(
         sa.select(Certification)
-        .where(owned_certifications(_me()))
+        .where(owned_certifications(current_person()))
         .options(selectinload(Certification.versions))
         .order_by(Certification.code)
     ).all()
@@ -130,14 +131,14 @@ def index() -> str:
         "editor/index.html",
         certifications=certifications,
         retire_form=forms.RetireForm(),
-        may_create=certifier_of(_me()) is not None,
+        may_create=certifier_of(current_person()) is not None,
     )
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new_draft() -> Page:
-    owner = certifier_of(_me())
+    owner = certifier_of(current_person())
     if owner is None:
         abort(403)  # training organisations use the référentiels, the certifier writes them
     form = forms.NewDraftForm()
@@ -146,7 +147,7 @@ def new_draft() -> Page:
         existing = db.session.scalar(
             sa.select(Certification).where(Certification.code == form.code.data)
         )
-        if existing is not None and not can_edit_certification(_me(), existing):
+        if existing is not None and not can_edit_certification(current_person(), existing):
             refusal = _("Cette certification appartient à un autre certificateur.")
         else:
             created, refusal = _attempt(lambda: editing.start_draft(**form.values(), owner=owner))
@@ -155,7 +156,7 @@ def new_draft() -> Page:
                 return _to_edit(created)
     codes = db.session.scalars(
         sa.select(Certification.code)
-        .where(owned_certifications(_me()))
+        .where(owned_certifications(current_person()))
         .order_by(Certification.code)
     ).all()
     return render_template("editor/new.html", form=form, codes=codes, refusal=refusal)
@@ -202,7 +203,7 @@ def rncp_number(certification_id: int) -> Page:
     """The number France Compétences gave the certification: it belongs to the certification,
     not to a version, so it can be recorded once its versions are published."""
     certification = db.session.get(Certification, certification_id)
-    if certification is None or not can_edit_certification(_me(), certification):
+    if certification is None or not can_edit_certification(current_person(), certification):
         abort(404)  # the certifier owning the certification records its number
     form = forms.RncpNumberForm(number=certification.rncp_number or "")
     refusal = None

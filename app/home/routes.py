@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
 from app.access import (
     authenticated,
+    current_person,
     export_query,
     jury_session_query,
     managed_cohort_query,
@@ -26,19 +24,15 @@ from app.db import db
 from app.exports_history.labels import EXPORT_STATUS
 from app.home import services
 from app.jury.models import JurySession, jury_members
-from app.people.models import Role, User
+from app.people.models import Role
 
 bp = Blueprint("home", __name__)
-
-
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 @bp.get("/mon-espace")
 @authenticated
 def index() -> str | Response:
-    me = _me()
+    me = current_person()
     offers = cohort_services.pending_offers(me)
     if not me.has_role(Role.COORDINATOR, Role.TRAINER, Role.JURY):
         return redirect(url_for(".offers" if offers else "progress.me"))
@@ -85,7 +79,9 @@ def offers() -> str:
     """The enrolments other organisations offered the person: nothing changes until they
     accept one."""
     return render_template(
-        "home/offers.html", offers=cohort_services.pending_offers(_me()), form=OfferForm()
+        "home/offers.html",
+        offers=cohort_services.pending_offers(current_person()),
+        form=OfferForm(),
     )
 
 
@@ -93,7 +89,7 @@ def offers() -> str:
 @authenticated
 def answer_offer(offer_id: int) -> Response:
     offer = db.session.get(EnrolmentInvitation, offer_id)
-    if offer is None or offer.user_id != _me().id:
+    if offer is None or offer.user_id != current_person().id:
         abort(404)
     form = OfferForm()
     if not form.validate_on_submit():

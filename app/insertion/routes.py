@@ -8,18 +8,17 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_manage_cohort, managed_cohort_query, roles
+from app.access import can_manage_cohort, current_person, managed_cohort_query, roles
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
 from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION, WORKING_TIME
 from app.insertion import services
 from app.insertion.forms import AnswerForm
 from app.insertion.models import ContractType, Horizon
-from app.people.models import Role, User
+from app.people.models import Role
 
 bp = Blueprint("insertion", __name__, url_prefix="/insertion")
 
@@ -41,13 +40,9 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _cohort_or_404(cohort_id: int) -> Cohort:
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_manage_cohort(_me(), cohort):
+    if cohort is None or not can_manage_cohort(current_person(), cohort):
         abort(404)
     return cohort
 
@@ -56,7 +51,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 @roles(Role.COORDINATOR)
 def index() -> str:
     cohorts = db.session.scalars(
-        managed_cohort_query(_me())
+        managed_cohort_query(current_person())
         .options(selectinload(Cohort.organisation))
         .order_by(Cohort.start_date.desc(), Cohort.name)
     ).all()
@@ -139,7 +134,7 @@ def record(cohort_id: int, enrolment_id: int, horizon: str) -> Response | tuple[
     try:
         with savepoint():
             saved = services.record_answer(
-                enrolment, when, form.answer(), _me(), based_on=form.based_on.data
+                enrolment, when, form.answer(), current_person(), based_on=form.based_on.data
             )
     except services.StaleAnswerError as error:
         # Concurrency conflict: end this transaction, so that the next read sees the answer

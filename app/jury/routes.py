@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app.access import (
     can_decide,
     can_run_jury_session,
+    current_person,
     jury_session_query,
     jury_versions_query,
     presentable_cohorts,
@@ -52,12 +52,8 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _session_or_404(session_id: int) -> JurySession:
-    jury_session = services.load_session(jury_session_query(_me()), session_id)
+    jury_session = services.load_session(jury_session_query(current_person()), session_id)
     if jury_session is None:
         abort(404)
     return jury_session
@@ -94,16 +90,18 @@ def _jury_users() -> list[User]:
 @bp.get("/")
 @roles(Role.COORDINATOR, Role.JURY)
 def index() -> str:
-    sessions = db.session.scalars(services.sessions_query(jury_session_query(_me()))).all()
+    sessions = db.session.scalars(
+        services.sessions_query(jury_session_query(current_person()))
+    ).all()
     return render_template(
-        "jury/index.html", sessions=sessions, can_create=_me().has_role(Role.COORDINATOR)
+        "jury/index.html", sessions=sessions, can_create=current_person().has_role(Role.COORDINATOR)
     )
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new() -> Response | str:
-    versions = {v.id: v for v in _versions_for(_me())}
+    versions = {v.id: v for v in _versions_for(current_person())}
     users = {u.id: u for u in _jury_users()}
     form = SessionForm()
     form.version.choices = [
@@ -122,7 +120,7 @@ def new() -> Response | str:
                 form.location.data or "",
                 [users[i] for i in form.members.data],
                 form.external_members.data or "",
-                _me(),
+                current_person(),
             )
     except services.JuryError as error:
         form.members.errors = [*form.members.errors, str(error)]
@@ -134,7 +132,7 @@ def new() -> Response | str:
 def _show(jury_session: JurySession, present_form: PresentForm | None = None) -> str:
     version = services.load_version(jury_session)
     presentations = services.sorted_presentations(jury_session)
-    runs = can_run_jury_session(_me(), jury_session)
+    runs = can_run_jury_session(current_person(), jury_session)
     if runs and not jury_session.is_closed and present_form is None:
         present_form = PresentForm(formdata=None)
     if present_form is not None:
@@ -150,7 +148,7 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
         views=services.bloc_views(version, presentations),
         would_certify=services.certification_outlook(jury_session, version, presentations),
         runs=runs,
-        may_decide=can_decide(_me(), jury_session) and not jury_session.is_closed,
+        may_decide=can_decide(current_person(), jury_session) and not jury_session.is_closed,
         present_form=present_form,
     )
 
@@ -165,7 +163,7 @@ def show(session_id: int) -> str:
 @roles(Role.COORDINATOR)
 def present(session_id: int) -> Response | tuple[str, int]:
     jury_session = _session_or_404(session_id)
-    if not can_run_jury_session(_me(), jury_session):
+    if not can_run_jury_session(current_person(), jury_session):
         abort(403)
     form = PresentForm()
     eligible = {
@@ -177,7 +175,9 @@ def present(session_id: int) -> Response | tuple[str, int]:
         return _show(jury_session, form), 400
     try:
         with savepoint():
-            services.present(jury_session, [eligible[i] for i in form.enrolments.data], _me())
+            services.present(
+                jury_session, [eligible[i] for i in form.enrolments.data], current_person()
+            )
     except services.JuryError as error:
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
@@ -191,7 +191,7 @@ def _presentation_page(
     version = services.load_version(jury_session)
     views = services.bloc_views(version, [presentation])[presentation.id]
     state = progress(version, [presentation.enrolment_id])[presentation.enrolment_id]
-    may_decide = can_decide(_me(), jury_session) and not jury_session.is_closed
+    may_decide = can_decide(current_person(), jury_session) and not jury_session.is_closed
     if form is None and may_decide:
         form = decision_form(
             version.blocs,
@@ -213,7 +213,7 @@ def _presentation_page(
         competencies=state.competencies,
         form=form if may_decide else None,
         withdraw_form=EmptyForm(formdata=None)
-        if can_run_jury_session(_me(), jury_session)
+        if can_run_jury_session(current_person(), jury_session)
         and not jury_session.is_closed
         and not presentation.decisions
         else None,
@@ -232,7 +232,7 @@ def presentation(session_id: int, presentation_id: int) -> tuple[str, int]:
 def decide(session_id: int, presentation_id: int) -> Response | tuple[str, int]:
     jury_session = _session_or_404(session_id)
     presentation = _presentation_or_404(jury_session, presentation_id)
-    if not can_decide(_me(), jury_session):
+    if not can_decide(current_person(), jury_session):
         abort(403)
     if jury_session.is_closed:
         flash(_("La session de jury est close : ses décisions ne peuvent plus changer."), "error")
@@ -247,7 +247,11 @@ def decide(session_id: int, presentation_id: int) -> Response | tuple[str, int]:
     try:
         with savepoint():
             services.record_decisions(
-                presentation, version, form.choices(), _me(), expected_state=form.state.data
+                presentation,
+                version,
+                form.choices(),
+                current_person(),
+                expected_state=form.state.data,
             )
     except services.DecisionErrors as error:
         for bloc_id, message in error.errors.items():
@@ -280,12 +284,12 @@ def decide(session_id: int, presentation_id: int) -> Response | tuple[str, int]:
 def withdraw(session_id: int, presentation_id: int) -> Response:
     jury_session = _session_or_404(session_id)
     presentation = _presentation_or_404(jury_session, presentation_id)
-    if not can_run_jury_session(_me(), jury_session):
+    if not can_run_jury_session(current_person(), jury_session):
         abort(403)
     if EmptyForm().validate_on_submit():
         try:
             with savepoint():
-                services.withdraw_presentation(presentation, _me())
+                services.withdraw_presentation(presentation, current_person())
         except services.JuryError as error:
             flash(str(error), "error")
             return redirect(url_for(".show", session_id=session_id))
@@ -326,7 +330,7 @@ def decisions(session_id: int) -> Response | tuple[str, int]:
     """Every presented learner's decisions on every bloc, on one page; one save, all or
     nothing."""
     jury_session = _session_or_404(session_id)
-    if not can_decide(_me(), jury_session):
+    if not can_decide(current_person(), jury_session):
         abort(403)
     if jury_session.is_closed:
         flash(_("La session de jury est close : ses décisions ne peuvent plus changer."), "error")
@@ -348,7 +352,11 @@ def decisions(session_id: int) -> Response | tuple[str, int]:
     try:
         with savepoint():
             changed = services.record_session_decisions(
-                jury_session, version, form.choices(), _me(), expected_state=form.state.data
+                jury_session,
+                version,
+                form.choices(),
+                current_person(),
+                expected_state=form.state.data,
             )
     except services.SessionDecisionErrors as error:
         for (p_id, b_id), message in error.errors.items():
@@ -417,7 +425,7 @@ def _close_page(
 def close(session_id: int) -> Response | tuple[str, int]:
     """Close the session, after a step that says what becomes final (or why it cannot yet)."""
     jury_session = _session_or_404(session_id)
-    if not can_run_jury_session(_me(), jury_session):
+    if not can_run_jury_session(current_person(), jury_session):
         abort(403)
     if jury_session.is_closed:
         flash(_("La session est déjà close."), "info")
@@ -437,7 +445,7 @@ def close(session_id: int) -> Response | tuple[str, int]:
     try:
         with savepoint():
             certified = services.close_session(
-                jury_session, services.load_version(jury_session), _me()
+                jury_session, services.load_version(jury_session), current_person()
             )
     except services.ClosingRefused as refused:
         return _close_page(_session_or_404(session_id), [str(p) for p in refused.problems], 409)

@@ -7,10 +7,9 @@ from typing import TypeVar
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import authenticated
+from app.access import authenticated, current_person
 from app.db import commit
 from app.people import services, two_factor
 from app.people.forms import ConfirmTwoFactorForm, PasswordConfirmForm
@@ -18,10 +17,6 @@ from app.people.models import User
 from app.people.routes import _retry_minutes, bp
 
 T = TypeVar("T")
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _password_forms() -> tuple[PasswordConfirmForm, PasswordConfirmForm]:
@@ -37,7 +32,7 @@ def _page(
     disable_form: PasswordConfirmForm | None = None,
     codes_form: PasswordConfirmForm | None = None,
 ) -> str:
-    user = _me()
+    user = current_person()
     context: dict[str, object] = {
         "enabled": two_factor.is_enabled(user),
         "required": two_factor.is_required(user),
@@ -69,7 +64,7 @@ def _codes_page(codes: list[str]) -> str:
 @bp.route("/compte/double-authentification", methods=["GET", "POST"])
 @authenticated
 def two_factor_settings() -> str | Response:
-    user = _me()
+    user = current_person()
     if request.method == "POST" and two_factor.is_enabled(user):
         return redirect(url_for("people.two_factor_settings"))
     form = ConfirmTwoFactorForm()
@@ -90,7 +85,7 @@ def _with_password(form: PasswordConfirmForm, change: Callable[[User, str], T]) 
     """Run `change` with the typed password, the attempt counted like a login attempt."""
     if not form.validate_on_submit():
         return None
-    user = _me()
+    user = current_person()
     try:
         services.count_login_attempt(user.email, request.remote_addr)
     except services.Throttled as exc:
@@ -117,7 +112,7 @@ def _turn_off(user: User, password: str) -> bool:
 @bp.post("/compte/double-authentification/desactiver")
 @authenticated
 def two_factor_disable() -> str | Response:
-    user = _me()
+    user = current_person()
     if not two_factor.is_enabled(user):
         return redirect(url_for("people.two_factor_settings"))
     if two_factor.is_required(user):
@@ -133,7 +128,7 @@ def two_factor_disable() -> str | Response:
 @bp.post("/compte/double-authentification/codes")
 @authenticated
 def two_factor_codes() -> str | Response:
-    if not two_factor.is_enabled(_me()):
+    if not two_factor.is_enabled(current_person()):
         return redirect(url_for("people.two_factor_settings"))
     _disable, form = _password_forms()
     codes = _with_password(form, two_factor.regenerate_codes)

@@ -33,6 +33,7 @@ from app.access import (
     audit_query,
     authenticated,
     can_manage_user,
+    current_person,
     managed_users_query,
     public,
     roles,
@@ -288,7 +289,7 @@ def _setup_context(user: User, secret: str) -> dict[str, object]:
 def logout() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.log_out(current_user._get_current_object())
+    services.log_out(current_person())
     logout_user()
     flash(_("Vous êtes déconnecté·e."))
     return redirect(url_for("people.login"))
@@ -297,7 +298,7 @@ def logout() -> Response:
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @authenticated
 def change_password() -> str | Response:
-    user = current_user._get_current_object()
+    user = current_person()
     form = ChangePasswordForm(user)
     if form.validate_on_submit():
         services.change_password(user, form.new_password.data or "")
@@ -409,7 +410,7 @@ def users() -> str:
 @bp.route("/comptes/inviter", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def invite() -> str | Response:
-    actor = current_user._get_current_object()
+    actor = current_person()
     available = actor.organisations
     # With a single organisation, it is ticked already.
     preselected = [available[0].id] if len(available) == 1 else []
@@ -481,7 +482,7 @@ def disable(user_id: int) -> Response | str:
         abort(400)
     try:
         with savepoint():
-            services.disable(current_user._get_current_object(), user)
+            services.disable(current_person(), user)
     except services.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("people.users"))
@@ -495,7 +496,7 @@ def enable(user_id: int) -> Response:
     user = _managed_user_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    message = services.enable(current_user._get_current_object(), user)
+    message = services.enable(current_person(), user)
     if message is not None:
         _flash_sent(message, _("Nouvelle invitation envoyée à %(email)s.", email=user.email))
     else:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import can_erase_person, roles
+from app.access import can_erase_person, current_person, roles
 from app.db import db, savepoint
 from app.people.models import Role, User
 from app.privacy.erasure import ErasureError, erase_person, plan_erasure
@@ -19,7 +18,7 @@ bp = Blueprint("privacy", __name__)
 @bp.route("/apprenants/<int:user_id>/effacement", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def erase(user_id: int) -> str | Response:
-    me = current_user._get_current_object()
+    me = current_person()
     person = db.session.get(User, user_id)
     if person is None or not can_erase_person(me, person):
         abort(404)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import public, roles
+from app.access import current_person, public, roles
 from app.badges.services import BadgeRefused, issue_badge
 from app.badges.verify import verify_text
 from app.db import utcnow
 from app.frameworks.structure import structure
 from app.glossary import ACCESS_ROUTE, DECISION, ENROLMENT_STATUS
 from app.people.links import public_url
-from app.people.models import Role, User
+from app.people.models import Role
 from app.progress import attestations
 from app.progress.forms import BadgeVerifyForm, VerifyForm
 from app.progress.history import history_page
@@ -28,10 +26,6 @@ from app.progress.records import own_enrolments
 from exports.attestation import render_attestation
 
 bp = Blueprint("progress", __name__)
-
-
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
 
 
 def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -49,7 +43,7 @@ def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
 @roles(Role.LEARNER)
 def me() -> str:
     today = to_user_timezone(utcnow()).date()
-    page = learner_page(_me(), today)
+    page = learner_page(current_person(), today)
     return render_template("progress/me.html", page=page)
 
 
@@ -59,7 +53,7 @@ def history() -> str:
     number = request.args.get("page", 1, type=int)
     if number < 1:
         abort(404)
-    page = history_page(_me(), number)
+    page = history_page(current_person(), number)
     if number > 1 and not page.entries:
         abort(404)
     return render_template("progress/history.html", history=page)
@@ -71,7 +65,7 @@ def history() -> str:
 @bp.get("/me/attestation.pdf")
 @roles(Role.LEARNER)
 def attestation() -> Response:
-    enrolments = own_enrolments(_me())
+    enrolments = own_enrolments(current_person())
     enrolment = attestations.pick_enrolment(enrolments, request.args.get("inscription", type=int))
     if enrolment is None:
         if "inscription" in request.args:
@@ -98,7 +92,7 @@ def attestation() -> Response:
 
 
 def _badge_download(enrolment_id: int, bloc_code: str | None) -> Response:
-    enrolment = attestations.pick_enrolment(own_enrolments(_me()), enrolment_id)
+    enrolment = attestations.pick_enrolment(own_enrolments(current_person()), enrolment_id)
     if enrolment is None:
         abort(404)
     bloc_id = None
@@ -196,7 +190,7 @@ def data_export() -> str:
 @bp.get("/me/donnees.json")
 @roles(Role.LEARNER)
 def data_json() -> Response:
-    data = personal_data(_me())
+    data = personal_data(current_person())
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     day = to_user_timezone(utcnow()).date().isoformat()
     return _attachment(body, "application/json", f"mes-donnees-{day}.json")
@@ -205,7 +199,7 @@ def data_json() -> Response:
 @bp.get("/me/donnees.html")
 @roles(Role.LEARNER)
 def data_html() -> Response:
-    data = personal_data(_me())
+    data = personal_data(current_person())
     html = render_template(
         "progress/data_document.html",
         d=data,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from typing import cast
 
 import sqlalchemy as sa
 from flask import (
@@ -21,14 +20,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, certifier_of, roles
+from app.access import can_edit_certification, certifier_of, current_person, roles
 from app.db import after_commit, db, savepoint
 from app.frameworks import services as frameworks
 from app.frameworks.editing_services import claim_certification
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.jobs.models import Job
 from app.jobs.queue import dispatch, enqueue
-from app.people.models import Role, User
+from app.people.models import Role
 from app.registry import borrow, copycheck, correspondences, search, tasks
 from app.registry.forms import BorrowForm, CorrespondenceForm, ImportForm, SearchForm
 from app.registry.models import CorrespondenceKind
@@ -66,7 +65,8 @@ def index() -> str:
         versions=[
             v
             for v in frameworks.list_versions()
-            if v.status is not VersionStatus.DRAFT or can_edit_certification(_me(), v.certification)
+            if v.status is not VersionStatus.DRAFT
+            or can_edit_certification(current_person(), v.certification)
         ],
         for_the_certifier=_for_the_certifier(),
     )
@@ -94,7 +94,7 @@ def borrow_fiche(number: str) -> str | Response:
         existing = db.session.scalar(
             sa.select(Certification).where(Certification.code == form.code.data)
         )
-        if existing is not None and not can_edit_certification(_me(), existing):
+        if existing is not None and not can_edit_certification(current_person(), existing):
             form.code.errors = [
                 *form.code.errors,
                 _("Cette certification appartient à un autre certificateur."),
@@ -103,7 +103,7 @@ def borrow_fiche(number: str) -> str | Response:
         version = borrow.start_draft_from(
             found, form.code.data, form.label.data, form.certifier_name.data
         )
-        claim_certification(version, certifier_of(_me()))
+        claim_certification(version, certifier_of(current_person()))
         flash(
             _(
                 "Brouillon %(code)s %(label)s ouvert depuis la fiche %(number)s : ses énoncés "
@@ -118,13 +118,9 @@ def borrow_fiche(number: str) -> str | Response:
     return render_template("registry/fiche.html", fiche=found, form=form)
 
 
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 def _for_the_certifier() -> bool:
     """Whether the person coordinates a certifier (the shared rule: access.certifier_of)."""
-    return certifier_of(_me()) is not None
+    return certifier_of(current_person()) is not None
 
 
 def _certifier_only() -> None:
@@ -139,7 +135,7 @@ def _version_or_404(cert_code: str, label: str) -> FrameworkVersion:
     except frameworks.FrameworkError:
         abort(404)
     if version.status is VersionStatus.DRAFT and not can_edit_certification(
-        _me(), version.certification
+        current_person(), version.certification
     ):
         abort(404)
     return version
@@ -173,7 +169,7 @@ def correspondence_list(cert_code: str, label: str) -> str:
     marked = correspondences.marks(session, version)
     return render_template(
         "registry/correspondences.html",
-        may_mark=can_edit_certification(_me(), version.certification),
+        may_mark=can_edit_certification(current_person(), version.certification),
         version=version,
         ranking=ranking,
         marked={(m.bloc_code, m.registry_bloc_code): m for m in marked},
@@ -188,7 +184,7 @@ def correspondence_list(cert_code: str, label: str) -> str:
 def correspondence_mark(cert_code: str, label: str) -> Response:
     _certifier_only()
     version = _version_or_404(cert_code, label)
-    if not can_edit_certification(_me(), version.certification):
+    if not can_edit_certification(current_person(), version.certification):
         abort(403)
     form = CorrespondenceForm()
     target = url_for("registry.correspondence_list", cert_code=cert_code, label=label)

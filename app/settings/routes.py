@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import certifier_organisations, roles
-from app.people.models import Organisation, Role, User
+from app.access import certifier_organisations, current_person, roles
+from app.people.models import Organisation, Role
 from app.settings import services
 from app.settings.forms import CertifierSettingsForm
 
 bp = Blueprint("settings", __name__)
 
 
-def _me() -> User:
-    return cast(User, current_user._get_current_object())
-
-
 @bp.app_template_global()
 def edits_certifier_settings() -> bool:
     """Whether the person sees the link to the certifier's settings (no query: memberships
     are loaded with the account)."""
-    return current_user.is_authenticated and bool(certifier_organisations(_me()))
+    return current_user.is_authenticated and bool(certifier_organisations(current_person()))
 
 
 def _organisation_or_abort() -> tuple[Organisation, list[Organisation]]:
     """The certifier organisation asked for (`?organisation=`), else the first one; 403 for a
     coordinator of no certifier, 404 for a certifier they do not coordinate."""
-    mine = certifier_organisations(_me())
+    mine = certifier_organisations(current_person())
     if not mine:
         abort(403)
     wanted = request.args.get("organisation", type=int)
@@ -62,7 +56,7 @@ def index() -> str | Response:
             siret=form.siret.data,
             client_id=form.accrochage_client_id.data or None,
             contract_id=form.accrochage_contract_id.data or None,
-            actor=_me(),
+            actor=current_person(),
         )
         if changed:
             flash(_("Paramètres du certificateur enregistrés."), "success")
