@@ -172,10 +172,9 @@ def _owned_versions(user: User) -> sa.Select[Any]:
 # --- cohorts and learners ------------------------------------------------------------------------
 
 
-def cohort_query(user: User) -> sa.Select[Any]:
-    """Cohorts `user` may see: coordinators those of their organisations, trainers their own,
-    learners those they are enrolled in."""
-    conditions = []
+def _staff_cohort_conditions(user: User) -> list[sa.ColumnElement[bool]]:
+    """Coordinators work on their organisations' cohorts, trainers on those they are assigned to."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if user.has_role(Role.COORDINATOR):
         conditions.append(Cohort.organisation_id.in_(organisation_ids(user)))
     if user.has_role(Role.TRAINER):
@@ -184,13 +183,22 @@ def cohort_query(user: User) -> sa.Select[Any]:
                 sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)
             )
         )
+    return conditions
+
+
+def _cohorts_where(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    return sa.select(Cohort).where(sa.or_(*conditions) if conditions else sa.false())
+
+
+def cohort_query(user: User) -> sa.Select[Any]:
+    """Cohorts `user` may see: coordinators those of their organisations, trainers their own,
+    learners those they are enrolled in."""
+    conditions = _staff_cohort_conditions(user)
     if user.has_role(Role.LEARNER):
         conditions.append(
             Cohort.id.in_(sa.select(Enrolment.cohort_id).where(Enrolment.learner_id == user.id))
         )
-    if not conditions:
-        return sa.select(Cohort).where(sa.false())
-    return sa.select(Cohort).where(sa.or_(*conditions))
+    return _cohorts_where(conditions)
 
 
 def can_manage_cohort(user: User, cohort: Cohort) -> bool:
@@ -262,18 +270,21 @@ def staff_cohort_query(user: User) -> sa.Select[Any]:
     Unlike `cohort_query`, being enrolled in a cohort does not count: its page lists the
     other learners, which a learner must not see.
     """
-    conditions = []
-    if user.has_role(Role.COORDINATOR):
-        conditions.append(Cohort.organisation_id.in_(organisation_ids(user)))
-    if user.has_role(Role.TRAINER):
-        conditions.append(
-            Cohort.id.in_(
-                sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)
-            )
-        )
-    if not conditions:
-        return sa.select(Cohort).where(sa.false())
-    return sa.select(Cohort).where(sa.or_(*conditions))
+    return _cohorts_where(_staff_cohort_conditions(user))
+
+
+def cohort_or_404(cohort_id: int, *, manage: bool = False, refuse: int = 403) -> Cohort:
+    """A cohort the signed-in person works on (404 otherwise); with `manage`, one they may
+    change (`refuse`, 403 by default, when they only work on it)."""
+    from app.db import db
+
+    user = current_person()
+    cohort = db.session.scalar(staff_cohort_query(user).where(Cohort.id == cohort_id))
+    if cohort is None:
+        abort(404)
+    if manage and not can_manage_cohort(user, cohort):
+        abort(refuse)
+    return cohort
 
 
 def identity_access(user: User, learner_id: int) -> str | None:

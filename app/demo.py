@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.insertion.models import ContractType, Horizon, Situation, WorkingTime
 from app.insertion.services import AnswerInput, record_answer
+from app.names import slug
 from app.people import audit
 from app.people.models import Organisation, OrganisationKind, Role, User, UserRole
 from app.people.passwords import hash_password
@@ -307,7 +307,7 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
             female = rng.random() < 0.55
             first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
             last = rng.choice(LAST_NAMES)
-            base = _slug(f"{first}.{last}")
+            base = slug(f"{first}.{last}".replace("'", ""), "x", keep=".")
             email, suffix = f"{base}@{DEMO_DOMAIN}", 2
             while email in used:
                 email, suffix = f"{base}{suffix}@{DEMO_DOMAIN}", suffix + 1
@@ -644,11 +644,6 @@ def _survey_answer(
         coordinator,
         None,
     )
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c for c in ascii_text.lower().replace(" ", "-") if c.isalnum() or c in ".-")
 
 
 @click.command("demo")

@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.assessment.rules import BlocStatus
 from app.cohorts.models import AccessRoute, EnrolmentStatus, Sex
+from app.exports_history.models import ExportKind, ExportStatus, Integrity
 from app.frameworks.models import VersionStatus
 from app.insertion.models import ContractType, Horizon, Situation, WorkingTime
 from app.jury.models import Decision
 from app.people.models import OrganisationKind
+from app.registry.models import CorrespondenceKind
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -117,6 +119,24 @@ BLOC_STATUS = Labels(
 )
 
 
+# Where a result was recorded (Result.source).
+RESULT_SOURCE = {
+    "web": _l("grille en ligne"),
+    "xlsx": _l("tableur importé"),
+    "bench": _l("banc d'essai"),
+}
+
+# A bloc's correspondence with another certification's (the dossier's criterion 2°).
+CORRESPONDENCE_KIND = Labels(
+    CorrespondenceKind,
+    {
+        CorrespondenceKind.TOTAL: _l("totale"),
+        CorrespondenceKind.PARTIAL: _l("partielle"),
+        CorrespondenceKind.NONE: _l("aucune"),
+    },
+)
+
+
 # --- jury, insertion survey (app/jury, app/insertion) ---
 
 # Jury decisions on a bloc.
@@ -182,6 +202,36 @@ CONTRACT_TYPE = Labels(
 )
 
 # --- end jury, insertion survey ---
+
+# Exports: what, how far, and whether the kept file still matches its SHA-256.
+EXPORT_KIND = Labels(
+    ExportKind,
+    {
+        ExportKind.DOSSIER: _l("dossier de certification"),
+        ExportKind.FICHE: _l("fiche (données ouvertes France Compétences)"),
+        ExportKind.ACCROCHAGE: _l("flux d'accrochage (Caisse des Dépôts)"),
+    },
+)
+
+EXPORT_STATUS = Labels(
+    ExportStatus,
+    {
+        ExportStatus.PENDING: _l("en attente"),
+        ExportStatus.RUNNING: _l("en cours"),
+        ExportStatus.DONE: _l("terminé"),
+        ExportStatus.FAILED: _l("en échec"),
+    },
+)
+
+INTEGRITY = Labels(
+    Integrity,
+    {
+        Integrity.CONFORMING: _l("conforme"),
+        Integrity.ALTERED: _l("altéré"),
+        Integrity.MISSING: _l("fichier manquant"),
+        Integrity.NOT_AVAILABLE: _l("pas de fichier"),
+    },
+)
 
 
 def template_globals() -> dict[str, object]:

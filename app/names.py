@@ -14,8 +14,12 @@ def name_key(name: str) -> tuple[str, str]:
     return plain, name
 
 
-def slug(text: str, default: str) -> str:
-    """A part of a file name from a name: ASCII lower-case letters and digits, runs of anything
-    else as one hyphen ("Promo Été 2026" → "promo-ete-2026"); `default` when nothing is left."""
+def slug(text: str, default: str, *, keep: str = "", lower: bool = True) -> str:
+    """A part of a file name (or an e-mail's local part) from a name: ASCII letters and digits
+    and the characters of `keep`, runs of anything else as one hyphen ("Promo Été 2026" →
+    "promo-ete-2026"), lower-case unless `lower` is false; `default` when nothing is left."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or default
+    if lower:
+        plain = plain.lower()
+    allowed = "a-z0-9" + ("" if lower else "A-Z") + re.escape(keep)
+    return re.sub(f"[^{allowed}]+", "-", plain).strip("-" + keep) or default

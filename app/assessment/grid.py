@@ -40,12 +40,6 @@ from app.people.models import User
 
 Key = tuple[int, int]  # (enrolment id, criterion id) or (enrolment id, competency id)
 
-SOURCE_LABELS = {
-    "web": _l("grille en ligne"),
-    "xlsx": _l("tableur importé"),
-    "bench": _l("banc d'essai"),
-}
-
 
 def competency_status_text(comp: CompetencyProgress) -> str:
     """« acquise » or « 2/3 » (criteria at an acquired level out of all)."""

@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from app.access import roles, staff_cohort_query
+from app.access import cohort_or_404, roles
 from app.assessment import saving, services, xlsx
 from app.assessment.forms import (
     ConfirmCellForm,
@@ -37,7 +37,6 @@ from app.assessment.forms import (
     read_grid,
 )
 from app.assessment.grid import (
-    SOURCE_LABELS,
     CellRenderer,
     Entered,
     Grid,
@@ -52,9 +51,9 @@ from app.assessment.grid import (
 from app.assessment.inputs import CellInput, CommentInput, GridError
 from app.assessment.models import EvaluationSession, Result, ResultHead
 from app.assessment.saving import Conflict
-from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Enrolment, EnrolmentStatus
 from app.db import db, savepoint
-from app.glossary import BLOC_STATUS
+from app.glossary import BLOC_STATUS, RESULT_SOURCE
 from app.names import slug
 from app.people.models import Role
 from exports.guard import Limits
@@ -67,15 +66,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(staff_cohort_query(current_user).where(Cohort.id == cohort_id))
-    if cohort is None:
-        abort(404)
-    return cohort
-
-
 def _grid_or_404(cohort_id: int, bloc_code: str) -> Grid:
-    grid = load_grid(_cohort_or_404(cohort_id), bloc_code)
+    grid = load_grid(cohort_or_404(cohort_id), bloc_code)
     if grid is None:
         abort(404)
     return grid
@@ -111,7 +103,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 @roles(*ASSESSORS)
 def sessions(cohort_id: int) -> Response | tuple[str, int]:
     """The cohort's grids, evaluation sessions and exports; plan a session."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id)
     version = load_version(cohort.version_id)
     trainers = cohort.trainers
     form = SessionForm(version, trainers)
@@ -353,7 +345,7 @@ def grid_export(cohort_id: int, bloc_code: str) -> Response:
 def export_results(cohort_id: int) -> Response:
     """All blocs: statuses per competency and current value per criterion (XLSX: two sheets;
     CSV: table=statuts or table=criteres)."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id)
     fmt = request.args.get("format", "xlsx")
     table = request.args.get("table", "statuts")
     if fmt not in ("xlsx", "csv") or table not in ("statuts", "criteres"):
@@ -418,7 +410,7 @@ def cell_history(cohort_id: int, bloc_code: str, enrolment_id: int, criterion_id
         disagreement=len(opinions) > 1,
         can_confirm=can_confirm,
         confirm_form=ConfirmCellForm(head=head.result_id if head else None),
-        source_labels=SOURCE_LABELS,
+        source_labels=RESULT_SOURCE,
     )
 
 

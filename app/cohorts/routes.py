@@ -27,9 +27,11 @@ from app.access import (
     can_edit_certification,
     can_erase_person,
     can_manage_cohort,
+    cohort_or_404,
     current_person,
     identity_access,
     jury_session_query,
+    organisation_ids,
     roles,
     staff_cohort_query,
 )
@@ -59,16 +61,6 @@ from app.people.models import OrganisationKind, Role, User
 from exports.guard import Limits, size_text
 
 bp = Blueprint("cohorts", __name__)
-
-
-def _cohort_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
-    """A cohort the person works on (404 otherwise); with `manage`, one they may change."""
-    cohort = db.session.scalar(staff_cohort_query(current_person()).where(Cohort.id == cohort_id))
-    if cohort is None:
-        abort(404)
-    if manage and not can_manage_cohort(current_person(), cohort):
-        abort(403)
-    return cohort
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -207,7 +199,7 @@ def show(cohort_id: int) -> str:
 @roles(Role.COORDINATOR, Role.TRAINER)
 def learner(cohort_id: int, enrolment_id: int) -> str:
     """One learner's record in the cohort, for its staff: where they stand on each bloc."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id)
     record = hub.learner_record(cohort, enrolment_id)
     if record is None:
         abort(404)
@@ -229,7 +221,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
 @bp.post("/promotions/<int:cohort_id>/apprenants/<int:enrolment_id>/entree")
 @roles(Role.COORDINATOR)
 def set_entry_date(cohort_id: int, enrolment_id: int) -> Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != cohort.id:
         abort(404)
@@ -251,7 +243,7 @@ def set_entry_date(cohort_id: int, enrolment_id: int) -> Response:
 @bp.route("/promotions/<int:cohort_id>/modifier", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def edit(cohort_id: int) -> str | Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = CohortEditForm(
         data={
             "name": cohort.name,
@@ -288,7 +280,7 @@ def edit(cohort_id: int) -> str | Response:
 @bp.post("/promotions/<int:cohort_id>/formateurs")
 @roles(Role.COORDINATOR)
 def assign_trainer(cohort_id: int) -> Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = AssignTrainerForm(trainers=services.trainer_choices(current_person()))
     if form.validate_on_submit():
         trainer = form.trainers[form.user_id.data]
@@ -304,7 +296,7 @@ def assign_trainer(cohort_id: int) -> Response:
 @bp.post("/promotions/<int:cohort_id>/formateurs/<int:user_id>/retirer")
 @roles(Role.COORDINATOR)
 def unassign_trainer(cohort_id: int, user_id: int) -> Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     trainer = next((t for t in cohort.trainers if t.id == user_id), None)
     if trainer is None:
         abort(404)
@@ -322,7 +314,7 @@ def unassign_trainer(cohort_id: int, user_id: int) -> Response:
 @bp.route("/promotions/<int:cohort_id>/apprenants/nouveau", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new_learner(cohort_id: int) -> str | Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = LearnerForm()
     if form.validate_on_submit():
         try:
@@ -376,7 +368,7 @@ def new_learner(cohort_id: int) -> str | Response:
 @bp.post("/promotions/<int:cohort_id>/apprenants/<int:enrolment_id>/statut")
 @roles(Role.COORDINATOR)
 def set_status(cohort_id: int, enrolment_id: int) -> Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != cohort.id:
         abort(404)
@@ -477,7 +469,7 @@ def identity(user_id: int) -> str | Response:
         .join(Enrolment.cohort)
         .where(
             Enrolment.learner_id == user_id,
-            Cohort.organisation_id.in_([org.id for org in current_person().organisations]),
+            Cohort.organisation_id.in_(organisation_ids(current_person())),
         )
         .options(sa.orm.contains_eager(Enrolment.cohort))
         .order_by(Cohort.start_date)
@@ -514,7 +506,7 @@ def _too_large_message() -> str:
 @bp.route("/promotions/<int:cohort_id>/import", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     page: dict[str, Any] = {"cohort": cohort, "parsed": None, "plan": None}
     # Refuse a huge body before reading it; the parser says the same for a smaller excess.
     request.max_content_length = _limits().max_bytes + 64 * 1024
@@ -546,7 +538,7 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/promotions/<int:cohort_id>/import/confirmer")
 @roles(Role.COORDINATOR)
 def confirm_import(cohort_id: int) -> str | Response:
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = ConfirmImportForm()
     key = form.upload.data or ""
     data = services.read_upload(_upload_folder(), key, cohort, current_person())

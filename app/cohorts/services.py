@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
+from app.access import organisation_ids
 from app.badges.services import revoke_stale
 from app.cohorts.importer import LearnerData, LearnerRow, ParseResult
 from app.cohorts.models import (
@@ -195,7 +196,6 @@ def unassign_trainer(cohort: Cohort, trainer: User) -> None:
 
 def trainer_choices(coordinator: User) -> list[User]:
     """People with the trainer role in the coordinator's organisations."""
-    organisation_ids = [org.id for org in coordinator.organisations]
     trainers = list(
         db.session.scalars(
             sa.select(User)
@@ -205,7 +205,7 @@ def trainer_choices(coordinator: User) -> list[User]:
                 UserRole.role == Role.TRAINER,
                 # Invited people are inactive until they set a password: they count.
                 sa.or_(User.active.is_(True), User.password_hash.is_(None)),
-                memberships.c.organisation_id.in_(organisation_ids),
+                memberships.c.organisation_id.in_(organisation_ids(coordinator)),
             )
             .distinct()
             .options(*_PLAIN_USER)

@@ -16,16 +16,11 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db
 from app.dossier.control import assessment_control
 from app.frameworks.models import FrameworkVersion
+from app.glossary import CORRESPONDENCE_KIND
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.registry import copycheck
-from app.registry.models import BlocCorrespondence, CorrespondenceKind, RegistryFiche
+from app.registry.models import BlocCorrespondence, RegistryFiche
 from exports.dossier import Control, CopyCheck, CorrespondenceLine, JobHeld
-
-CORRESPONDENCE_KIND = {
-    CorrespondenceKind.TOTAL: "totale",
-    CorrespondenceKind.PARTIAL: "partielle",
-    CorrespondenceKind.NONE: "aucune",
-}
 
 
 def control(cohort_ids: Sequence[int]) -> Control:
@@ -90,7 +85,7 @@ def correspondences(version: FrameworkVersion) -> list[CorrespondenceLine]:
             fiche_title=row.fiche_title,
             registry_bloc_code=row.registry_bloc_code,
             registry_bloc_title=row.registry_bloc_title,
-            kind=CORRESPONDENCE_KIND[row.kind],
+            kind=str(CORRESPONDENCE_KIND[row.kind]),
             note=row.note,
         )
         for row in rows

@@ -27,6 +27,15 @@ class ExportStatus(enum.Enum):
     FAILED = "failed"
 
 
+class Integrity(enum.Enum):
+    """A kept file checked against its recorded SHA-256."""
+
+    CONFORMING = "conforming"
+    ALTERED = "altered"
+    MISSING = "missing"
+    NOT_AVAILABLE = "not_available"  # no file yet (running, failed)
+
+
 # The organisations whose data an export holds (the cohorts' organisations for an accrochage
 # flow); none for an export of framework data only. Only coordinators of all of them see it.
 export_record_organisations = sa.Table(

@@ -24,10 +24,17 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import certifier_organisations, current_person, export_query, roles
+from app import glossary
+from app.access import (
+    certifier_organisations,
+    current_person,
+    export_query,
+    organisation_ids,
+    roles,
+)
 from app.cohorts.models import Cohort
 from app.db import after_commit, db, savepoint
-from app.exports_history import labels, services
+from app.exports_history import services
 from app.exports_history.forms import AccrochageExportForm, DossierExportForm, FicheExportForm
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.frameworks import services as frameworks
@@ -45,9 +52,9 @@ PAGE_SIZE = 50
 @bp.context_processor
 def export_labels() -> dict[str, Any]:
     return {
-        "EXPORT_KIND": labels.EXPORT_KIND,
-        "EXPORT_STATUS": labels.EXPORT_STATUS,
-        "INTEGRITY": labels.INTEGRITY,
+        "EXPORT_KIND": glossary.EXPORT_KIND,
+        "EXPORT_STATUS": glossary.EXPORT_STATUS,
+        "INTEGRITY": glossary.INTEGRITY,
     }
 
 
@@ -127,7 +134,7 @@ def status(export_id: int) -> Response:
     record = _record_or_404(export_id)
     return jsonify(
         status=record.status.value,
-        label=str(labels.EXPORT_STATUS[record.status.value]),
+        label=str(glossary.EXPORT_STATUS[record.status.value]),
         progress=record.progress,
         over=record.is_over,
     )
@@ -186,7 +193,7 @@ def _my_cohorts() -> list[Cohort]:
     return list(
         db.session.scalars(
             sa.select(Cohort)
-            .where(Cohort.organisation_id.in_([org.id for org in current_person().organisations]))
+            .where(Cohort.organisation_id.in_(organisation_ids(current_person())))
             .options(
                 selectinload(Cohort.version).selectinload(FrameworkVersion.certification),
                 selectinload(Cohort.organisation),

@@ -7,12 +7,9 @@ written once, its size and SHA-256 recorded. Any later download re-checks the SH
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import os
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,11 +24,12 @@ from app.dates import today as local_today
 from app.db import db, utcnow
 from app.dossier.builder import dossier_data
 from app.exports_history import builders
-from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
+from app.exports_history.models import ExportKind, ExportRecord, ExportStatus, Integrity
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from app.jobs import queue
 from app.jobs.models import Job
+from app.names import slug
 from app.people import audit
 from app.people.models import Organisation, User
 from app.settings import services as settings
@@ -51,13 +49,6 @@ class ExportError(Exception):
     def __init__(self, message: str, left_out: Sequence[LeftOut] = ()) -> None:
         super().__init__(message)
         self.left_out = list(left_out)
-
-
-class Integrity(enum.Enum):
-    CONFORMING = "conforming"  # conforme
-    ALTERED = "altered"  # altéré
-    MISSING = "missing"  # fichier manquant
-    NOT_AVAILABLE = "not_available"  # pas encore de fichier (en cours, échoué)
 
 
 @dataclass(frozen=True)
@@ -90,8 +81,8 @@ def stored_file(record: ExportRecord) -> Path | None:
 
 
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.") or "x"
+    """A file name's part: letters (case kept), digits and dots."""
+    return slug(text, "x", keep=".", lower=False)
 
 
 def sha256_of(path: Path) -> str:

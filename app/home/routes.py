@@ -21,7 +21,7 @@ from app.access import (
 from app.cohorts import services as cohort_services
 from app.cohorts.models import Cohort, EnrolmentInvitation, cohort_trainers
 from app.db import db
-from app.exports_history.labels import EXPORT_STATUS
+from app.glossary import EXPORT_STATUS
 from app.home import services
 from app.jury.models import JurySession, jury_members
 from app.people.models import Role

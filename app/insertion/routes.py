@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_manage_cohort, current_person, managed_cohort_query, roles
+from app.access import cohort_or_404, current_person, managed_cohort_query, roles
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
 from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION, WORKING_TIME
@@ -40,13 +40,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_manage_cohort(current_person(), cohort):
-        abort(404)
-    return cohort
-
-
 @bp.get("/")
 @roles(Role.COORDINATOR)
 def index() -> str:
@@ -71,7 +64,7 @@ def index() -> str:
 @bp.get("/promotions/<int:cohort_id>")
 @roles(Role.COORDINATOR)
 def cohort(cohort_id: int) -> str:
-    survey = services.cohort_survey(_cohort_or_404(cohort_id))
+    survey = services.cohort_survey(cohort_or_404(cohort_id, manage=True, refuse=404))
     return render_template("insertion/cohort.html", survey=survey)
 
 
@@ -105,7 +98,7 @@ def _certified_or_404(
 @bp.get("/promotions/<int:cohort_id>/reponses/<int:enrolment_id>/<horizon>")
 @roles(Role.COORDINATOR)
 def answer(cohort_id: int, enrolment_id: int, horizon: str) -> tuple[str, int]:
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id, manage=True, refuse=404)
     enrolment, when = _certified_or_404(cohort, enrolment_id, horizon)
     current = services.current_answer(enrolment.id, when)
     data: dict[str, Any] = {"based_on": current.id if current else ""}
@@ -126,7 +119,7 @@ def answer(cohort_id: int, enrolment_id: int, horizon: str) -> tuple[str, int]:
 @bp.post("/promotions/<int:cohort_id>/reponses/<int:enrolment_id>/<horizon>")
 @roles(Role.COORDINATOR)
 def record(cohort_id: int, enrolment_id: int, horizon: str) -> Response | tuple[str, int]:
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id, manage=True, refuse=404)
     enrolment, when = _certified_or_404(cohort, enrolment_id, horizon)
     form = AnswerForm(enrolment, when)
     if not form.validate_on_submit():
