@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean bench bench-load
+.PHONY: install run demo test test-postgres lint format clean bench bench-load bench-registry
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-postgres: install
 ## Measure the heavy pages (SQLite unless DATABASE_URL is set); writes bench/results.json
 bench: install
 	$(BIN)/python bench/run.py --size $${BENCH_SIZE:-demo}
+
+## The national register's benchmark (40,000 fiches; SQLite unless DATABASE_URL is set, a
+## database it empties first); writes bench/results.json ("registry") and docs/benchmarks.md
+bench-registry: install
+	$(BIN)/python bench/registry.py --fiches $${FICHES:-40000}
 
 ## Load test over HTTP: gunicorn on loopback, wrk on the learner page and the grid (PostgreSQL)
 bench-load: install

@@ -47,7 +47,94 @@ def _measures(entry: dict[str, Any]) -> list[str]:
             f"l'enregistrement de la grille en prend ×{save['ratio_to_write_floor']}, "
             f"l'import hors ligne ×{imported.get('ratio_to_write_floor')}.",
         ]
+    notes = []
+    for name in ("dossier_pdf", "dossier_pdf_long"):
+        m = entry["measures"].get(name)
+        if m and "pages" in m:
+            notes.append(
+                f"`{name}` : {m['pages']} pages ({m.get('cohorts')} promotions pilotes, "
+                f"{m.get('learners')} apprenant·es) en {m['median_ms']:.0f} ms, soit "
+                f"{m.get('ms_per_page', m['median_ms'] / max(m['pages'], 1)):.0f} ms par page, "
+                f"{m.get('peak_mb', 0):.0f} Mo au plus."
+            )
+    readiness = entry["measures"].get("readiness_check")
+    if readiness and "promotions" in readiness:
+        notes.append(
+            f"`readiness_check` : {readiness.get('version')}, {readiness['promotions']} "
+            f"promotions de la certification, {readiness.get('certified_people')} certifié·es."
+        )
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     return lines
+
+
+REGISTRY_ROWS = (  # (label, value, target key, unit)
+    ("import", lambda e: e["import"]["seconds"], "import_s", "s"),
+    ("mémoire au plus (import)", lambda e: e["import"]["peak_mb"], "import_peak_mb", "Mo"),
+    ("réimport du même fichier", lambda e: e["reimport_same"]["seconds"], "reimport_s", "s"),
+    ("export du lendemain", lambda e: e["reimport_next_day"]["seconds"], "reimport_s", "s"),
+    ("recherche (pire médiane)", lambda e: e["search_worst_median_ms"], "search_ms", "ms"),
+    (
+        "contrôle de copie d'une version",
+        lambda e: e["copy_check"]["median_ms"],
+        "copy_check_ms",
+        "ms",
+    ),
+    (
+        "correspondances d'un bloc",
+        lambda e: e["correspondence"]["median_ms"],
+        "correspondence_ms",
+        "ms",
+    ),
+)
+
+
+def _registry(registry: dict[str, Any]) -> list[str]:
+    """The national register's benchmark (bench/registry.py), one column per engine."""
+    engines = sorted(registry)
+    out = [
+        "## Répertoire national (bench/registry.py)",
+        "",
+        "Import d'un répertoire généré à la forme officielle (bench/rncp_register.py) dans une "
+        "base vide, puis du même fichier, puis de l'export du lendemain ; médianes des lectures "
+        "sur les exécutions.",
+        "",
+    ]
+    for engine in engines:
+        e = registry[engine]
+        load = ", ".join(f"{x:.2f}" for x in e.get("load_average", []))
+        out.append(
+            f"- {engine} : {e['fiches']} fiches ({e.get('file_mb')} Mo compressés), "
+            f"{e.get('cores')} cœurs, charge {load} ; commit {e.get('commit')}, "
+            f"{e.get('measured_at', '')[:16]} UTC ; contrôle de copie de "
+            f"{e['copy_check']['version']} ({e['copy_check']['statements']} énoncés), "
+            f"correspondances de {e['correspondence']['bloc']}."
+        )
+    out += [
+        "",
+        "| mesure | " + " | ".join(engines) + " | cible |",
+        "|---|" + "---:|" * len(engines) + "---|",
+    ]
+    for label, value, key, unit in REGISTRY_ROWS:
+        cells, missed = [], []
+        limit = registry[engines[0]].get("targets", {}).get(key)
+        for engine in engines:
+            try:
+                v = value(registry[engine])
+            except KeyError:
+                cells.append("")
+                continue
+            cells.append(_cell(float(v)))
+            if limit is not None and v > limit:
+                missed.append(engine)
+        verdict = ""
+        if limit is not None:
+            verdict = f"{limit} {unit} : " + (
+                f"MANQUÉE ({', '.join(missed)})" if missed else "tenue"
+            )
+        out.append(f"| {label} ({unit}) | " + " | ".join(cells) + f" | {verdict} |")
+    out.append("")
+    return out
 
 
 def benchmarks_page(results: dict[str, Any]) -> str:
@@ -82,6 +169,8 @@ def benchmarks_page(results: dict[str, Any]) -> str:
             *_measures(entry),
             "",
         ]
+    if results.get("registry"):
+        out += _registry(results["registry"])
     loads = [(k, e) for k, e in sorted(results.items()) if k.startswith("load-")]
     if loads:
         out += ["## Charge HTTP (bench/load.py)", ""]

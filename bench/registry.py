@@ -9,7 +9,8 @@ temporary folder by size and edition), imports it into an empty migrated databas
 process (to measure its peak memory), imports the same file again, then the next day's
 export, and measures over --runs runs the median and 95th percentile of a search, the copy
 check of the largest shipped référentiel and the correspondence ranking of one of its blocs.
-Results go to bench/results.json under "registry", one entry per engine.
+Results go to bench/results.json under "registry", one entry per engine, and
+docs/benchmarks.md is written again from it (as bench/run.py does).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.docs_page import benchmarks_page
 from bench.rncp_register import write_register
 
 TARGETS = {
@@ -209,6 +211,8 @@ def main() -> None:
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results.setdefault("registry", {})[engine] = entry
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    docs = ROOT / "docs" / "benchmarks.md"
+    docs.write_text(benchmarks_page(results), encoding="utf-8")
 
     print(f"register of {args.fiches} fiches ({entry['file_mb']} MB zipped) on {engine}")
     print(

@@ -28,6 +28,7 @@ TARGETS = {  # median ms, p95 ms or None, peak MB or None (issues #7 and #12)
     "case_export": (200, None, None),  # issue #16
     "badge_issue": (50, None, None),  # issue #16: an Open Badge signed and downloaded
     "badge_verify": (50, None, None),  # issue #16: the same badge checked at /verifier
+    "readiness_check": (200, None, None),  # issue #14: a version with ten promotions
 }
 ENGINE_TARGETS = {"postgresql": {"grid_save": (80, None, None), "grid_import": (80, None, None)}}
 FLOOR_RATIO = 3  # each page within 3× of its floor

@@ -69,6 +69,14 @@ def validated_blocs(enrolment_ids: Iterable[int]) -> dict[int, set[int]]:
         .where(JuryPresentation.enrolment_id.in_(ids), JurySession.closed_at.is_not(None))
         .order_by(JurySession.session_date, JurySession.id)
     )
+    return standing_blocs(rows)
+
+
+def standing_blocs(rows: Iterable[tuple[int, int, Decision]]) -> dict[int, set[int]]:
+    """Per enrolment, the blocs validated by closed sessions' decisions (enrolment id, bloc
+    id, decision), given oldest session first: `validated_blocs` without its query, for a
+    caller that has read the decisions already (app/progress/records.closed_decisions)."""
+    result: dict[int, set[int]] = defaultdict(set)
     for enrolment_id, bloc_id, decision in rows:
         if decision is Decision.VALIDATED:
             result[enrolment_id].add(bloc_id)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.assessment.progress import validated_blocs
+from app.assessment.progress import standing_blocs, validated_blocs
 from app.badges import credential as cred
 from app.badges import crypto
 from app.badges.models import BadgeKey, IssuedBadge
@@ -90,11 +90,6 @@ def current_key(organisation: Organisation) -> BadgeKey | None:
         .order_by(BadgeKey.id.desc())
         .limit(1)
     )
-
-
-def signing_key(organisation: Organisation) -> BadgeKey:
-    """The key that signs now: the newest unretired one, made on first use."""
-    return current_key(organisation) or _new_key(organisation)
 
 
 def rotate_key(organisation: Organisation) -> BadgeKey:
@@ -189,13 +184,43 @@ def _valid_from(enrolment: Enrolment, bloc_id: int | None) -> dt.date:
                 _("La certification n'est pas obtenue : il n'y a pas encore de badge à délivrer.")
             )
         return enrolment.certified_on
-    validated = validated_blocs([enrolment.id]).get(enrolment.id, set())
-    dates = jury_dates(closed_decisions([enrolment.id]), validated, enrolment.id)
+    # One read of the closed sessions' decisions gives both what stands validated and when.
+    decisions = closed_decisions([enrolment.id])
+    validated = standing_blocs(
+        (row.enrolment_id, row.bloc_id, row.decision) for row in decisions
+    ).get(enrolment.id, set())
+    dates = jury_dates(decisions, validated, enrolment.id)
     if bloc_id not in dates:
         raise BadgeRefused(
             _("Ce bloc n'est pas validé par un jury : il n'y a pas encore de badge à délivrer.")
         )
     return dates[bloc_id]
+
+
+def _key_and_last_index(organisation: Organisation) -> tuple[BadgeKey, int | None]:
+    """The key that signs now (the newest unretired one, made on first use) and the last
+    status list index handed out, in one query once the key exists (the caller holds the
+    certifier's lock, so no other writer hands out an index)."""
+    last = (
+        sa.select(sa.func.max(IssuedBadge.status_index))
+        .where(IssuedBadge.organisation_id == organisation.id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.select(BadgeKey, last)
+        .where(BadgeKey.organisation_id == organisation.id, BadgeKey.retired_at.is_(None))
+        .order_by(BadgeKey.id.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return row[0], row[1]
+    key = _new_key(organisation)  # first use
+    db.session.flush()
+    return key, db.session.scalar(
+        sa.select(sa.func.max(IssuedBadge.status_index)).where(
+            IssuedBadge.organisation_id == organisation.id
+        )
+    )
 
 
 def issue_badge(enrolment: Enrolment, bloc_id: int | None) -> IssuedBadge:
@@ -228,13 +253,7 @@ def issue_badge(enrolment: Enrolment, bloc_id: int | None) -> IssuedBadge:
             )
         )
     _lock(organisation)
-    key = signing_key(organisation)
-    db.session.flush()
-    last = db.session.scalar(
-        sa.select(sa.func.max(IssuedBadge.status_index)).where(
-            IssuedBadge.organisation_id == organisation.id
-        )
-    )
+    key, last = _key_and_last_index(organisation)
     index = 0 if last is None else last + 1
     badge_uuid = str(uuid.uuid4())
     unsigned = cred.credential(

@@ -281,8 +281,10 @@ class _Writer:
             )
             self.fiche_updates = []
         for table, rows in self.rows.items():
-            if rows:
+            if rows and self.sqlite:
                 connection.execute(sa.insert(table), rows)
+            elif rows:
+                self._copy(connection, table, rows)
         statements = self.rows[STATEMENTS]
         if self.sqlite and statements:
             connection.exec_driver_sql(
@@ -291,6 +293,28 @@ class _Writer:
             )
         for rows in self.rows.values():
             rows.clear()
+
+    @staticmethod
+    def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: the rows through COPY, in the same transaction. An executemany sends
+        one INSERT per row (some two million for the whole register): COPY takes a fifth of
+        the time. Values are converted by the columns' own types, as an INSERT would."""
+        columns = list(rows[0])
+        dialect = connection.dialect
+        processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+        raw: Any = connection.connection.driver_connection
+        names = ", ".join(f'"{name}"' for name in columns)
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    [
+                        value if process is None or value is None else process(value)
+                        for value, process in zip(row.values(), processors, strict=True)
+                    ]
+                )
 
     def save_terms(self) -> None:
         """Apply the counted changes to the table of statements per stem."""

@@ -134,9 +134,18 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+@lru_cache(maxsize=200_000)
+def _content_stem(word: str) -> str | None:
+    """The stem of a word that carries meaning; None for stop words and digits. Cached: a
+    register import asks for millions of words, most of them the same few thousand."""
+    if fold(word) in STOPWORDS or word.isdigit():
+        return None
+    return stem(word)
+
+
 def content_stems(text: str) -> list[str]:
     """The stems of the words that carry meaning (stop words and digits left out)."""
-    return [stem(w) for w in words(text) if fold(w) not in STOPWORDS and not w.isdigit()]
+    return [s for w in words(text) if (s := _content_stem(w)) is not None]
 
 
 def index_text(text: str) -> str:
