@@ -64,7 +64,7 @@ def cohorts_of_size(version: FrameworkVersion, size: int = 20) -> list[int]:
     return [c for c, _ in sorted(counts, key=lambda row: (abs(row[1] - size), row[0]))[:2]]
 
 
-def measure_all(app: Any, report: Report) -> None:
+def measure_all(app: Any, report: Report, *, long_dossier: bool = True) -> None:
     app.test_client_class = FreshClient
     client = app.test_client()
     grid = grid_cohort()
@@ -195,6 +195,8 @@ def measure_all(app: Any, report: Report) -> None:
     cohorts = cohorts_of_size(version)
     report.add("dossier_pdf", dossier(version.id, cohorts, runs=min(3, report.runs)), "dossier_pdf")
     readiness(app, version, report)
+    if not long_dossier:  # tests/test_bench.py's tiny run: the rest is enough to check
+        return
     # The dossier stays linear in its pages (#14): each pilot cohort adds its tables, so the
     # same version's dossier with many cohorts runs to about sixty pages.
     ensure_promotions(version, LONG_DOSSIER_COHORTS)

@@ -127,7 +127,7 @@ def measure(app: Any, args: argparse.Namespace) -> None:
         engine = db.engine.dialect.name
         print(f"{engine}, {args.size}: {counts}, {os.cpu_count()} cores, load {os.getloadavg()}")
         print(HEADER)
-        measure_all(app, report)
+        measure_all(app, report, long_dossier=args.size != "tiny")
         db.engine.dispose()
     path = Path(args.out)
     results = json.loads(path.read_text()) if path.exists() else {}

@@ -23,6 +23,7 @@ from tests.conftest import own_database
 ROOT = Path(__file__).resolve().parents[1]
 READS = ("version_page", "learner_page", "grid_load", "cohort_analytics")
 WRITES = ("grid_save", "grid_import", "accrochage", "dossier_pdf", "case_export")
+CHECKS = ("readiness_check",)  # issue #14: ten promotions at least
 
 
 @pytest.mark.slow
@@ -48,12 +49,13 @@ def test_the_bench_measures_everything(tmp_path: Path) -> None:
     assert entry["data"]["learners"] >= 80 and entry["data"]["results"] > 1000
     assert entry["cores"] == os.cpu_count()
     measures = entry["measures"]
-    assert set(READS + WRITES) <= set(measures)
+    assert set(READS + WRITES + CHECKS) <= set(measures)
+    assert measures["readiness_check"]["promotions"] >= 10
     for name in READS:
         m = measures[name]
         assert m["floor_median_ms"] > 0 and m["floor_queries"] >= 5, (name, m)
         assert m["ratio_to_floor"] > 0 and isinstance(m["within_floor_ratio"], bool)
-    for name in READS + WRITES:
+    for name in READS + WRITES + CHECKS:
         m = measures[name]
         assert 0 < m["median_ms"] <= m["p95_ms"] and m["queries"] > 0, (name, m)
         assert isinstance(m.get("meets_target"), bool) or name == "grid_import", (name, m)
