@@ -81,6 +81,12 @@ REGISTRY_ROWS = (  # (label, value, target key, unit)
         "ms",
     ),
     (
+        "contrôle de copie des deux versions livrées",
+        lambda e: e["copy_check_all"]["median_ms"],
+        "copy_check_ms",
+        "ms",
+    ),
+    (
         "correspondances d'un bloc",
         lambda e: e["correspondence"]["median_ms"],
         "correspondence_ms",
@@ -108,7 +114,8 @@ def _registry(registry: dict[str, Any]) -> list[str]:
             f"{e.get('cores')} cœurs, charge {load} ; commit {e.get('commit')}, "
             f"{e.get('measured_at', '')[:16]} UTC ; contrôle de copie de "
             f"{e['copy_check']['version']} ({e['copy_check']['statements']} énoncés), "
-            f"correspondances de {e['correspondence']['bloc']}."
+            f"{e.get('copy_check_all', {}).get('statements', '?')} énoncés des deux versions "
+            f"ensemble ; correspondances de {e['correspondence']['bloc']}."
         )
     out += [
         "",
