@@ -109,13 +109,14 @@ def _registry(registry: dict[str, Any]) -> list[str]:
     for engine in engines:
         e = registry[engine]
         load = ", ".join(f"{x:.2f}" for x in e.get("load_average", []))
+        both = e.get("copy_check_all")
         out.append(
             f"- {engine} : {e['fiches']} fiches ({e.get('file_mb')} Mo compressés), "
             f"{e.get('cores')} cœurs, charge {load} ; commit {e.get('commit')}, "
             f"{e.get('measured_at', '')[:16]} UTC ; contrôle de copie de "
-            f"{e['copy_check']['version']} ({e['copy_check']['statements']} énoncés), "
-            f"{e.get('copy_check_all', {}).get('statements', '?')} énoncés des deux versions "
-            f"ensemble ; correspondances de {e['correspondence']['bloc']}."
+            f"{e['copy_check']['version']} ({e['copy_check']['statements']} énoncés"
+            + (f", les deux versions : {both['statements']}" if both else "")
+            + f") ; correspondances de {e['correspondence']['bloc']}."
         )
     out += [
         "",
@@ -135,7 +136,7 @@ def _registry(registry: dict[str, Any]) -> list[str]:
             if limit is not None and v > limit:
                 missed.append(engine)
         verdict = ""
-        if limit is not None:
+        if limit is not None and any(cells):
             verdict = f"{limit} {unit} : " + (
                 f"MANQUÉE ({', '.join(missed)})" if missed else "tenue"
             )
