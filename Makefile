@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean bench bench-load bench-registry
+.PHONY: install run demo test test-postgres lint format clean bench bench-load bench-registry i18n-extract i18n-update i18n-check
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The compiled catalogues (.mo) are built here, never committed: a fresh clone compiles them.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+$(CATALOGUES): %.mo: %.po $(STAMP)
+	$(BIN)/python translations/catalog.py compile
+
+install: $(STAMP) $(CATALOGUES)
+
+## Interface languages: write translations/messages.pot from the code; merge it into each
+## messages.po; fail, listing them, when a message has no translation (also run by .ci/run)
+i18n-extract: install
+	$(BIN)/python translations/catalog.py extract
+
+i18n-update: install
+	$(BIN)/python translations/catalog.py update
+
+i18n-check: install
+	$(BIN)/python translations/catalog.py check
 
 ## Set up, migrate, load both référentiels and the demo pilot, then serve on http://127.0.0.1:5000
 run: demo

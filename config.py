@@ -65,7 +65,11 @@ class Config:
     # Whether published frameworks can be read without logging in.
     PUBLIC_FRAMEWORKS = _env_bool("PUBLIC_FRAMEWORKS", True)
     BABEL_DEFAULT_LOCALE = "fr"
-    LANGUAGES = ["fr"]  # add "en" once translations/en has a catalog
+    # The interface's languages (translations/<code>/LC_MESSAGES/messages.po), French first.
+    LANGUAGES = ["fr", "en"]
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    # The command line's language (its messages and help): French unless CLI_LOCALE=en.
+    CLI_LOCALE = os.environ.get("CLI_LOCALE", "fr")
     # The certifier's time zone: dates on pages, in documents and in file names are its own.
     CERTIFIER_TIMEZONE = os.environ.get("CERTIFIER_TIMEZONE", "Europe/Paris")
     BABEL_DEFAULT_TIMEZONE = CERTIFIER_TIMEZONE

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.db import db, dispatch_in_transaction
 from app.errors import IdConverter, register_error_handlers
 from app.extensions import babel, csrf, login_manager, migrate
+from app.i18n import select_locale
 from config import CONFIGS, DEV_SECRET_KEY, Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,16 +35,6 @@ class App(Flask):
 
     def dispatch_request(self) -> ResponseReturnValue:
         return dispatch_in_transaction(lambda: self.make_response(Flask.dispatch_request(self)))
-
-
-def _select_locale() -> str:
-    """French unless the browser prefers a language we have a catalog for."""
-    from flask import current_app, has_request_context, request
-
-    supported = current_app.config["LANGUAGES"]
-    if not has_request_context():
-        return supported[0]
-    return request.accept_languages.best_match(supported) or supported[0]
 
 
 def _log_to_stdout(app: Flask) -> None:
@@ -67,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.frameworks.routes import bp as frameworks
     from app.health import bp as health
     from app.home.routes import bp as home
+    from app.i18n import bp as i18n
     from app.insertion.routes import bp as insertion
     from app.jury.routes import bp as jury
     from app.people.routes import bp as people
@@ -95,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy,
         case,
         settings,
+        i18n,
     ):
         app.register_blueprint(blueprint)
 
@@ -162,7 +155,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
 

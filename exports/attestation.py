@@ -31,6 +31,8 @@ class AttestationData:
     certified_on: dt.date | None  # the whole certification obtained (all mandatory blocs)
 
 
-def render_attestation(data: AttestationData, verify_url: str) -> bytes:
-    """The attestation as PDF bytes; `verify_url` is the public page where its code is typed."""
-    return html_to_pdf(render_html("progress/pdf/attestation.html", a=data, verify_url=verify_url))
+def render_attestation(data: AttestationData, verify_url: str, language: str = "fr") -> bytes:
+    """The attestation as PDF bytes in `language` (fr or en: the reader's); `verify_url` is the
+    public page where its code is typed."""
+    html = render_html("progress/pdf/attestation.html", language, a=data, verify_url=verify_url)
+    return html_to_pdf(html)

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 from babel.dates import format_date
+from babel.support import Translations
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -23,10 +24,15 @@ from exports.plurals import FrenchSource
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
+TRANSLATIONS_DIR = ROOT / "translations"
 STATIC_DIR = ROOT / "app" / "static"
 # Relative URLs in a document resolve against the static folder: href="style.css".
 BASE_URL = STATIC_DIR.as_uri() + "/"
 LOCALE = "fr_FR"
+# The documents' languages. The dossier, the fiche, the accrochage flow and the jury's minutes
+# are records filed with French bodies: always French. The attestation follows the reader's
+# language (docs/i18n.md).
+DOCUMENT_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -54,29 +60,42 @@ class StaticOnlyFetcher(URLFetcher):
         return mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
 
 
-def date_long(value: dt.date | None) -> str:
-    """A date as French documents write it: 12 mars 2026."""
-    return format_date(value, format="long", locale=LOCALE) if value else ""
+def date_long(value: dt.date | None, locale: str = LOCALE) -> str:
+    """A date as documents write it: 12 mars 2026 (12 March 2026 in English)."""
+    return format_date(value, format="long", locale=locale) if value else ""
+
+
+def translations(language: str) -> Any:
+    """The catalogue of a document language over the French source texts (French: the msgids
+    themselves, with the French plural rule)."""
+    if language == "fr":
+        return FrenchSource()
+    catalogue = Translations.load(str(TRANSLATIONS_DIR), [language])
+    catalogue.add_fallback(FrenchSource())
+    return catalogue
 
 
 @cache
-def environment() -> jinja2.Environment:
-    """The Jinja environment of PDF templates: autoescaped, with `_()` returning the msgid
-    (the French text) so the templates stay ready for gettext, and `ngettext` choosing the
-    French plural (singular for 0 and 1)."""
+def environment(language: str = "fr") -> jinja2.Environment:
+    """The Jinja environment of PDF templates in `language` (fr or en): autoescaped, `_()` and
+    `ngettext` from that language's catalogue; `lang` in the context for <html lang>."""
+    if language not in DOCUMENT_LOCALES:
+        language = "fr"
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
     )
-    env.install_gettext_translations(FrenchSource(), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["date_long"] = date_long
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    locale = DOCUMENT_LOCALES[language]
+    env.filters["date_long"] = lambda value: date_long(value, locale)
+    env.globals["lang"] = language
     return env
 
 
-def render_html(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def render_html(template: str, language: str = "fr", **context: Any) -> str:
+    return environment(language).get_template(template).render(**context)
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -25,6 +25,18 @@ from app import create_app
 from app.db import db
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the interface's catalogues (never committed) before any app is built."""
+    import runpy
+
+    catalog = runpy.run_path(
+        str(Path(__file__).resolve().parents[1] / "translations" / "catalog.py")
+    )
+    catalog["compile_all"]()
+
+
 REFERENTIEL = Path(__file__).resolve().parents[1] / "referentiel"
 REAL_FILES = sorted(REFERENTIEL.glob("*.yaml"))
 

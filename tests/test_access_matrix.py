@@ -124,6 +124,7 @@ ACCESS: dict[str, str] = {
     "home.answer_offer":               "404 404  ok 404 404  |  404 404 404 404 404",
     "home.index":                      " ok  ok  ok  ok  ok  |    -   -   -   -   -",
     "home.offers":                     " ok  ok  ok  ok  ok  |    -   -   -   -   -",
+    "i18n.switch":                     " ok  ok  ok  ok  ok  |    -   -   -   -   -",
     "insertion.answer":                "404 403 403 403 404  |  404 403 403 403 404",
     "insertion.cohort":                " ok 403 403 403 404  |  404 403 403 403 404",
     "insertion.index":                 " ok 403 403 403  ok  |    -   -   -   -   -",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from werkzeug.wrappers import Response
 
 from app.access import current_person, public, roles
@@ -84,7 +84,8 @@ def attestation() -> Response:
         return redirect(url_for(".me"))
     issued = attestations.issue_attestation(enrolment, content)
     # A PDF that cannot be made raises, and the request leaves no attestation behind.
-    pdf = render_attestation(attestations.stated(issued), public_url("progress.verify"))
+    language = get_locale().language if get_locale() else "fr"
+    pdf = render_attestation(attestations.stated(issued), public_url("progress.verify"), language)
     return _attachment(pdf, "application/pdf", f"attestation-{issued.code}.pdf")
 
 

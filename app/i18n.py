@@ -1,0 +1,54 @@
+"""The interface's language: French by default, English for those who ask.
+
+The language is, in order: the one chosen with the switch in the page (a cookie, so that it
+holds before login and after logout), the browser's best match among the supported ones, French.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, has_request_context, redirect, request
+from flask.typing import ResponseReturnValue
+
+from app.access import public
+
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The language of this request (the command line's: CLI_LOCALE, French by default)."""
+    supported: list[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        chosen = current_app.config.get("CLI_LOCALE") or default
+        return chosen if chosen in supported else default
+    chosen = request.cookies.get(COOKIE)
+    if chosen in supported:
+        return chosen
+    return request.accept_languages.best_match(supported) or default
+
+
+def _safe_next(target: str | None) -> str:
+    """A path of this site to go back to (never another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@bp.get("/langue/<code>")
+@public
+def switch(code: str) -> ResponseReturnValue:
+    """Remember the chosen language and go back to the page the switch was on."""
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
