@@ -16,6 +16,8 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.assessment.models import CompetencyComment, EvaluationSession
 from app.assessment.recording import NewResult, record_results
@@ -31,6 +33,7 @@ from app.db import db, unit_of_work
 from app.dossier.demo import demo_texts
 from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
+from app.i18n import option
 from app.insertion.models import ContractType, Horizon, Situation, WorkingTime
 from app.insertion.services import AnswerInput, record_answer
 from app.names import slug
@@ -647,18 +650,20 @@ def _survey_answer(
 
 
 @click.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Afficher les comptes de démo en JSON.")
+@option("--json", "as_json", is_flag=True, help=_l("Afficher les comptes de démo en JSON."))
 @with_appcontext
 @unit_of_work
 def demo_command(as_json: bool) -> None:
     """Build the demo pilot (local use only); run again, it changes nothing."""
     plan = plan_demo(dt.date.today())
-    if demo_exists():
-        message = "démo déjà présente"
-    else:
+    existed = demo_exists()
+    if not existed:
         build_demo(plan)
-        message = "démo créée"
     if as_json:
         click.echo(json.dumps([asdict(a) for a in plan.accounts], ensure_ascii=False, indent=2))
+    elif existed:
+        click.echo(
+            _("démo déjà présente : %(n)d comptes (usage local uniquement)", n=len(plan.accounts))
+        )
     else:
-        click.echo(f"{message} : {len(plan.accounts)} comptes (usage local uniquement)")
+        click.echo(_("démo créée : %(n)d comptes (usage local uniquement)", n=len(plan.accounts)))

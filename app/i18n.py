@@ -6,11 +6,16 @@ holds before login and after logout), the browser's best match among the support
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
 from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask.typing import ResponseReturnValue
 
 from app.access import public
 
+F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -52,3 +57,21 @@ def switch(code: str) -> ResponseReturnValue:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+class TranslatedOption(click.Option):
+    """A command-line option whose help is a lazy message, translated when the help is shown
+    (click would otherwise read it once, at import, before any language is chosen)."""
+
+    def __init__(self, *args: Any, help: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.translated_help = help
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = str(self.translated_help) if self.translated_help is not None else None
+        return super().get_help_record(ctx)
+
+
+def option(*declarations: str, **attributes: Any) -> Callable[[F], F]:
+    """`click.option` with a translated help: ``@option("--bloc", help=_l("Code du bloc."))``."""
+    return click.option(*declarations, cls=TranslatedOption, **attributes)

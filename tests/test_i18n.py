@@ -102,7 +102,11 @@ def assert_english(html: str) -> None:
 
 
 def test_key_pages_read_in_english(
-    client: Any, login: Any, make_world: Any, create_user: Any, db_session: Any
+    client: Any,
+    login: Any,
+    make_world: Any,  # noqa: F811  (the fixture imported above)
+    create_user: Any,
+    db_session: Any,
 ) -> None:
     world = make_world()
     login(world.coordinator)

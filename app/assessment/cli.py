@@ -11,7 +11,9 @@ from typing import Any, NoReturn
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access import staff_cohort_query
 from app.assessment import saving, xlsx
@@ -20,18 +22,20 @@ from app.assessment.inputs import GridError
 from app.assessment.models import EvaluationSession
 from app.cohorts.models import Cohort
 from app.db import CommandGroup, db
+from app.i18n import option
 from app.people.models import Organisation, User
 from exports.guard import Limits, Refused, bounded_read
 
-grid_cli = CommandGroup("grid", help="Grilles d'évaluation hors ligne : exporter, importer.")
+grid_cli = CommandGroup("grid", help=_l("Grilles d'évaluation hors ligne : exporter, importer."))
 
 
 def _in_default_locale(command: Callable[..., None]) -> Callable[..., None]:
-    """Messages in the default language: there is no request to choose one from."""
+    """Messages in the command line's language (CLI_LOCALE): there is no request to choose one
+    from."""
 
     @functools.wraps(command)
     def wrapped(*args: Any, **kwargs: Any) -> None:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with force_locale(current_app.config["CLI_LOCALE"]):
             command(*args, **kwargs)
 
     return wrapped
@@ -39,7 +43,7 @@ def _in_default_locale(command: Callable[..., None]) -> Callable[..., None]:
 
 def _fail(*messages: str) -> NoReturn:
     for message in messages:
-        click.echo(f"erreur : {message}", err=True)
+        click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
@@ -49,26 +53,32 @@ def _cohort(name: str, organisation: str | None) -> Cohort:
         query = query.join(Cohort.organisation).where(Organisation.name == organisation)
     found = list(db.session.scalars(query))
     if not found:
-        _fail(f"promotion inconnue : {name}")
+        _fail(_("promotion inconnue : %(name)s", name=name))
     if len(found) > 1:
-        _fail(f"plusieurs promotions s'appellent « {name} » : précisez --organisation")
+        _fail(
+            _("plusieurs promotions s'appellent « %(name)s » : précisez --organisation", name=name)
+        )
     return found[0]
 
 
 def _grid(cohort: Cohort, bloc_code: str) -> Grid:
     grid = load_grid(cohort, bloc_code)
     if grid is None:
-        _fail(f"le référentiel de « {cohort.name} » n'a pas de bloc {bloc_code}")
+        _fail(
+            _(
+                "le référentiel de « %(cohort)s » n'a pas de bloc %(code)s",
+                cohort=cohort.name,
+                code=bloc_code,
+            )
+        )
     return grid
 
 
 @grid_cli.command("export")
-@click.option("--cohort", "cohort_name", required=True, help="Nom de la promotion.")
-@click.option("--organisation", help="Organisme, si plusieurs promotions portent ce nom.")
-@click.option("--bloc", "bloc_code", required=True, help="Code du bloc (ex. BC01).")
-@click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier .xlsx."
-)
+@option("--cohort", "cohort_name", required=True, help=_l("Nom de la promotion."))
+@option("--organisation", help=_l("Organisme, si plusieurs promotions portent ce nom."))
+@option("--bloc", "bloc_code", required=True, help=_l("Code du bloc (ex. BC01)."))
+@option("-o", "--output", required=True, type=click.Path(path_type=Path), help=_l("Fichier .xlsx."))
 @_in_default_locale
 def export_command(
     cohort_name: str, organisation: str | None, bloc_code: str, output: Path
@@ -77,14 +87,19 @@ def export_command(
     grid = _grid(_cohort(cohort_name, organisation), bloc_code)
     output.write_bytes(xlsx.grid_workbook(grid, current_heads(grid)))
     click.echo(
-        f"{output} écrit : {len(grid.enrolments)} apprenant·es × {len(grid.criteria)} critères"
+        _(
+            "%(path)s écrit : %(learners)s × %(criteria)s",
+            path=output,
+            learners=ngettext("%(num)d apprenant·e", "%(num)d apprenant·es", len(grid.enrolments)),
+            criteria=ngettext("%(num)d critère", "%(num)d critères", len(grid.criteria)),
+        )
     )
 
 
 @grid_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--assessor", "email", required=True, help="E-mail de l'évaluateur·rice.")
-@click.option("--session", "session_id", type=int, help="Numéro de la session d'évaluation.")
+@option("--assessor", "email", required=True, help=_l("E-mail de l'évaluateur·rice."))
+@option("--session", "session_id", type=int, help=_l("Numéro de la session d'évaluation."))
 @_in_default_locale
 def import_command(path: Path, email: str, session_id: int | None) -> None:
     """Record the cells changed in an exported grid; nothing at all on any error or conflict."""
@@ -97,36 +112,59 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
         _fail(*exc.problems)
     assessor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if assessor is None or not assessor.is_active:
-        _fail(f"aucun compte actif pour {email}")
+        _fail(_("aucun compte actif pour %(email)s", email=email))
     cohort = db.session.scalar(staff_cohort_query(assessor).where(Cohort.id == grid_file.cohort_id))
     if cohort is None:
-        _fail(f"{email} n'évalue pas la promotion de ce fichier (ou elle n'existe plus)")
+        _fail(
+            _(
+                "%(email)s n'évalue pas la promotion de ce fichier (ou elle n'existe plus)",
+                email=email,
+            )
+        )
     grid = _grid(cohort, grid_file.bloc_code)
     session: EvaluationSession | None = None
     if session_id is not None:
         session = find_session(grid, session_id)
         if session is None:
-            _fail(f"la session {session_id} n'est pas une session de ce bloc et de cette promotion")
+            _fail(
+                _(
+                    "la session %(id)s n'est pas une session de ce bloc et de cette promotion",
+                    id=session_id,
+                )
+            )
     try:
         cells = xlsx.cell_inputs(grid_file, grid)
         outcome = saving.save_grid(grid, assessor, cells, session=session, source="xlsx")
     except GridError as exc:
-        _fail(*exc.problems, "rien n'a été importé")
+        _fail(*exc.problems, _("rien n'a été importé"))
     if outcome.conflicts:
         lines = []
         for conflict in outcome.conflicts:
             enrolment_id, criterion_id = conflict.key
             lines.append(
-                f"{conflict.ref} {grid.enrolment_by_id[enrolment_id].learner.full_name}, "
-                f"{grid.criterion_by_id[criterion_id].code} : fichier « "
-                f"{grid.level_label(conflict.mine) or 'vide'} », modifié depuis l'export en « "
-                f"{grid.level_label(conflict.theirs) or 'vide'} » par {conflict.theirs_by} le "
-                f"{format_datetime(conflict.theirs_at, 'dd/MM/yyyy HH:mm')}"
+                _(
+                    "%(ref)s %(learner)s, %(criterion)s : fichier « %(mine)s », modifié depuis "
+                    "l'export en « %(theirs)s » par %(who)s le %(when)s",
+                    ref=conflict.ref,
+                    learner=grid.enrolment_by_id[enrolment_id].learner.full_name,
+                    criterion=grid.criterion_by_id[criterion_id].code,
+                    mine=grid.level_label(conflict.mine) or _("vide"),
+                    theirs=grid.level_label(conflict.theirs) or _("vide"),
+                    who=conflict.theirs_by,
+                    when=format_datetime(conflict.theirs_at, "dd/MM/yyyy HH:mm"),
+                )
             )
         _fail(
-            f"{len(lines)} conflit(s) : rien n'a été importé ({outcome.import_report()})",
+            ngettext(
+                "%(num)d conflit : rien n'a été importé (%(report)s)",
+                "%(num)d conflits : rien n'a été importé (%(report)s)",
+                len(lines),
+                report=outcome.import_report(),
+            ),
             *lines,
-            "importez ce fichier depuis la page de la grille pour choisir cellule par cellule, "
-            "ou exportez une grille à jour",
+            _(
+                "importez ce fichier depuis la page de la grille pour choisir cellule par "
+                "cellule, ou exportez une grille à jour"
+            ),
         )
-    click.echo(f"{path.name} importé : {outcome.import_report()}")
+    click.echo(_("%(file)s importé : %(report)s", file=path.name, report=outcome.import_report()))

@@ -6,13 +6,18 @@ import sys
 
 import click
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.badges import services
 from app.badges.models import BadgeKey
 from app.db import CommandGroup, db
+from app.i18n import option
 from app.people.models import Organisation, OrganisationKind
 
-badges_cli = CommandGroup("badges", help="Badges numériques (Open Badges 3.0) : clés de signature.")
+badges_cli = CommandGroup(
+    "badges", help=_l("Badges numériques (Open Badges 3.0) : clés de signature.")
+)
 
 
 def _certifier(name: str | None) -> Organisation:
@@ -21,29 +26,29 @@ def _certifier(name: str | None) -> Organisation:
         query = query.where(Organisation.name == name)
     found = list(db.session.scalars(query))
     if len(found) != 1:
-        click.echo(
-            "erreur : "
-            + (
-                f"aucun organisme certificateur nommé « {name} »"
-                if name
-                else "précisez l'organisme certificateur avec --organisation"
-                if found
-                else "aucun organisme certificateur enregistré"
-            ),
-            err=True,
-        )
+        if name:
+            message = _("aucun organisme certificateur nommé « %(name)s »", name=name)
+        elif found:
+            message = _("précisez l'organisme certificateur avec --organisation")
+        else:
+            message = _("aucun organisme certificateur enregistré")
+        click.echo(_("erreur : %(message)s", message=message), err=True)
         sys.exit(1)
     return found[0]
 
 
 @badges_cli.command("rotate-key")
-@click.option("--organisation", help="Nom de l'organisme certificateur (s'il y en a plusieurs).")
+@option("--organisation", help=_l("Nom de l'organisme certificateur (s'il y en a plusieurs)."))
 def rotate_key_command(organisation: str | None) -> None:
     """Retire the signing key and make a new one; the old one stays published."""
     org = _certifier(organisation)
     key = services.rotate_key(org)
     click.echo(
-        f"nouvelle clé {key.kid} pour {org.name} ; les badges déjà délivrés restent valables"
+        _(
+            "nouvelle clé %(kid)s pour %(name)s ; les badges déjà délivrés restent valables",
+            kid=key.kid,
+            name=org.name,
+        )
     )
 
 
@@ -51,7 +56,9 @@ def rotate_key_command(organisation: str | None) -> None:
 def keys_command() -> None:
     """List every signing key, retired ones included."""
     for key in db.session.scalars(sa.select(BadgeKey).order_by(BadgeKey.id)):
-        state = f"retirée le {key.retired_at:%Y-%m-%d}" if key.retired_at else "en service"
-        click.echo(
-            f"{key.kid}\t{key.organisation.name}\tcréée le {key.created_at:%Y-%m-%d}\t{state}"
-        )
+        if key.retired_at:
+            state = _("retirée le %(date)s", date=key.retired_at.strftime("%Y-%m-%d"))
+        else:
+            state = _("en service")
+        created = _("créée le %(date)s", date=key.created_at.strftime("%Y-%m-%d"))
+        click.echo(f"{key.kid}\t{key.organisation.name}\t{created}\t{state}")

@@ -8,22 +8,25 @@ import sys
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.dossier.readiness import Level, check
 from app.exports_history.cli import dossier_cli
 from app.frameworks.models import FrameworkError
 from app.frameworks.services import load_version
+from app.i18n import option
 
 
 @dossier_cli.command("check")
 @click.argument("cert_code")
-@click.option("--version", "label", default=None, help="Libellé de la version (la dernière sinon).")
+@option("--version", "label", default=None, help=_l("Libellé de la version (la dernière sinon)."))
 def dossier_check_command(cert_code: str, label: str | None) -> None:
     """Say, criterion by criterion, what the dossier still lacks."""
     try:
         version = load_version(cert_code, label)
     except FrameworkError as exc:
-        click.echo(f"erreur : {exc}", err=True)
+        click.echo(_("erreur : %(message)s", message=str(exc)), err=True)
         sys.exit(2)
     # The gaps' links are built as in a request to the site's root.
     with current_app.test_request_context():
@@ -36,6 +39,6 @@ def dossier_check_command(cert_code: str, label: str | None) -> None:
         for gap in criterion.gaps:
             where = f" ({gap.url})" if gap.url else ""
             click.echo(f"  - [{gap.level.label}] {gap.message}{where}")
-    click.echo(f"Dossier : {readiness.level.label}")
+    click.echo(_("Dossier : %(level)s", level=readiness.level.label))
     if readiness.level is Level.BLOCKING:
         sys.exit(1)

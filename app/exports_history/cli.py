@@ -11,23 +11,26 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.cohorts.models import Cohort
 from app.db import CommandGroup, commit, db
 from app.exports_history import services
 from app.exports_history.models import ExportKind, ExportRecord
+from app.i18n import option
 from exports.accrochage import LeftOut
-from exports.plurals import ngettext
 
 fiche_cli = CommandGroup(
-    "fiche", help="Fiche au format des données ouvertes de France Compétences."
+    "fiche", help=_l("Fiche au format des données ouvertes de France Compétences.")
 )
-accrochage_cli = CommandGroup("accrochage", help="Flux d'accrochage pour la Caisse des Dépôts.")
-dossier_cli = CommandGroup("dossier", help="Dossier de certification (PDF).")
+accrochage_cli = CommandGroup("accrochage", help=_l("Flux d'accrochage pour la Caisse des Dépôts."))
+dossier_cli = CommandGroup("dossier", help=_l("Dossier de certification (PDF)."))
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"erreur : {message}", err=True)
+    click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
@@ -38,14 +41,22 @@ def _report_left_out(left_out: Sequence[LeftOut] | Sequence[dict[str, object]]) 
         else:
             name, cohort = str(item["display_name"]), str(item["cohort_name"])
             reasons = [str(r) for r in item["reasons"]]  # type: ignore[attr-defined]
-        click.echo(f"laissé·e de côté : {name} ({cohort}) : {' ; '.join(reasons)}", err=True)
+        click.echo(
+            _(
+                "laissé·e de côté : %(name)s (%(cohort)s) : %(reasons)s",
+                name=name,
+                cohort=cohort,
+                reasons=" ; ".join(reasons),
+            ),
+            err=True,
+        )
 
 
 def _check_output(output: Path) -> None:
     if output.exists() and output.is_dir():
-        _fail(f"{output} est un dossier")
+        _fail(_("%(path)s est un dossier", path=output))
     if not output.parent.is_dir():
-        _fail(f"dossier inexistant : {output.parent}")
+        _fail(_("dossier inexistant : %(path)s", path=output.parent))
 
 
 def _export(
@@ -80,25 +91,29 @@ def _finish(record: ExportRecord, output: Path) -> None:
     _report_left_out(record.details.get("left_out", []))
     content = services.read_verified(record)
     if content is None:
-        _fail("le fichier enregistré ne correspond pas à son empreinte")
+        _fail(_("le fichier enregistré ne correspond pas à son empreinte"))
     try:
         output.write_bytes(content)
     except OSError as exc:
-        _fail(f"écriture impossible : {exc}")
+        _fail(_("écriture impossible : %(error)s", error=str(exc)))
     if record.kind is ExportKind.ACCROCHAGE:
         declared = record.details.get("declared", 0)
         click.echo(ngettext("%(num)d personne déclarée", "%(num)d personnes déclarées", declared))
         if record.details.get("test_file"):
-            click.echo("fichier de test : à ne pas envoyer à la Caisse des Dépôts")
-    click.echo(f"{output} (export n° {record.id})")
+            click.echo(_("fichier de test : à ne pas envoyer à la Caisse des Dépôts"))
+    click.echo(_("%(path)s (export n° %(id)d)", path=output, id=record.id))
     click.echo(f"SHA-256 : {record.sha256}")
 
 
 @fiche_cli.command("export")
 @click.argument("cert_code")
-@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
-@click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier XML à écrire."
+@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
+@option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help=_l("Fichier XML à écrire."),
 )
 def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
     """Write the fiche of a version (France Compétences flux v4.1 shape)."""
@@ -107,20 +122,24 @@ def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
 
 @accrochage_cli.command("export")
 @click.argument("cert_code")
-@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
-@click.option(
+@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
+@option(
     "--cohort",
     "cohort_names",
     multiple=True,
-    help="Nom d'une promotion (répétable) ; toutes les promotions de la version sinon.",
+    help=_l("Nom d'une promotion (répétable) ; toutes les promotions de la version sinon."),
 )
-@click.option(
+@option(
     "--test-file",
     is_flag=True,
-    help="Fichier de test, possible avant l'attribution du numéro RNCP (à ne pas envoyer).",
+    help=_l("Fichier de test, possible avant l'attribution du numéro RNCP (à ne pas envoyer)."),
 )
-@click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier XML à écrire."
+@option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help=_l("Fichier XML à écrire."),
 )
 def accrochage_export_command(
     cert_code: str, label: str, cohort_names: tuple[str, ...], test_file: bool, output: Path
@@ -139,15 +158,19 @@ def accrochage_export_command(
 
 @dossier_cli.command("export")
 @click.argument("cert_code")
-@click.option("--version", "label", required=True, help="Libellé de la version du référentiel.")
-@click.option(
+@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
+@option(
     "--cohort",
     "cohort_names",
     multiple=True,
-    help="Nom d'une promotion pilote (répétable) ; toutes les promotions de la version sinon.",
+    help=_l("Nom d'une promotion pilote (répétable) ; toutes les promotions de la version sinon."),
 )
-@click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Fichier PDF à écrire."
+@option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help=_l("Fichier PDF à écrire."),
 )
 def dossier_export_command(
     cert_code: str, label: str, cohort_names: tuple[str, ...], output: Path
@@ -169,7 +192,7 @@ def dossier_export_command(
         )
         db.session.flush()
         with click.progressbar(
-            length=100, label="Dossier de certification", file=sys.stderr
+            length=100, label=_("Dossier de certification"), file=sys.stderr
         ) as bar:
             shown = 0
 

@@ -7,26 +7,30 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.db import CommandGroup
 from app.frameworks import case as case_service
 from app.frameworks import services
+from app.i18n import option
 from exports import case, case_import, case_tree, guard
 
 case_cli = CommandGroup(
-    "case", help="Référentiels au format CASE 1.1 (1EdTech) : exporter, importer."
+    "case", help=_l("Référentiels au format CASE 1.1 (1EdTech) : exporter, importer.")
 )
 
 
 def _fail(message: str) -> None:
-    click.echo(f"erreur : {message}", err=True)
+    click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
 @case_cli.command("export")
 @click.argument("cert_code")
-@click.option("--version", "label", help="Libellé de la version (par défaut : la dernière).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Fichier JSON à écrire.")
+@option("--version", "label", help=_l("Libellé de la version (par défaut : la dernière)."))
+@option("-o", "--output", type=click.Path(path_type=Path), help=_l("Fichier JSON à écrire."))
 def export_command(cert_code: str, label: str | None, output: Path | None) -> None:
     """Write a version as a CASE 1.1 CFPackage (JSON)."""
     try:
@@ -38,40 +42,56 @@ def export_command(cert_code: str, label: str | None, output: Path | None) -> No
         click.echo(data.decode("utf-8"))
     else:
         output.write_bytes(data)
-        click.echo(f"{output} écrit ({version.certification.code} {version.label})", err=True)
+        written = _(
+            "%(path)s écrit (%(code)s %(label)s)",
+            path=output,
+            code=version.certification.code,
+            label=version.label,
+        )
+        click.echo(written, err=True)
 
 
-KIND_NAMES = {
-    "domain": "domaine(s) d'activité",
-    "activity": "activité(s)",
-    "bloc": "bloc(s) de compétences",
-    "modality": "modalité(s) d'évaluation",
-    "competency": "compétence(s)",
-    "criterion": "critère(s) d'évaluation",
-}
+def _placed(kind: str, n: int) -> str:
+    """`n` items of a kind, as the import report counts them."""
+    names = {
+        "domain": lambda: ngettext("%(num)d domaine d'activité", "%(num)d domaines d'activité", n),
+        "activity": lambda: ngettext("%(num)d activité", "%(num)d activités", n),
+        "bloc": lambda: ngettext("%(num)d bloc de compétences", "%(num)d blocs de compétences", n),
+        "modality": lambda: ngettext(
+            "%(num)d modalité d'évaluation", "%(num)d modalités d'évaluation", n
+        ),
+        "competency": lambda: ngettext("%(num)d compétence", "%(num)d compétences", n),
+        "criterion": lambda: ngettext(
+            "%(num)d critère d'évaluation", "%(num)d critères d'évaluation", n
+        ),
+    }
+    return names[kind]()
+
+
+KINDS = ("domain", "activity", "bloc", "modality", "competency", "criterion")
 
 
 def _code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not case_tree.CODE_RE.match(value):
         raise click.BadParameter(
-            "lettres sans accent, chiffres, « . », « _ » ou « - », 40 caractères au plus"
+            _("lettres sans accent, chiffres, « . », « _ » ou « - », 40 caractères au plus")
         )
     return value
 
 
 @case_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--code", callback=_code, help="Code de la certification (par défaut : celui du paquet)."
+@option(
+    "--code", callback=_code, help=_l("Code de la certification (par défaut : celui du paquet).")
 )
-@click.option(
+@option(
     "--version",
     "label",
     callback=_code,
-    help="Libellé de la version (par défaut : celui du paquet).",
+    help=_l("Libellé de la version (par défaut : celui du paquet)."),
 )
-@click.option(
-    "--level", type=click.IntRange(1, 8), help="Niveau (1 à 8), si le paquet ne le dit pas."
+@option(
+    "--level", type=click.IntRange(1, 8), help=_l("Niveau (1 à 8), si le paquet ne le dit pas.")
 )
 def import_command(path: Path, code: str | None, label: str | None, level: int | None) -> None:
     """Bring a CASE package (1.1, or the 1.0 shape) in as a new draft version (all or nothing)."""
@@ -81,28 +101,42 @@ def import_command(path: Path, code: str | None, label: str | None, level: int |
             data, file=path.name, code=code, label=label, level=level
         )
     except case_import.PackageError as exc:
-        click.echo(f"erreur : {path.name} n'est pas un paquet CASE utilisable :", err=True)
+        click.echo(
+            _("erreur : %(file)s n'est pas un paquet CASE utilisable :", file=path.name), err=True
+        )
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     except guard.Refused as exc:
         _fail(str(exc))
     except services.FrameworkError as exc:
-        _fail(f"{exc} (choisissez un autre libellé avec --version ou un autre code avec --code)")
-    placed = ", ".join(
-        f"{report.placed[kind]} {name}" for kind, name in KIND_NAMES.items() if report.placed[kind]
-    )
+        _fail(
+            _(
+                "%(error)s (choisissez un autre libellé avec --version ou un autre code avec "
+                "--code)",
+                error=str(exc),
+            )
+        )
+    placed = ", ".join(_placed(kind, report.placed[kind]) for kind in KINDS if report.placed[kind])
     click.echo(
-        f"{version.certification.code} {version.label} importée (brouillon) depuis un paquet "
-        f"{report.shape} : {placed or 'aucun élément placé'}"
+        _(
+            "%(code)s %(label)s importée (brouillon) depuis un paquet %(shape)s : %(placed)s",
+            code=version.certification.code,
+            label=version.label,
+            shape=report.shape,
+            placed=placed or _("aucun élément placé"),
+        )
     )
     if report.unplaced:
-        click.echo(f"{len(report.unplaced)} élément(s) non placé(s) :")
+        unplaced = len(report.unplaced)
+        click.echo(
+            ngettext("%(num)d élément non placé :", "%(num)d éléments non placés :", unplaced)
+        )
         for line in report.unplaced:
             click.echo(f"  {line}")
     else:
-        click.echo("Tous les éléments du paquet ont trouvé leur place.")
+        click.echo(_("Tous les éléments du paquet ont trouvé leur place."))
     if report.notes:
-        click.echo("Remarques :")
+        click.echo(_("Remarques :"))
         for line in report.notes:
             click.echo(f"  {line}")

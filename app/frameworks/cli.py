@@ -7,17 +7,21 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.db import CommandGroup
 from app.frameworks import documents, services
+from app.i18n import option
 
 referentiel_cli = CommandGroup(
-    "referentiel", help="Référentiels : valider, importer, exporter, publier."
+    "referentiel", help=_l("Référentiels : valider, importer, exporter, publier.")
 )
 
 
 def _fail(message: str) -> None:
-    click.echo(f"erreur : {message}", err=True)
+    click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
@@ -41,7 +45,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
         failed = failed or bool(problems)
     if failed:
         sys.exit(1)
-    click.echo(f"{len(paths)} fichier(s) valide(s)")
+    click.echo(ngettext("%(num)d fichier valide", "%(num)d fichiers valides", len(paths)))
 
 
 @referentiel_cli.command("import")
@@ -58,7 +62,13 @@ def import_command(path: Path) -> None:
         version = services.import_document(document)
     except services.FrameworkError as exc:
         _fail(str(exc))
-    click.echo(f"{version.certification.code} {version.label} importée (brouillon)")
+    click.echo(
+        _(
+            "%(code)s %(label)s importée (brouillon)",
+            code=version.certification.code,
+            label=version.label,
+        )
+    )
 
 
 @referentiel_cli.command("seed")
@@ -73,7 +83,10 @@ def seed_command() -> None:
                 loaded.append(f"{version.certification.code} {version.label}")
     except documents.DocumentError as exc:
         _fail(f"{path}: {exc}")
-    click.echo(f"publiées : {', '.join(loaded)}" if loaded else "référentiels déjà chargés")
+    if loaded:
+        click.echo(_("publiées : %(versions)s", versions=", ".join(loaded)))
+    else:
+        click.echo(_("référentiels déjà chargés"))
 
 
 @referentiel_cli.command("list")
@@ -85,8 +98,8 @@ def list_command() -> None:
 
 @referentiel_cli.command("export")
 @click.argument("cert_code")
-@click.option("--version", "label", help="Libellé de la version (par défaut : la dernière).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Fichier à écrire.")
+@option("--version", "label", help=_l("Libellé de la version (par défaut : la dernière)."))
+@option("-o", "--output", type=click.Path(path_type=Path), help=_l("Fichier à écrire."))
 def export_command(cert_code: str, label: str | None, output: Path | None) -> None:
     """Write a version as a référentiel file that imports back to the same content."""
     try:
@@ -98,7 +111,7 @@ def export_command(cert_code: str, label: str | None, output: Path | None) -> No
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"{output} écrit", err=True)
+        click.echo(_("%(path)s écrit", path=output), err=True)
 
 
 @referentiel_cli.command("publish")
@@ -111,7 +124,7 @@ def publish_command(cert_code: str, label: str) -> None:
         services.publish(version)
     except services.FrameworkError as exc:
         _fail(str(exc))
-    click.echo(f"{cert_code} {label} publiée")
+    click.echo(_("%(code)s %(label)s publiée", code=cert_code, label=label))
 
 
 @referentiel_cli.command("diff")
@@ -130,7 +143,14 @@ def diff_command(cert_code: str, label_a: str, label_b: str) -> None:
     for change in result.changes:
         text = change.after if change.after is not None else change.before
         click.echo(f"{signs[change.change]} {change.kind} {change.code} : {text}")
+    added, removed = len(result.of("added")), len(result.of("removed"))
+    reworded = len(result.of("reworded"))
     click.echo(
-        f"{len(result.of('added'))} ajout(s), {len(result.of('removed'))} suppression(s), "
-        f"{len(result.of('reworded'))} reformulation(s)"
+        ", ".join(
+            (
+                ngettext("%(num)d ajout", "%(num)d ajouts", added),
+                ngettext("%(num)d suppression", "%(num)d suppressions", removed),
+                ngettext("%(num)d reformulation", "%(num)d reformulations", reworded),
+            )
+        )
     )

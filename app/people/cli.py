@@ -8,40 +8,43 @@ from typing import NoReturn
 import click
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.db import CommandGroup
+from app.i18n import option
 from app.people import services
 from app.people.models import Role
 
-users_cli = CommandGroup("users", help="Comptes : création et administration.")
+users_cli = CommandGroup("users", help=_l("Comptes : création et administration."))
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"erreur : {message}", err=True)
+    click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
 @users_cli.command("create")
-@click.option("--email", required=True, help="Adresse e-mail (identifiant de connexion).")
-@click.option("--name", "full_name", required=True, help="Nom complet.")
-@click.option(
+@option("--email", required=True, help=_l("Adresse e-mail (identifiant de connexion)."))
+@option("--name", "full_name", required=True, help=_l("Nom complet."))
+@option(
     "--role",
     "roles",
     multiple=True,
     required=True,
     type=click.Choice([r.value for r in Role]),
-    help="Rôle (répétable).",
+    help=_l("Rôle (répétable)."),
 )
-@click.option(
+@option(
     "--password-stdin",
     is_flag=True,
-    help="Lire le mot de passe sur l'entrée standard (obligatoire).",
+    help=_l("Lire le mot de passe sur l'entrée standard (obligatoire)."),
 )
-@click.option(
+@option(
     "--organisation",
     "organisations",
     multiple=True,
-    help="Nom d'une organisation existante (répétable).",
+    help=_l("Nom d'une organisation existante (répétable)."),
 )
 def create_command(
     email: str,
@@ -52,12 +55,12 @@ def create_command(
 ) -> None:
     """Create an active account whose password is read from standard input."""
     if not password_stdin:
-        _fail("passez le mot de passe sur l'entrée standard avec --password-stdin")
+        _fail(_("passez le mot de passe sur l'entrée standard avec --password-stdin"))
     password = sys.stdin.read().rstrip("\r\n")
     if not password:
-        _fail("aucun mot de passe reçu sur l'entrée standard")
+        _fail(_("aucun mot de passe reçu sur l'entrée standard"))
     # No request to choose a language from: messages in the default one.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(current_app.config["CLI_LOCALE"]):
         try:
             user = services.create_user(
                 email=email,
@@ -68,4 +71,6 @@ def create_command(
             )
         except services.AccountError as exc:
             _fail(str(exc))
-    click.echo(f"compte créé : {user.email} ({', '.join(sorted(roles))})")
+    click.echo(
+        _("compte créé : %(email)s (%(roles)s)", email=user.email, roles=", ".join(sorted(roles)))
+    )

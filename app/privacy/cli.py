@@ -6,81 +6,127 @@ import sys
 from typing import NoReturn
 
 import click
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.db import CommandGroup
+from app.i18n import option
 from app.privacy import retention
 from app.privacy.erasure import ErasureError, ErasurePlan, erase_person, find_person, plan_erasure
 
-people_cli = CommandGroup("people", help="Données personnelles : effacement sur demande.")
-retention_cli = CommandGroup("retention", help="Durées de conservation des données personnelles.")
+people_cli = CommandGroup("people", help=_l("Données personnelles : effacement sur demande."))
+retention_cli = CommandGroup(
+    "retention", help=_l("Durées de conservation des données personnelles.")
+)
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"erreur : {message}", err=True)
+    click.echo(_("erreur : %(message)s", message=message), err=True)
     sys.exit(1)
 
 
 def _describe(plan: ErasurePlan) -> None:
-    click.echo(
-        f"  inscriptions conservées : {plan.enrolments} (dont certifiées : {plan.certified})"
-    )
-    click.echo(f"  identité civile effacée : {'oui' if plan.has_identity else 'aucune'}")
-    click.echo(f"  pièces justificatives supprimées : {plan.evidence_files}")
-    click.echo(
-        f"  attestations et entrées du journal pseudonymisées : {plan.attestations}, "
-        f"{plan.audit_entries}"
-    )
-    click.echo(f"  flux d'accrochage pseudonymisés : {plan.accrochage_exports}")
-    click.echo(f"  réponses à l'enquête conservées : {plan.survey_answers}")
+    lines = [
+        _(
+            "inscriptions conservées : %(enrolments)d (dont certifiées : %(certified)d)",
+            enrolments=plan.enrolments,
+            certified=plan.certified,
+        ),
+        _(
+            "identité civile effacée : %(answer)s",
+            answer=_("oui") if plan.has_identity else _("aucune"),
+        ),
+        _("pièces justificatives supprimées : %(n)d", n=plan.evidence_files),
+        _(
+            "attestations et entrées du journal pseudonymisées : %(attestations)d, %(entries)d",
+            attestations=plan.attestations,
+            entries=plan.audit_entries,
+        ),
+        _("flux d'accrochage pseudonymisés : %(n)d", n=plan.accrochage_exports),
+        _("réponses à l'enquête conservées : %(n)d", n=plan.survey_answers),
+    ]
     if plan.staff_roles:
-        click.echo(f"  rôles du compte (conservés) : {', '.join(plan.staff_roles)}")
+        lines.append(
+            _("rôles du compte (conservés) : %(roles)s", roles=", ".join(plan.staff_roles))
+        )
+    for line in lines:
+        click.echo(f"  {line}")
 
 
 @people_cli.command("erase")
 @click.argument("email")
-@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@option("--yes", is_flag=True, help=_l("Ne pas demander de confirmation."))
 def erase_command(email: str, yes: bool) -> None:
     """Erase a person's identity and contact data, keeping their certification evidence."""
     person = find_person(email)
     if person is None:
-        _fail(f"aucun compte pour {email}")
+        _fail(_("aucun compte pour %(email)s", email=email))
     if person.erased_at is not None:
-        _fail("les données de cette personne ont déjà été effacées")
-    click.echo(f"Effacement des données personnelles du compte n° {person.id} :")
+        _fail(_("les données de cette personne ont déjà été effacées"))
+    click.echo(_("Effacement des données personnelles du compte n° %(id)d :", id=person.id))
     _describe(plan_erasure(person))
-    if not yes and not click.confirm("Effacer définitivement ?", default=False):
-        _fail("abandon, rien n'a été effacé")
+    if not yes and not click.confirm(_("Effacer définitivement ?"), default=False):
+        _fail(_("abandon, rien n'a été effacé"))
     try:
         plan = erase_person(person, actor=None)
     except ErasureError as exc:
         _fail(str(exc))
-    click.echo(f"effacé : le compte n° {plan.person_id} est désormais « {person.full_name} »")
+    click.echo(
+        _(
+            "effacé : le compte n° %(id)d est désormais « %(name)s »",
+            id=plan.person_id,
+            name=person.full_name,
+        )
+    )
 
 
 @retention_cli.command("apply")
-@click.option(
-    "--execute", is_flag=True, help="Supprimer vraiment (sans cette option : rapport seulement)."
+@option(
+    "--execute",
+    is_flag=True,
+    help=_l("Supprimer vraiment (sans cette option : rapport seulement)."),
 )
 def apply_command(execute: bool) -> None:
     """Report what is past its retention period; with --execute, remove it (audited)."""
     reports = retention.apply() if execute else retention.plan()
-    verb = "supprimé(s)" if execute else "à supprimer"
-    click.echo("Durées de conservation" + ("" if execute else " (simulation : rien n'est changé)"))
+    if execute:
+        click.echo(_("Durées de conservation"))
+    else:
+        click.echo(_("Durées de conservation (simulation : rien n'est changé)"))
     for report in reports:
         setting = retention.KINDS[report.kind][0]
         if report.cutoff is None:
-            click.echo(f"- {report.label} : conservées sans limite ({setting}=0)")
+            click.echo(
+                _(
+                    "- %(label)s : conservées sans limite (%(setting)s=0)",
+                    label=report.label,
+                    setting=setting,
+                )
+            )
             continue
-        action = (
-            "effacé(s) (pseudonyme)" if report.kind == "inactive_accounts" and execute else verb
-        )
+        n = report.count
+        if report.kind == "inactive_accounts" and execute:
+            action = ngettext("%(num)d effacé (pseudonyme)", "%(num)d effacés (pseudonyme)", n)
+        elif execute:
+            action = ngettext("%(num)d supprimé", "%(num)d supprimés", n)
+        else:
+            action = _("%(num)d à supprimer", num=n)
         click.echo(
-            f"- {report.label} : {report.days} jours ({setting}), antérieures au "
-            f"{report.cutoff:%Y-%m-%d} : {report.count} {action}"
+            _(
+                "- %(label)s : %(days)d jours (%(setting)s), antérieures au %(cutoff)s : "
+                "%(action)s",
+                label=report.label,
+                days=report.days,
+                setting=setting,
+                cutoff=report.cutoff.strftime("%Y-%m-%d"),
+                action=action,
+            )
         )
         for example in report.examples[: retention.EXAMPLES]:
             click.echo(f"    {example}")
         if report.count > retention.EXAMPLES:
-            click.echo(f"    … et {report.count - retention.EXAMPLES} autre(s)")
+            others = report.count - retention.EXAMPLES
+            click.echo("    " + ngettext("… et %(num)d autre", "… et %(num)d autres", others))
     if not execute:
-        click.echo("Relancez avec --execute pour appliquer.")
+        click.echo(_("Relancez avec --execute pour appliquer."))

@@ -268,7 +268,7 @@ def test_import_conflicts_apply_nothing(
     path.write_bytes(edit(exported, C3="Non acquis", D3="Acquis"))
     result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
     assert result.exit_code == 1
-    assert "1 conflit(s) : rien n'a été importé (0 cellule(s) appliquée(s)" in result.output
+    assert "1 conflit : rien n'a été importé (0 cellule(s) appliquée(s)" in result.output
     assert ", 1 refusée(s))" in result.output
     assert f"C3 {pw.names[0]}, {pw.criterion_codes[0]}" in result.output
     assert "fichier « Non acquis »" in result.output and "« Acquis »" in result.output

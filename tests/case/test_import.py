@@ -75,12 +75,10 @@ def test_an_opensalt_case_1_0_package_lists_what_it_could_not_place(
     result = runner.invoke(args=["case", "import", str(OPENSALT)])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert (
-        "depuis un paquet CASE 1.0 : 3 bloc(s) de compétences, 5 compétence(s), 7 critère(s)" in out
-    )
-    assert "5 élément(s) non placé(s) :" in out
+    assert "depuis un paquet CASE 1.0 : 3 blocs de compétences, 5 compétences, 7 critères" in out
+    assert "5 éléments non placés :" in out
     unplaced = [
-        line.strip() for line in out.split("non placé(s) :")[1].split("Remarques")[0].splitlines()
+        line.strip() for line in out.split("non placés :")[1].split("Remarques")[0].splitlines()
     ]
     assert [line for line in unplaced if line] == [
         "$.CFItems[15] « RT.1.1.a.1 » « Exemple : portrait de territoire publié par l'observatoire "

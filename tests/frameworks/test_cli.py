@@ -15,7 +15,7 @@ from tests.conftest import DATA, REAL_FILES
 def test_validate_real_files(runner: Any) -> None:
     result = runner.invoke(args=["referentiel", "validate", *map(str, REAL_FILES)])
     assert result.exit_code == 0, result.output
-    assert "2 fichier(s) valide(s)" in result.output
+    assert "2 fichiers valides" in result.output
 
 
 def test_validate_reports_path_line_message_without_traceback(
@@ -81,7 +81,7 @@ def test_import_list_publish_export_diff(runner: Any, tmp_path: Path) -> None:
     diff = runner.invoke(args=["referentiel", "diff", "MINI", "v1", "v2"])
     assert diff.exit_code == 0
     assert "~ critère C1.1.a : L'ordre du jour est envoyé à temps" in diff.output
-    assert "0 ajout(s), 0 suppression(s), 1 reformulation(s)" in diff.output
+    assert "0 ajout, 0 suppression, 1 reformulation" in diff.output
 
 
 def test_export_to_stdout_and_unknown_names(runner: Any) -> None:

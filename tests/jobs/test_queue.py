@@ -128,15 +128,15 @@ def test_worker_command_burst_and_once(runner: Any, db_session: Any, handlers: C
     ids = [queued(n=n).id for n in range(3)]
     once = runner.invoke(args=["jobs", "work", "--once"])
     assert once.exit_code == 0, once.output
-    assert "1 tâche(s) exécutée(s)" in once.output
+    assert "1 tâche exécutée" in once.output
     burst = runner.invoke(args=["jobs", "work", "--burst"])
     assert burst.exit_code == 0, burst.output
-    assert "2 tâche(s) exécutée(s)" in burst.output
+    assert "2 tâches exécutées" in burst.output
     statuses = db.session.scalars(sa.select(Job.status).where(Job.id.in_(ids))).all()
     assert statuses == [JobStatus.DONE] * 3
     assert [r["n"] for r in handlers.runs] == [0, 1, 2]
     empty = runner.invoke(args=["jobs", "work", "--burst"])
-    assert empty.exit_code == 0 and "0 tâche(s) exécutée(s)" in empty.output
+    assert empty.exit_code == 0 and "0 tâche exécutée" in empty.output
 
 
 # --- real transactions: several workers, progress seen from outside ---------------------------
