@@ -22,17 +22,30 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 bp = Blueprint("i18n", __name__)
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is translated later (``_l(kind.noun)``)."""
+    return message
+
+
+# The region whose formats (dates, numbers) each language uses: British English, for
+# European partners (22 December 2025, 05/12/2026), not the United States' default.
+REGIONS = {"en": "en_GB"}
+
+
 def select_locale() -> str:
     """The language of this request (the command line's: CLI_LOCALE, French by default)."""
     supported: list[str] = current_app.config["LANGUAGES"]
     default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         chosen = current_app.config.get("CLI_LOCALE") or default
-        return chosen if chosen in supported else default
-    chosen = request.cookies.get(COOKIE)
-    if chosen in supported:
-        return chosen
-    return request.accept_languages.best_match(supported) or default
+        language = chosen if chosen in supported else default
+    else:
+        chosen = request.cookies.get(COOKIE)
+        if chosen in supported:
+            language = chosen
+        else:
+            language = request.accept_languages.best_match(supported) or default
+    return REGIONS.get(language, language)
 
 
 def _safe_next(target: str | None) -> str:

@@ -60,7 +60,7 @@ def test_french_is_the_default(client: Any) -> None:
 
 def test_the_browser_language_is_followed(client: Any) -> None:
     page = client.get("/connexion", headers=ENGLISH).get_data(as_text=True)
-    assert html_lang(page) == "en"
+    assert html_lang(page) == "en-GB"
     assert "Log in" in page and "Se connecter" not in page
     # A language without a catalogue falls back to French.
     page = client.get("/connexion", headers={"Accept-Language": "de"}).get_data(as_text=True)
@@ -75,7 +75,7 @@ def test_the_switch_remembers_the_choice_for_anonymous_users(client: Any) -> Non
     cookie = client.get_cookie(COOKIE)
     assert cookie is not None and cookie.value == "en"
     page = client.get("/connexion").get_data(as_text=True)
-    assert html_lang(page) == "en" and "Log in" in page
+    assert html_lang(page) == "en-GB" and "Log in" in page
     # The choice wins over the browser's language, both ways.
     client.get("/langue/fr")
     page = client.get("/connexion", headers=ENGLISH).get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_an_unknown_language_changes_nothing(client: Any) -> None:
 
 
 def assert_english(html: str) -> None:
-    assert html_lang(html) == "en"
+    assert html_lang(html) == "en-GB"
     texts = header_texts(html)
     assert texts, "no header"
     leftovers = FRENCH_NAV & set(texts)
@@ -125,6 +125,27 @@ def test_key_pages_read_in_english(
     assert_english(readiness)
     assert "4° Quality control of the assessment methods" in readiness
     assert "blocking" in readiness and "bloquant" not in readiness
+
+
+def test_english_dates_are_british(app: Flask) -> None:
+    import datetime as dt
+
+    from flask_babel import format_date
+
+    with app.test_request_context(headers=ENGLISH):
+        assert format_date(dt.date(2025, 12, 22), "long") == "22 December 2025"
+
+
+def test_the_command_line_speaks_english_when_asked(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    app.config["CLI_LOCALE"] = "en"
+    try:
+        # `flask` pushes an app context before parsing (FlaskGroup); the test runner does not.
+        with app.app_context():
+            result = runner.invoke(args=["referentiel", "export", "--help"])
+    finally:
+        app.config["CLI_LOCALE"] = "fr"
+    assert "Label of the version (default: the latest)." in result.output
 
 
 def test_plural_forms_follow_english_rules(app: Flask) -> None:

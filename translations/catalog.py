@@ -30,6 +30,7 @@ DIRECTORY = ROOT / "translations"
 POT = DIRECTORY / "messages.pot"
 KEYWORDS = {
     "_": None,
+    "N_": None,
     "gettext": None,
     "ngettext": (1, 2),
     "_l": None,

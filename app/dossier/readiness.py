@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.assessment.models import EvaluationSession
@@ -92,17 +93,17 @@ class Readiness:
 
 
 TITLES = {
-    "identity": "Identité de la certification",
-    "1": "1° Adéquation des emplois occupés au métier visé",
-    "2": "2° Impact sur l'accès ou le retour à l'emploi",
-    "3": "3° Qualité des référentiels",
-    "4": "4° Contrôle des modalités d'évaluation",
-    "5": "5° Contraintes légales et réglementaires",
-    "6": "6° Accès par la validation des acquis de l'expérience",
-    "7": "7° Cohérence des blocs de compétences",
-    "8": "8° Correspondances avec d'autres certifications",
-    "9": "9° Participation des branches professionnelles",
-    "2025": "Exigences de 2025",
+    "identity": _l("Identité de la certification"),
+    "1": _l("1° Adéquation des emplois occupés au métier visé"),
+    "2": _l("2° Impact sur l'accès ou le retour à l'emploi"),
+    "3": _l("3° Qualité des référentiels"),
+    "4": _l("4° Contrôle des modalités d'évaluation"),
+    "5": _l("5° Contraintes légales et réglementaires"),
+    "6": _l("6° Accès par la validation des acquis de l'expérience"),
+    "7": _l("7° Cohérence des blocs de compétences"),
+    "8": _l("8° Correspondances avec d'autres certifications"),
+    "9": _l("9° Participation des branches professionnelles"),
+    "2025": _l("Exigences de 2025"),
 }
 
 
@@ -213,7 +214,7 @@ def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readine
     links = _Links(version)
     texts = services.texts_for(version.certification_id)
     promotions = _promotions(version)
-    reports = {key: CriterionReport(key, _(title)) for key, title in TITLES.items()}
+    reports = {key: CriterionReport(key, str(title)) for key, title in TITLES.items()}
 
     _identity(reports["identity"], version, texts, links)
     _employment(reports["1"], reports["2"], promotions, today, links)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.db import db
+from app.i18n import N_
 from app.frameworks import documents, services
 from app.frameworks.models import (
     Activity,
@@ -70,21 +71,33 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.slug: kind
     for kind in (
-        Kind("niveau", ScaleLevel, "niveau d'échelle", "scale_levels"),
-        Kind("domaine", ActivityDomain, "domaine d'activité", "domains"),
-        Kind("activite", Activity, "activité", "activities", "domaine", "domain", feminine=True),
-        Kind("bloc", Bloc, "bloc de compétences", "blocs"),
+        Kind("niveau", ScaleLevel, N_("niveau d'échelle"), "scale_levels"),
+        Kind("domaine", ActivityDomain, N_("domaine d'activité"), "domains"),
+        Kind(
+            "activite", Activity, N_("activité"), "activities", "domaine", "domain", feminine=True
+        ),
+        Kind("bloc", Bloc, N_("bloc de compétences"), "blocs"),
         Kind(
             "modalite",
             EvaluationModality,
-            "modalité d'évaluation",
+            N_("modalité d'évaluation"),
             "modalities",
             "bloc",
             "bloc",
             feminine=True,
         ),
-        Kind("competence", Competency, "compétence", "competencies", "bloc", "bloc", feminine=True),
-        Kind("critere", Criterion, "critère d'évaluation", "criteria", "competence", "competency"),
+        Kind(
+            "competence",
+            Competency,
+            N_("compétence"),
+            "competencies",
+            "bloc",
+            "bloc",
+            feminine=True,
+        ),
+        Kind(
+            "critere", Criterion, N_("critère d'évaluation"), "criteria", "competence", "competency"
+        ),
     )
 }
 KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
