@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.db import db
-from app.i18n import N_
 from app.frameworks import documents, services
 from app.frameworks.models import (
     Activity,
@@ -35,6 +34,7 @@ from app.frameworks.models import (
     ScaleLevel,
     VersionStatus,
 )
+from app.i18n import N_
 from app.people import audit
 from app.people.models import Organisation
 
