@@ -9,6 +9,7 @@ learners take `lock_learners` first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
@@ -25,9 +26,6 @@ Key = tuple[int, int]  # (enrolment id, criterion id)
 
 RESULTS: sa.Table = Result.__table__  # type: ignore[assignment]
 HEADS: sa.Table = ResultHead.__table__  # type: ignore[assignment]
-# Rows per INSERT: a whole 30 × 60 grid in one statement (SQLAlchemy still splits a batch
-# that would pass the engine's parameter limit, 32,766 on SQLite).
-PAGE_ROWS = 4000
 
 
 class NewResult(NamedTuple):
@@ -66,36 +64,38 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     (a cleared cell is no opinion). A cell may appear several times (a history being replayed):
     its last row becomes its head.
 
-    Three statements whatever the number of rows (more only past PAGE_ROWS rows): the
-    touched cells' latest result per assessor, the results' INSERT … RETURNING, and one
-    INSERT … ON CONFLICT DO UPDATE of the heads. Returns the new head result id of each cell.
+    Three statements whatever the number of rows: the touched cells' latest result per
+    assessor, the results' INSERT … SELECT … RETURNING and the heads' INSERT … SELECT … ON
+    CONFLICT DO UPDATE, each reading its rows from one bound parameter (`_rows`). Returns the
+    new head result id of each cell.
     """
     if not rows:
         return {}
     opinions = _latest_opinions({(row.enrolment_id, row.criterion_id) for row in rows})
     now = utcnow()
+    columns = [
+        RESULTS.c[name]
+        for name in (
+            "enrolment_id",
+            "criterion_id",
+            "level_id",
+            "assessor_id",
+            "session_id",
+            "source",
+            "recorded_at",
+        )
+    ]
+    source = _rows(columns, [(*row[:6], row.recorded_at or now) for row in rows])
     inserted = db.session.execute(
         RESULTS.insert()
-        .execution_options(insertmanyvalues_page_size=PAGE_ROWS)
+        .from_select(columns, sa.select(*source.c[:-1]).order_by(source.c.n))
         .returning(
             RESULTS.c.id,
             RESULTS.c.enrolment_id,
             RESULTS.c.criterion_id,
             RESULTS.c.assessor_id,
             RESULTS.c.level_id,
-        ),
-        [
-            {
-                "enrolment_id": row.enrolment_id,
-                "criterion_id": row.criterion_id,
-                "level_id": row.level_id,
-                "assessor_id": row.assessor_id,
-                "session_id": row.session_id,
-                "source": row.source,
-                "recorded_at": row.recorded_at or now,
-            }
-            for row in rows
-        ],
+        )
     ).all()
     # The driver may return the rows in any order: the highest id of a cell is its latest.
     heads: dict[Key, tuple[int, int | None]] = {}
@@ -107,13 +107,7 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
         heads[key] = (result_id, level_id)
     _upsert_heads(
         [
-            {
-                "enrolment_id": e,
-                "criterion_id": c,
-                "result_id": result_id,
-                "level_id": level_id,
-                "disagreement": _disagree(opinions[(e, c)]),
-            }
+            (e, c, result_id, level_id, _disagree(opinions[(e, c)]))
             for (e, c), (result_id, level_id) in heads.items()
         ]
     )
@@ -155,25 +149,63 @@ def _latest_opinions(cells: set[Key]) -> dict[Key, dict[int, int | None]]:
     return opinions
 
 
-def _upsert_heads(values: list[dict[str, Any]]) -> None:
-    """Insert or move the heads: one multi-row INSERT … ON CONFLICT (cell) DO UPDATE.
-
-    RETURNING is what makes SQLAlchemy send the rows as one statement ("insertmanyvalues");
-    without it, both drivers run the statement once per row, which costs PostgreSQL a whole
-    execution (and SQLite a step) per cell.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert(HEADS) if dialect == "postgresql" else sqlite.insert(HEADS)
-    statement = (
-        insert.execution_options(insertmanyvalues_page_size=PAGE_ROWS)
-        .on_conflict_do_update(
-            index_elements=[HEADS.c.enrolment_id, HEADS.c.criterion_id],
-            set_={
-                "result_id": insert.excluded.result_id,
-                "level_id": insert.excluded.level_id,
-                "disagreement": insert.excluded.disagreement,
-            },
-        )
-        .returning(HEADS.c.result_id)
+def _upsert_heads(values: list[tuple[int, int, int, int | None, bool]]) -> None:
+    """Insert or move the heads (enrolment, criterion, result, level, disagreement): one
+    INSERT … SELECT … ON CONFLICT (cell) DO UPDATE."""
+    columns = [
+        HEADS.c[name]
+        for name in ("enrolment_id", "criterion_id", "result_id", "level_id", "disagreement")
+    ]
+    source = _rows(columns, values)
+    insert = postgresql.insert(HEADS) if _dialect().name == "postgresql" else sqlite.insert(HEADS)
+    # WHERE true: SQLite would otherwise read ON CONFLICT as the ON of a join.
+    statement = insert.from_select(
+        columns, sa.select(*source.c[:-1]).where(sa.true())
+    ).on_conflict_do_update(
+        index_elements=[HEADS.c.enrolment_id, HEADS.c.criterion_id],
+        set_={
+            "result_id": insert.excluded.result_id,
+            "level_id": insert.excluded.level_id,
+            "disagreement": insert.excluded.disagreement,
+        },
     )
-    db.session.execute(statement, values).all()
+    db.session.execute(statement)
+
+
+def _dialect() -> sa.Dialect:
+    return db.session.get_bind().dialect
+
+
+def _rows(columns: Sequence[sa.Column[Any]], values: Sequence[Sequence[Any]]) -> Any:
+    """`values` (tuples in the order of `columns`) as a table with the columns' names and an
+    ordinal `n`, read from a single bound parameter: one array per column unnested on
+    PostgreSQL, one JSON array of rows on SQLite.
+
+    Thousands of rows as thousands of bound parameters (a multi-row VALUES) cost the driver
+    and SQLAlchemy a conversion each and PostgreSQL a long statement to parse; an array or a
+    JSON text is converted at once.
+    """
+    dialect = _dialect()
+    names = [c.name for c in columns]
+    if dialect.name == "postgresql":
+        arrays = [
+            sa.bindparam(None, list(items), type_=postgresql.ARRAY(column.type))
+            for column, items in zip(columns, zip(*values, strict=True), strict=True)
+        ]
+        return sa.func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived()
+    # What SQLAlchemy would bind (SQLite keeps timestamps as text), once per distinct value.
+    converted = {
+        i: {value: process(value) for value in {row[i] for row in values}}
+        for i, process in enumerate(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+        if process is not None
+    }
+    if converted:
+        values = [
+            [converted[i][v] if i in converted else v for i, v in enumerate(row)] for row in values
+        ]
+    each = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String))
+    table = each.table_valued("key", "value")
+    return sa.select(
+        *(sa.func.json_extract(table.c.value, f"$[{i}]").label(n) for i, n in enumerate(names)),
+        table.c.key.label("n"),
+    ).subquery()
