@@ -88,7 +88,7 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     source = _rows(columns, [(*row[:6], row.recorded_at or now) for row in rows])
     inserted = db.session.execute(
         RESULTS.insert()
-        .from_select(columns, sa.select(*source.c[:-1]).order_by(source.c.n))
+        .from_select(columns, source)
         .returning(
             RESULTS.c.id,
             RESULTS.c.enrolment_id,
@@ -156,11 +156,10 @@ def _upsert_heads(values: list[tuple[int, int, int, int | None, bool]]) -> None:
         HEADS.c[name]
         for name in ("enrolment_id", "criterion_id", "result_id", "level_id", "disagreement")
     ]
-    source = _rows(columns, values)
     insert = postgresql.insert(HEADS) if _dialect().name == "postgresql" else sqlite.insert(HEADS)
     # WHERE true: SQLite would otherwise read ON CONFLICT as the ON of a join.
     statement = insert.from_select(
-        columns, sa.select(*source.c[:-1]).where(sa.true())
+        columns, _rows(columns, values).where(sa.true())
     ).on_conflict_do_update(
         index_elements=[HEADS.c.enrolment_id, HEADS.c.criterion_id],
         set_={
@@ -176,36 +175,56 @@ def _dialect() -> sa.Dialect:
     return db.session.get_bind().dialect
 
 
-def _rows(columns: Sequence[sa.Column[Any]], values: Sequence[Sequence[Any]]) -> Any:
-    """`values` (tuples in the order of `columns`) as a table with the columns' names and an
-    ordinal `n`, read from a single bound parameter: one array per column unnested on
-    PostgreSQL, one JSON array of rows on SQLite.
+def _rows(columns: Sequence[sa.Column[Any]], values: Sequence[Sequence[Any]]) -> sa.Select[Any]:
+    """A SELECT of `values` (tuples in the order of `columns`, named after them), in order.
 
-    Thousands of rows as thousands of bound parameters (a multi-row VALUES) cost the driver
-    and SQLAlchemy a conversion each and PostgreSQL a long statement to parse; an array or a
-    JSON text is converted at once.
+    A column with the same value on every row (the assessor, the source, the time…) is one
+    bound parameter; the others are read from one bound parameter for them all: one array per
+    column unnested on PostgreSQL, one JSON array of rows on SQLite. Thousands of rows as
+    thousands of bound parameters (a multi-row VALUES) would cost SQLAlchemy and the driver a
+    conversion each, and PostgreSQL a long statement to parse.
     """
     dialect = _dialect()
-    names = [c.name for c in columns]
+    by_column = list(zip(*values, strict=True))
+    varying = [i for i, items in enumerate(by_column) if items.count(items[0]) != len(items)]
+    varying = varying or [0]  # one row: still read from its table, in one statement
     if dialect.name == "postgresql":
         arrays = [
-            sa.bindparam(None, list(items), type_=postgresql.ARRAY(column.type))
-            for column, items in zip(columns, zip(*values, strict=True), strict=True)
+            sa.bindparam(None, list(by_column[i]), type_=postgresql.ARRAY(columns[i].type))
+            for i in varying
         ]
-        return sa.func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived()
-    # What SQLAlchemy would bind (SQLite keeps timestamps as text), once per distinct value.
-    converted = {
-        i: {value: process(value) for value in {row[i] for row in values}}
-        for i, process in enumerate(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
-        if process is not None
-    }
-    if converted:
-        values = [
-            [converted[i][v] if i in converted else v for i, v in enumerate(row)] for row in values
+        table = (
+            sa.func.unnest(*arrays)
+            .table_valued(*(f"v{i}" for i in varying), with_ordinality="n")
+            .render_derived()
+        )  # … AS anon_1(v0, v1, n): the columns named for PostgreSQL
+        read: dict[int, Any] = {i: table.c[f"v{i}"] for i in varying}
+        order = table.c.n
+    else:
+        # What SQLAlchemy would bind (SQLite keeps timestamps as text), once per value.
+        processors = [
+            columns[i].type.dialect_impl(dialect).bind_processor(dialect) for i in varying
         ]
-    each = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String))
-    table = each.table_valued("key", "value")
-    return sa.select(
-        *(sa.func.json_extract(table.c.value, f"$[{i}]").label(n) for i, n in enumerate(names)),
-        table.c.key.label("n"),
-    ).subquery()
+        texts = []
+        for i, process in zip(varying, processors, strict=True):
+            if process is None:
+                texts.append(by_column[i])
+            else:
+                converted = {value: process(value) for value in set(by_column[i])}
+                texts.append(tuple(converted[value] for value in by_column[i]))
+        each = sa.func.json_each(
+            sa.bindparam(None, json.dumps(list(zip(*texts, strict=True))), type_=sa.String)
+        ).table_valued("key", "value")
+        read = {i: sa.func.json_extract(each.c.value, f"$[{j}]") for j, i in enumerate(varying)}
+        order = each.c.key
+        table = each
+    return (
+        sa.select(
+            *(
+                read[i] if i in read else sa.bindparam(None, by_column[i][0], type_=column.type)
+                for i, column in enumerate(columns)
+            )
+        )
+        .select_from(table)
+        .order_by(order)
+    )
