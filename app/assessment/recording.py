@@ -71,7 +71,13 @@ def record_results(rows: Sequence[NewResult]) -> dict[Key, int]:
     """
     if not rows:
         return {}
-    opinions = _latest_opinions({(row.enrolment_id, row.criterion_id) for row in rows})
+    assessors = {row.assessor_id for row in rows}
+    opinions = _latest_opinions(
+        {(row.enrolment_id, row.criterion_id) for row in rows},
+        # One assessor writes every cell (a save, an import): their own earlier opinions are
+        # all replaced, only the others' matter.
+        other_than=assessors.pop() if len(assessors) == 1 else None,
+    )
     now = utcnow()
     columns = [
         RESULTS.c[name]
@@ -120,10 +126,12 @@ def _disagree(levels_by_assessor: dict[int, int | None]) -> bool:
     return len({lvl for lvl in levels_by_assessor.values() if lvl is not None}) > 1
 
 
-def _latest_opinions(cells: set[Key]) -> dict[Key, dict[int, int | None]]:
-    """The latest level of each assessor on each of these cells, from the history already
-    recorded. Reads the cells' rectangle (an index range, cheaper to plan than thousands of
-    pairs) and drops the cells outside."""
+def _latest_opinions(
+    cells: set[Key], other_than: int | None = None
+) -> dict[Key, dict[int, int | None]]:
+    """The latest level of each assessor (but `other_than`) on each of these cells, from the
+    history already recorded. Reads the cells' rectangle (an index range, cheaper to plan
+    than thousands of pairs) and drops the cells outside."""
     r = RESULTS.alias("r")
     latest = (
         sa.select(sa.func.max(r.c.id))
@@ -133,6 +141,8 @@ def _latest_opinions(cells: set[Key]) -> dict[Key, dict[int, int | None]]:
         )
         .group_by(r.c.enrolment_id, r.c.criterion_id, r.c.assessor_id)
     )
+    if other_than is not None:
+        latest = latest.where(r.c.assessor_id != other_than)
     found = db.session.execute(
         sa.select(
             RESULTS.c.enrolment_id,
