@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,13 +46,14 @@ def test_heads_follow_the_latest_result_and_flag_disagreements(
 
     # A history replayed, several assessors in one batch, a cell several times: its last row
     # is its head; each assessor's latest counts, earlier batches' included.
-    then = utcnow()
+    then = utcnow() - dt.timedelta(days=1)
+    later = then + dt.timedelta(seconds=1)
     ids = record_results(
         [
             NewResult(*cell2, ok, b, source="bench", recorded_at=then),
             NewResult(*cell, ok, b, source="bench", recorded_at=then),
             NewResult(*cell2, na, b, source="bench", recorded_at=then),
-            NewResult(*cell, ok, a, source="bench", recorded_at=then),
+            NewResult(*cell, ok, a, source="bench", recorded_at=later),
         ]
     )
     found = heads(db_session)
@@ -65,5 +67,6 @@ def test_heads_follow_the_latest_result_and_flag_disagreements(
         (*cell, ok, a),
     ]
     assert ids[cell] == rows[-1].id
-    assert {r.source for r in rows[-4:]} == {"bench"} and rows[-1].recorded_at == then
+    assert {r.source for r in rows[-4:]} == {"bench"} and rows[-1].recorded_at == later
+    assert rows[-2].recorded_at == then
     assert rows[0].source == "web" and rows[0].session_id is None
