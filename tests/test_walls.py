@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.cohorts import services as cohort_services
+from app.cohorts import enrolling
 from app.cohorts.models import (
     Cohort,
     Enrolment,
@@ -236,8 +236,8 @@ def test_a_certified_enrolment_changes_by_jury_or_recorded_withdrawal_only(
     enrolment.status = EnrolmentStatus.CERTIFIED
     enrolment.certified_on = dt.date(2026, 12, 1)
     db_session.commit()
-    with pytest.raises(cohort_services.StatusError, match="décision de jury"):
-        cohort_services.set_status(enrolment, EnrolmentStatus.ENROLLED)
+    with pytest.raises(enrolling.StatusError, match="décision de jury"):
+        enrolling.set_status(enrolment, EnrolmentStatus.ENROLLED)
     a = _client_for(app, world.people["coordinator"])
     cohort_id = enrolment.cohort_id
     page = a.get(f"/promotions/{cohort_id}").get_data(as_text=True)
@@ -254,8 +254,8 @@ def test_a_certified_enrolment_changes_by_jury_or_recorded_withdrawal_only(
             Enrolment.cohort_id == cohort_id, Enrolment.learner_id == world.people["classmate"].id
         )
     )
-    with pytest.raises(cohort_services.StatusError):
-        cohort_services.set_status(other, EnrolmentStatus.CERTIFIED)
+    with pytest.raises(enrolling.StatusError):
+        enrolling.set_status(other, EnrolmentStatus.CERTIFIED)
 
     # The withdrawal: the certification owner's coordinator, with a reason.
     url = f"/inscriptions/{enrolment.id}/retrait-certification"

@@ -35,7 +35,7 @@ from app.access import (
     roles,
     staff_cohort_query,
 )
-from app.cohorts import importer, services
+from app.cohorts import enrolling, importer, importing, services
 from app.cohorts.forms import (
     ActionForm,
     AssignTrainerForm,
@@ -232,7 +232,7 @@ def set_entry_date(cohort_id: int, enrolment_id: int) -> Response:
         return back
     try:
         with savepoint():
-            services.set_entry_date(enrolment, form.entered_on.data)
+            enrolling.set_entry_date(enrolment, form.entered_on.data)
     except services.CohortError as error:
         flash(str(error), "error")
     else:
@@ -319,7 +319,7 @@ def new_learner(cohort_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             with savepoint():
-                result = services.enrol_learner(
+                result = enrolling.enrol_learner(
                     cohort, form.learner_data(form.email.data), actor=current_person()
                 )
         except services.CohortError as error:
@@ -376,7 +376,7 @@ def set_status(cohort_id: int, enrolment_id: int) -> Response:
     if form.validate_on_submit():
         try:
             with savepoint():
-                services.set_status(enrolment, EnrolmentStatus(form.status.data))
+                enrolling.set_status(enrolment, EnrolmentStatus(form.status.data))
         except services.CohortError as error:
             flash(str(error), "error")
         else:
@@ -399,7 +399,7 @@ def withdraw_certification(enrolment_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             with savepoint():
-                services.withdraw_certification(
+                enrolling.withdraw_certification(
                     enrolment,
                     reason=form.reason.data or "",
                     on=form.withdrawn_on.data,
@@ -524,9 +524,9 @@ def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
         parsed = importer.parse(data, filename, limits=_limits())
         page.update(parsed=parsed, filename=filename)
         if parsed.rows:
-            page["plan"] = plan = services.plan_import(cohort, parsed, actor=current_person())
+            page["plan"] = plan = importing.plan_import(cohort, parsed, actor=current_person())
             if parsed.ok and (plan.to_enrol or plan.offered):
-                key = services.store_upload(
+                key = importing.store_upload(
                     _upload_folder(), cohort, current_person(), data, filename
                 )
                 page["confirm_form"] = ConfirmImportForm(
@@ -541,7 +541,7 @@ def confirm_import(cohort_id: int) -> str | Response:
     cohort = cohort_or_404(cohort_id, manage=True)
     form = ConfirmImportForm()
     key = form.upload.data or ""
-    data = services.read_upload(_upload_folder(), key, cohort, current_person())
+    data = importing.read_upload(_upload_folder(), key, cohort, current_person())
     if not form.validate_on_submit() or data is None:
         flash(_("Ce fichier n'est plus disponible : déposez-le de nouveau."), "error")
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
@@ -550,14 +550,14 @@ def confirm_import(cohort_id: int) -> str | Response:
     parsed = importer.parse(data, key, limits=_limits())
     try:
         with savepoint():
-            result = services.import_learners(cohort, parsed, filename, actor=current_person())
+            result = importing.import_learners(cohort, parsed, filename, actor=current_person())
     except services.CohortError as error:
         flash(str(error), "error")
         page = {
             "cohort": cohort,
             "form": ImportForm(formdata=None),
             "parsed": parsed,
-            "plan": services.plan_import(cohort, parsed, actor=current_person())
+            "plan": importing.plan_import(cohort, parsed, actor=current_person())
             if parsed.rows
             else None,
             "filename": filename,
@@ -572,7 +572,7 @@ def confirm_import(cohort_id: int) -> str | Response:
             "error",
         )
         return redirect(url_for(".import_learners", cohort_id=cohort.id))
-    after_commit(functools.partial(services.discard_upload, _upload_folder(), key))
+    after_commit(functools.partial(importing.discard_upload, _upload_folder(), key))
     for invitation in [*result.invitations, *result.offers]:
         after_commit(functools.partial(mail.send_quietly, invitation))
     flash(

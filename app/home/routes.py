@@ -18,7 +18,7 @@ from app.access import (
     managed_cohort_query,
     staff_cohort_query,
 )
-from app.cohorts import services as cohort_services
+from app.cohorts import enrolling
 from app.cohorts.models import Cohort, EnrolmentInvitation, cohort_trainers
 from app.db import db
 from app.glossary import EXPORT_STATUS
@@ -33,7 +33,7 @@ bp = Blueprint("home", __name__)
 @authenticated
 def index() -> str | Response:
     me = current_person()
-    offers = cohort_services.pending_offers(me)
+    offers = enrolling.pending_offers(me)
     if not me.has_role(Role.COORDINATOR, Role.TRAINER, Role.JURY):
         return redirect(url_for(".offers" if offers else "progress.me"))
     page: dict[str, object] = {"offers": offers}
@@ -80,7 +80,7 @@ def offers() -> str:
     accept one."""
     return render_template(
         "home/offers.html",
-        offers=cohort_services.pending_offers(current_person()),
+        offers=enrolling.pending_offers(current_person()),
         form=OfferForm(),
     )
 
@@ -96,7 +96,7 @@ def answer_offer(offer_id: int) -> Response:
         abort(400)
     accept = bool(form.accept.data)
     cohort_name = offer.cohort.name
-    cohort_services.answer_offer(offer, accept=accept)
+    enrolling.answer_offer(offer, accept=accept)
     if accept:
         flash(_("Vous êtes inscrit·e dans la promotion « %(name)s ».", name=cohort_name), "success")
     else:

@@ -18,8 +18,8 @@ from jsonschema import Draft201909Validator
 from app.badges import crypto, services
 from app.badges.credential import case_item_id
 from app.badges.models import BadgeKey, IssuedBadge
+from app.cohorts.enrolling import withdraw_certification
 from app.cohorts.models import EnrolmentStatus
-from app.cohorts.services import withdraw_certification
 from app.jury.models import Decision
 from tests.jury.factories import Pilot
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.cohorts import services
+from app.cohorts import enrolling, importing, services
 from app.cohorts.models import Enrolment, LearnerIdentity
 from app.people.models import AuditEvent, Role, User
 from exports.guard import Limits
@@ -181,7 +181,7 @@ def test_bad_file_imports_nothing_even_if_confirm_is_forced(
     rows = [list(r) for r in ROWS]
     rows[2][5] = "X"  # one bad row among good ones
     with app.test_request_context():
-        key = services.store_upload(
+        key = importing.store_upload(
             Path(app.config["INSTANCE_DIR"]) / "imports",
             cohort,
             coordinator,
@@ -223,7 +223,7 @@ def test_a_failure_midway_saves_nothing(
 ) -> None:
     login(coordinator)
     key = key_in(upload(client, cohort, csv_bytes(ROWS)))
-    real = services._new_learner
+    real = enrolling.new_learner
     calls = {"n": 0}
 
     def failing(*args: Any, **kwargs: Any) -> Any:
@@ -232,7 +232,7 @@ def test_a_failure_midway_saves_nothing(
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_new_learner", failing)
+    monkeypatch.setattr(importing, "new_learner", failing)
     response = confirm(client, cohort, key)
     assert response.status_code in (200, 302)
     assert calls["n"] == 3
