@@ -550,6 +550,7 @@ DEMO_COMMENTS = [
 def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.Random) -> None:
     """A closed jury for the finished cohort, then survey answers of the certified people."""
     from app.assessment.progress import progress
+    from app.jury import closing
     from app.jury import services as jury_services
     from app.jury.models import Decision
 
@@ -581,7 +582,7 @@ def _jury_and_survey(cohort: Cohort, coordinator: User, jury: User, rng: random.
                     "Critères non encore acquis : à représenter lors d'une prochaine session.",
                 )
         jury_services.record_decisions(presentation, version, choices, coordinator)
-    jury_services.close_session(jury_session, version, coordinator)
+    closing.close_session(jury_session, version, coordinator)
     # The 2025 jury closed on its own date, not on the day the demo is built.
     jury_session.closed_at = dt.datetime.combine(session_date, dt.time(16), tzinfo=dt.UTC)
     db.session.flush()

@@ -21,7 +21,7 @@ from app.access import (
 )
 from app.db import db, savepoint
 from app.frameworks import editing_services as editing
-from app.frameworks import forms
+from app.frameworks import forms, metadata_forms
 from app.frameworks.models import (
     Certification,
     FrameworkError,
@@ -205,7 +205,7 @@ def rncp_number(certification_id: int) -> Page:
     certification = db.session.get(Certification, certification_id)
     if certification is None or not can_edit_certification(current_person(), certification):
         abort(404)  # the certifier owning the certification records its number
-    form = forms.RncpNumberForm(number=certification.rncp_number or "")
+    form = metadata_forms.RncpNumberForm(number=certification.rncp_number or "")
     refusal = None
     if form.validate_on_submit():
         refusal = _attempt(lambda: editing.set_rncp_number(certification, form.value))[1]
@@ -222,7 +222,7 @@ def rncp_number(certification_id: int) -> Page:
 @roles(Role.COORDINATOR)
 def metadata(version_id: int) -> Page:
     version = _draft(version_id)
-    form = forms.MetadataForm(obj=version, version=version)
+    form = metadata_forms.MetadataForm(obj=version, version=version)
     refusal = None
     if form.validate_on_submit():
         refusal = _attempt(

@@ -26,7 +26,7 @@ from app.assessment.progress import progress
 from app.db import db, savepoint
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.glossary import ACCESS_ROUTE, DECISION, JURY_BLOC_STATUS
-from app.jury import services
+from app.jury import closing, services
 from app.jury.forms import (
     CloseConfirmForm,
     EmptyForm,
@@ -146,7 +146,7 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
         version=version,
         presentations=presentations,
         views=services.bloc_views(version, presentations),
-        would_certify=services.certification_outlook(jury_session, version, presentations),
+        would_certify=closing.certification_outlook(jury_session, version, presentations),
         runs=runs,
         may_decide=can_decide(current_person(), jury_session) and not jury_session.is_closed,
         present_form=present_form,
@@ -396,8 +396,8 @@ def _close_page(
 ) -> tuple[str, int]:
     version = services.load_version(jury_session)
     presentations = services.sorted_presentations(jury_session)
-    outlook = services.certification_outlook(jury_session, version, presentations)
-    validated = services.validated_after(jury_session, presentations)
+    outlook = closing.certification_outlook(jury_session, version, presentations)
+    validated = closing.validated_after(jury_session, presentations)
     codes = {b.id: b.code for b in version.blocs}
     certified = [
         p for p in presentations if outlook[p.id] and p.enrolment.status.value == "enrolled"
@@ -415,7 +415,7 @@ def _close_page(
         problems=problems,
         certified=certified,
         partial=partial,
-        today=services.today_in_france(),
+        today=closing.today_in_france(),
         form=CloseConfirmForm(formdata=None) if not problems else None,
     ), status
 
@@ -432,8 +432,8 @@ def close(session_id: int) -> Response | tuple[str, int]:
         return redirect(url_for(".show", session_id=session_id))
     if request.method == "GET":
         version = services.load_version(jury_session)
-        problems = services.closing_problems(
-            jury_session, version, jury_session.presentations, services.today_in_france()
+        problems = closing.closing_problems(
+            jury_session, version, jury_session.presentations, closing.today_in_france()
         )
         return _close_page(jury_session, [str(p) for p in problems])
     if not CloseConfirmForm().validate_on_submit():
@@ -444,7 +444,7 @@ def close(session_id: int) -> Response | tuple[str, int]:
         )
     try:
         with savepoint():
-            certified = services.close_session(
+            certified = closing.close_session(
                 jury_session, services.load_version(jury_session), current_person()
             )
     except services.ClosingRefused as refused:
@@ -463,7 +463,7 @@ def close(session_id: int) -> Response | tuple[str, int]:
 @roles(Role.COORDINATOR, Role.JURY)
 def minutes(session_id: int) -> Response:
     jury_session = _session_or_404(session_id)
-    pdf = render_minutes(services.minutes(jury_session, services.load_version(jury_session)))
+    pdf = render_minutes(closing.minutes(jury_session, services.load_version(jury_session)))
     name = f"proces-verbal-jury-{jury_session.session_date.isoformat()}-{jury_session.id}.pdf"
     return Response(
         pdf,

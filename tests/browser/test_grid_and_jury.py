@@ -18,7 +18,7 @@ from flask_babel import format_date
 from app.assessment.models import ResultHead
 from app.db import db
 from app.frameworks.models import Criterion
-from app.jury import services as jury
+from app.jury import closing
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from tests.browser.conftest import DESKTOP, PHONE, Server, log_in, screenshot
 
@@ -149,7 +149,7 @@ def test_coordinator_runs_a_jury_session_safely(
     demo = browser_server.demo
     app = browser_server.app
     with app.app_context(), app.test_request_context():
-        today = jury.today_in_france()
+        today = closing.today_in_france()
         yesterday = today - dt.timedelta(days=1)
         later = today + dt.timedelta(days=10)
         long = {d: format_date(d, "long") for d in (today, yesterday, later)}

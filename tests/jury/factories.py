@@ -16,6 +16,7 @@ import pytest
 from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import AccessRoute, Cohort, Enrolment
 from app.frameworks.models import Bloc, FrameworkVersion
+from app.jury import closing
 from app.jury import services as jury
 from app.jury.models import Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind, Role, User
@@ -224,4 +225,4 @@ def close(pilot: Pilot, jury_session: JurySession, by: User | None = None) -> li
         }
         if missing:
             jury.record_decisions(presentation, pilot.version, missing, pilot.coordinator)
-    return jury.close_session(jury_session, pilot.version, by or pilot.coordinator)
+    return closing.close_session(jury_session, pilot.version, by or pilot.coordinator)

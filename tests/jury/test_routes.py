@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from app.cohorts.models import EnrolmentStatus
+from app.jury import closing
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision, JurySession
 from tests.jury.factories import (
@@ -376,7 +377,7 @@ def test_minutes_pdf(
     # The session's date and the closing date, each under its own name.
     assert "Date de la session : 12 mars 2026" in text
     if closed:
-        today = jury.today_in_france()
+        today = closing.today_in_france()
         with app.test_request_context():
             from flask_babel import format_date
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from app.assessment.progress import validated_blocs
+from app.jury import closing
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision, JurySession
 from tests.jury.factories import Pilot, close, decide, make_proposed, open_session, presentation_of
@@ -40,14 +41,14 @@ def test_closing_refused_before_the_session_date(pilot: Pilot, db_session: Any) 
     decide(pilot, session, learner, BC01=AJ, BC02=AJ, BC03=NP)
     db_session.commit()
     with pytest.raises(jury.ClosingRefused) as refused:
-        jury.close_session(session, pilot.version, pilot.coordinator, today=dt.date(2026, 12, 5))
+        closing.close_session(session, pilot.version, pilot.coordinator, today=dt.date(2026, 12, 5))
     assert refused.value.problems == [
         "La session a lieu le 15 décembre 2026 : elle ne peut être close qu'à partir de ce jour."
     ]
     db_session.rollback()
     assert not session.is_closed
     # On the day itself it can.
-    jury.close_session(session, pilot.version, pilot.coordinator, today=dt.date(2026, 12, 15))
+    closing.close_session(session, pilot.version, pilot.coordinator, today=dt.date(2026, 12, 15))
     assert session.is_closed
 
 
@@ -58,7 +59,7 @@ def test_closing_refused_while_a_bloc_has_no_decision(pilot: Pilot, db_session: 
     decide(pilot, session, second, BC02=AJ)
     db_session.commit()
     with pytest.raises(jury.ClosingRefused) as refused:
-        jury.close_session(session, pilot.version, pilot.coordinator)
+        closing.close_session(session, pilot.version, pilot.coordinator)
     name = second.learner.full_name
     assert refused.value.problems == [
         f"{name} : pas de décision sur BC01, BC03 (« ajourné » ou « non présenté » sont des "
@@ -68,7 +69,7 @@ def test_closing_refused_while_a_bloc_has_no_decision(pilot: Pilot, db_session: 
     assert not session.is_closed
     # « Ajourné » and « non présenté » are decisions: now it closes.
     decide(pilot, session, second, BC01=AJ, BC02=AJ, BC03=NP)
-    assert jury.close_session(session, pilot.version, pilot.coordinator) == []
+    assert closing.close_session(session, pilot.version, pilot.coordinator) == []
     assert session.is_closed
 
 
