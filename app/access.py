@@ -2,7 +2,7 @@
 
 Each view is wrapped by exactly one of `public`, `authenticated` or `roles`; the route × role
 test walks the URL map and fails on a view that has none. Object-level checks (`cohort_query`,
-`can_view_learner`, …) are the only way routes reach cohorts and learners.
+`cohort_or_404`, `can_view_enrolment`, …) are the only way routes reach cohorts and learners.
 
 Organisations are walls. One rule, `organisation_ids(user)`, decides every object check: what
 a coordinator, trainer or jury member reaches belongs to one of their organisations.
@@ -114,15 +114,6 @@ def organisation_ids(user: User) -> sa.Select[Any]:
     return sa.select(memberships.c.organisation_id).where(memberships.c.user_id == user.id)
 
 
-def certifier_ids(user: User) -> sa.Select[Any]:
-    """The ids of `user`'s certifier organisations."""
-    return (
-        sa.select(Organisation.id)
-        .join(memberships, memberships.c.organisation_id == Organisation.id)
-        .where(memberships.c.user_id == user.id, Organisation.kind == OrganisationKind.CERTIFIER)
-    )
-
-
 def _in_my_organisations(user: User, organisation_id: int | None) -> bool:
     return organisation_id is not None and any(o.id == organisation_id for o in user.organisations)
 
@@ -204,28 +195,6 @@ def cohort_query(user: User) -> sa.Select[Any]:
 def can_manage_cohort(user: User, cohort: Cohort) -> bool:
     """Coordinators of the cohort's organisation may change it."""
     return user.has_role(Role.COORDINATOR) and _in_my_organisations(user, cohort.organisation_id)
-
-
-def can_view_learner(user: User, learner_id: int) -> bool:
-    """A learner sees themself; trainers their cohorts' learners; coordinators their orgs'."""
-    from app.db import db
-
-    if user.id == learner_id:
-        return True
-    if not user.has_role(Role.COORDINATOR, Role.TRAINER):
-        return False
-    visible = cohort_query(user).with_only_columns(Cohort.id).scalar_subquery()
-    query = sa.select(Enrolment.id).where(
-        Enrolment.learner_id == learner_id, Enrolment.cohort_id.in_(visible)
-    )
-    if not user.has_role(Role.COORDINATOR):
-        # A trainer who is also enrolled somewhere must not see fellow learners through that.
-        query = query.where(
-            Enrolment.cohort_id.in_(
-                sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)
-            )
-        )
-    return db.session.scalar(query.limit(1)) is not None
 
 
 def can_view_identity(user: User) -> bool:
@@ -323,11 +292,6 @@ def identity_access(user: User, learner_id: int) -> str | None:
     return "edit" if target is not None and can_manage_user(user, target) else "read"
 
 
-def can_manage_identity(user: User, learner_id: int) -> bool:
-    """Coordinators who may read a learner's identity (see `identity_access`)."""
-    return identity_access(user, learner_id) is not None
-
-
 # --- evidence and jury sessions (app/assessment/evidence.py, app/jury) ---------------------------
 
 
@@ -346,9 +310,8 @@ def _is_cohort_trainer(user: User, cohort_id: int) -> bool:
 
 def can_view_enrolment(user: User, enrolment: Enrolment) -> bool:
     """Who sees one learner's record in one cohort (results, evidence): the learner, the
-    cohort's trainers, the coordinators of its organisation (as `can_view_learner`, but for
-    that cohort only), and the jury members and coordinators running a session the enrolment
-    is presented to."""
+    cohort's trainers, the coordinators of its organisation, and the jury members and
+    coordinators running a session the enrolment is presented to."""
     from app.db import db
 
     if user.id == enrolment.learner_id:
@@ -489,14 +452,6 @@ def export_query(user: User) -> sa.Select[Any]:
     return sa.select(ExportRecord).where(
         sa.or_(ExportRecord.created_by_id == user.id, ~foreign_data)
     )
-
-
-def can_view_export(user: User, export_id: int) -> bool:
-    from app.db import db
-    from app.exports_history.models import ExportRecord
-
-    query = export_query(user).with_only_columns(ExportRecord.id)
-    return db.session.scalar(query.where(ExportRecord.id == export_id).limit(1)) is not None
 
 
 def managed_cohort_query(user: User) -> sa.Select[Any]:

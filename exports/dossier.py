@@ -375,8 +375,3 @@ def render(data: DossierData, progress: Progress | None = None) -> RenderedDossi
     pdf: Any = document.write_pdf(pdf_variant=PDF_VARIANT)
     report(100)
     return RenderedDossier(pdf=pdf, pages=len(document.pages))
-
-
-def render_dossier(data: DossierData, progress: Progress | None = None) -> bytes:
-    """The dossier as PDF bytes."""
-    return render(data, progress).pdf

@@ -267,10 +267,6 @@ class GroupView:
     status: CompetencyProgress
     conflict: bool
 
-    @property
-    def status_text(self) -> str:
-        return competency_status_text(self.status)
-
 
 @dataclass(slots=True)
 class RowView:

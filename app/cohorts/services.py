@@ -277,21 +277,3 @@ def enrolment_counts(cohort_ids: list[int]) -> dict[int, int]:
         .group_by(Enrolment.cohort_id)
     )
     return {cohort_id: count for cohort_id, count in rows}
-
-
-def enrolments_of(learner: User) -> list[Enrolment]:
-    """A learner's own enrolments, with their cohort and framework version."""
-    return list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .where(Enrolment.learner_id == learner.id)
-            .options(
-                joinedload(Enrolment.cohort)
-                .joinedload(Cohort.version)
-                .joinedload(FrameworkVersion.certification),
-                joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
-            )
-            .join(Enrolment.cohort)
-            .order_by(Cohort.start_date.desc(), Cohort.id)
-        )
-    )

@@ -31,7 +31,7 @@ from app.jobs import queue
 from app.jobs.models import Job
 from app.names import slug
 from app.people import audit
-from app.people.models import Organisation, User
+from app.people.models import User
 from app.settings import services as settings
 from exports import dossier as dossier_pdf
 from exports.accrochage import AccrochageError, LeftOut, build_accrochage
@@ -240,48 +240,6 @@ def start_export(
     return record
 
 
-def keep_file(
-    kind: ExportKind,
-    *,
-    filename: str,
-    content: bytes,
-    parameters: dict[str, Any],
-    actor: User | None,
-    organisations: Sequence[Organisation] = (),
-) -> ExportRecord:
-    """Record a file produced elsewhere (e.g. the dossier PDF) as a finished export."""
-    stem, dot, extension = filename.rpartition(".")
-    record = ExportRecord(
-        kind=kind,
-        created_by=actor,
-        status=ExportStatus.RUNNING,
-        filename=f"{_slug(stem)}.{_slug(extension)}" if dot else _slug(filename),
-        parameters=parameters,
-        organisations=list(organisations),
-    )
-    db.session.add(record)
-    db.session.flush()
-    path = store_file(record, content)
-    try:
-        record.status = ExportStatus.DONE
-        record.progress = 100
-        record.finished_at = utcnow()
-        audit.record(
-            "export.done",
-            record,
-            f"Export {kind.value} enregistré : {record.filename}",
-            actor=actor,
-            sha256=record.sha256,
-            size=record.size,
-            **{k: v for k, v in parameters.items() if k in {"certification", "version"}},
-        )
-        db.session.flush()
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
-    return record
-
-
 def queue_export(record: ExportRecord) -> Job:
     """Put the export on the job queue (same transaction as the record)."""
     job = queue.enqueue(f"export.{record.kind.value}", {"export_id": record.id})
@@ -290,12 +248,6 @@ def queue_export(record: ExportRecord) -> Job:
 
 
 # --- performing ------------------------------------------------------------------------------
-
-
-def accrochage_missing(version: FrameworkVersion) -> list[str]:
-    """What the accrochage flow of `version` still lacks to run, in plain words (empty when it
-    can run): the certifier's identifiers, stored in its settings or, failing that, configured."""
-    return settings.accrochage_ids(version).missing
 
 
 def _accrochage_settings(version: FrameworkVersion) -> tuple[str, str, str]:

@@ -131,16 +131,3 @@ def refund(counter_key: str, policy: Policy) -> None:
             blocked_until=sa.case((c.hits - 1 < policy.limit, sa.null()), else_=c.blocked_until),
         )
     )
-
-
-def purge(older_than: timedelta) -> int:
-    """Delete the counters nobody used for `older_than` and no longer paused."""
-    now = utcnow()
-    c = _table.c
-    result = db.session.execute(
-        sa.delete(_table).where(
-            c.last_hit_at <= _at(now - older_than),
-            sa.or_(c.blocked_until.is_(None), c.blocked_until <= _at(now)),
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -183,26 +183,6 @@ def test_starting_refuses_unknown_versions_and_foreign_cohorts(
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
 
 
-def test_a_file_produced_elsewhere_is_kept_as_a_finished_export(
-    export_settings: Path, organisation: Any, coordinator: Any
-) -> None:
-    content = b"%PDF-1.7\n% dossier de certification\n"
-    record = services.keep_file(
-        ExportKind.DOSSIER,
-        filename="dossier CTA 2025-04 (v1).pdf",
-        content=content,
-        parameters={"certification": "CTA", "version": "2025-04"},
-        actor=coordinator,
-        organisations=[organisation],
-    )
-    db.session.commit()
-    assert record.status is ExportStatus.DONE
-    assert record.filename == "dossier-CTA-2025-04-v1.pdf"
-    assert record.sha256 == hashlib.sha256(content).hexdigest()
-    assert services.read_verified(record) == content
-    assert [o.id for o in record.organisations] == [organisation.id]
-
-
 def test_the_accrochage_form_says_what_is_missing_and_queues_nothing(
     client: Any,
     login: Any,
