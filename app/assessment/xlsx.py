@@ -29,7 +29,8 @@ from app.cohorts.models import Cohort, EnrolmentStatus
 from app.db import utcnow
 from app.frameworks.models import FrameworkVersion
 from app.glossary import BLOC_STATUS, ENROLMENT_STATUS
-from exports.guard import Limits, Refused, bounded_rows, open_xlsx
+from exports.guard import Limits, Refused, open_xlsx
+from exports.guard_tables import bounded_rows
 from exports.spreadsheets import Cell, ListValidation, Sheet, csv_bytes, xlsx_bytes
 
 GRID_SHEET = "Grille"

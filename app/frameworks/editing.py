@@ -20,8 +20,8 @@ from app.access import (
     roles,
 )
 from app.db import db, savepoint
+from app.frameworks import draft_items, forms, metadata_forms
 from app.frameworks import editing_services as editing
-from app.frameworks import forms, metadata_forms
 from app.frameworks.models import (
     Certification,
     FrameworkError,
@@ -295,7 +295,7 @@ def add_item(version_id: int, kind: str) -> Page:
     refusal = None
     if form.validate_on_submit():
         added, refusal = _attempt(
-            lambda: editing.add_item(version, form.loaded_revision, spec, parent, form.values())
+            lambda: draft_items.add_item(version, form.loaded_revision, spec, parent, form.values())
         )
         if added is not None:
             flash(_item_message(added, "added"), "success")
@@ -327,7 +327,9 @@ def edit_item(version_id: int, kind: str, item_id: int) -> Page:
     refusal = None
     if form.validate_on_submit():
         refusal = _attempt(
-            lambda: editing.update_item(version, form.loaded_revision, spec, item, form.values())
+            lambda: draft_items.update_item(
+                version, form.loaded_revision, spec, item, form.values()
+            )
         )[1]
         if refusal is None:
             flash(_item_message(item, "saved"), "success")
@@ -352,7 +354,9 @@ def delete_item(version_id: int, kind: str, item_id: int) -> Response:
     form = forms.ButtonForm()
     if not form.validate_on_submit():
         abort(400)
-    refusal = _attempt(lambda: editing.delete_item(version, form.loaded_revision, spec, item))[1]
+    refusal = _attempt(lambda: draft_items.delete_item(version, form.loaded_revision, spec, item))[
+        1
+    ]
     if refusal is None:
         flash(message, "success")
     else:
@@ -370,7 +374,7 @@ def move_item(version_id: int, kind: str, item_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     refusal = _attempt(
-        lambda: editing.move_item(version, form.loaded_revision, spec, item, form.step)
+        lambda: draft_items.move_item(version, form.loaded_revision, spec, item, form.step)
     )[1]
     if refusal is not None:
         flash(refusal, "error")
@@ -389,7 +393,7 @@ def publish(version_id: int) -> Page:
         abort(400)
     try:
         with savepoint():
-            editing.publish_draft(version, form.loaded_revision)
+            draft_items.publish_draft(version, form.loaded_revision)
     except editing.InvalidDraftError as exc:
         return _edit_page(_version_or_404(version_id), refusal=str(exc), status=409)
     except editing.StaleDraftError as exc:
@@ -427,7 +431,7 @@ def retire(version_id: int) -> Response | str:
         )
     if not forms.RetireForm().validate_on_submit():
         abort(400)
-    refusal = _attempt(lambda: editing.retire_version(version))[1]
+    refusal = _attempt(lambda: draft_items.retire_version(version))[1]
     if refusal is None:
         flash(_("Version %(label)s retirée.", label=version.label), "success")
     else:

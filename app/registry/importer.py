@@ -33,7 +33,8 @@ from app.registry.models import (
     StatementKind,
 )
 from app.registry.text import index_text
-from exports.fiche import FicheData, FicheXMLError, iter_fiches
+from exports.fiche import FicheData, FicheXMLError
+from exports.fiche_reading import iter_fiches
 
 BATCH = 500
 # A national export is a few hundred MB of XML compressed about 15 times; a ZIP member that

@@ -38,7 +38,8 @@ from app.assessment.inputs import CellInput
 from app.assessment.saving import save_grid
 from app.cohorts.models import Cohort
 from app.db import db
-from app.demo import WEAK_COMPETENCY_POSITION, DemoPlan, build_demo, plan_demo
+from app.demo import DemoPlan, build_demo, plan_demo
+from app.demo_activity import WEAK_COMPETENCY_POSITION
 from app.people.models import User
 from tests.conftest import own_database
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.assessment.models import CompetencyComment, ResultHead
 from app.cohorts.models import Cohort
 from app.db import db
-from app.demo import WEAK_COMPETENCY_POSITION
+from app.demo_activity import WEAK_COMPETENCY_POSITION
 from app.frameworks.models import Bloc, Competency
 from tests.browser.conftest import PHONE, Server, log_in, save_cells, screenshot
 

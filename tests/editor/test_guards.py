@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from app.db import db
+from app.frameworks import draft_items, services
 from app.frameworks import editing_services as editing
-from app.frameworks import services
 from app.frameworks.models import FrameworkVersion, ImmutableVersionError, VersionStatus
 from tests.editor.conftest import audit_actions, document, item, reload
 
@@ -49,11 +49,11 @@ def test_a_stale_revision_is_refused_and_nothing_applied(
     # Someone else saved in between: the draft's structure (its revision) and two items (their
     # own revisions) changed since the page the editor holds was loaded.
     bloc, comp = item(draft, "bloc", "BC01"), item(draft, "competence", "C1.1")
-    editing.update_item(draft, bloc.revision, editing.KINDS["bloc"], bloc, {"title": "X"})
-    editing.update_item(
+    draft_items.update_item(draft, bloc.revision, editing.KINDS["bloc"], bloc, {"title": "X"})
+    draft_items.update_item(
         draft, comp.revision, editing.KINDS["competence"], comp, {"statement": "Énoncé revu"}
     )
-    editing.add_item(
+    draft_items.add_item(
         draft,
         draft.revision,
         editing.KINDS["modalite"],
@@ -178,9 +178,9 @@ def test_the_services_refuse_a_published_version_too(
     kind = editing.KINDS["bloc"]
     with app.test_request_context():
         with pytest.raises(ImmutableVersionError):
-            editing.update_item(version, version.revision, kind, bloc, {"title": "X"})
+            draft_items.update_item(version, version.revision, kind, bloc, {"title": "X"})
         with pytest.raises(ImmutableVersionError):
-            editing.publish_draft(version, version.revision)
+            draft_items.publish_draft(version, version.revision)
     # And the ORM guard stops a write that bypasses the editing services.
     bloc.title = "X"
     with pytest.raises(ImmutableVersionError):

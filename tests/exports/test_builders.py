@@ -15,7 +15,8 @@ from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from exports.accrochage import NAMESPACE as NS
 from exports.accrochage import build_accrochage, validation_errors
-from exports.fiche import build_fiche, parse_fiches
+from exports.fiche import build_fiche
+from exports.fiche_reading import parse_fiches
 from tests.exports.conftest import Pilot
 
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ from lxml import etree
 from app.db import db
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from exports.accrochage import NAMESPACE, passage_id, validation_errors
-from exports.fiche import parse_fiches
+from exports.fiche_reading import parse_fiches
 from tests.exports.conftest import Pilot
 
 

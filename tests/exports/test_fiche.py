@@ -19,9 +19,9 @@ from exports.fiche import (
     PromotionStats,
     Section,
     build_fiche,
-    parse_fiches,
     validation_errors,
 )
+from exports.fiche_reading import parse_fiches
 
 
 def sample() -> FicheData:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from exports import guard
+from exports import guard, guard_tables
 from exports.guard import Limits, Refused
 from tests.bombs import MiB, lying_zip, small_workbook, xlsx_bomb
 
@@ -151,18 +151,18 @@ def test_xml_inside_a_workbook_may_not_declare_entities() -> None:
 def test_rows_columns_and_cells_are_bounded_with_their_place() -> None:
     limits = Limits(max_rows=3, max_columns=4, max_cell_chars=10)
     rows = [["a"], ["b", None, None, None, None, ""], ["c", "d"]]
-    assert list(guard.bounded_rows(rows, limits, file="f.xlsx")) == [
+    assert list(guard_tables.bounded_rows(rows, limits, file="f.xlsx")) == [
         (1, ["a"]),
         (2, ["b"]),  # blank trailing cells are not columns
         (3, ["c", "d"]),
     ]
     with pytest.raises(Refused, match=r"^f.xlsx, ligne 4 : plus de 3 lignes$"):
-        list(guard.bounded_rows([*rows, ["e"]], limits, file="f.xlsx"))
+        list(guard_tables.bounded_rows([*rows, ["e"]], limits, file="f.xlsx"))
     with pytest.raises(Refused, match=r"^f.xlsx, ligne 1 : 5 colonnes, au-delà de la limite de 4"):
-        list(guard.bounded_rows([list("abcde")], limits, file="f.xlsx"))
+        list(guard_tables.bounded_rows([list("abcde")], limits, file="f.xlsx"))
     with pytest.raises(Refused, match=r"^f.xlsx › feuille 1, ligne 2, colonne AB : cellule de 11"):
         list(
-            guard.bounded_rows(
+            guard_tables.bounded_rows(
                 [["ok"], [None] * 27 + ["x" * 11]],
                 Limits(max_cell_chars=10),
                 file="f.xlsx",
@@ -173,17 +173,17 @@ def test_rows_columns_and_cells_are_bounded_with_their_place() -> None:
 
 def test_csv_rows_are_numbered_by_the_line_they_start_on() -> None:
     text = 'a;b\n"deux\nlignes";c\nd;e\n'
-    rows = list(guard.csv_rows(text, Limits(), delimiter=";", file="f.csv"))
+    rows = list(guard_tables.csv_rows(text, Limits(), delimiter=";", file="f.csv"))
     assert [line for line, _ in rows] == [1, 2, 4]
     with pytest.raises(Refused, match=r"^f.csv, ligne 5, colonne B : cellule de 13 caractères"):
         list(
-            guard.csv_rows(
+            guard_tables.csv_rows(
                 text + "x;" + "y" * 13, Limits(max_cell_chars=12), delimiter=";", file="f.csv"
             )
         )
     huge = "a;" + "b" * 200_000
     with pytest.raises(Refused, match=r"^f.csv, ligne 1 : cellule de plus de"):
-        list(guard.csv_rows(huge, Limits(), delimiter=";", file="f.csv"))
+        list(guard_tables.csv_rows(huge, Limits(), delimiter=";", file="f.csv"))
 
 
 def test_xml_is_parsed_without_dtd_entities_or_network() -> None:

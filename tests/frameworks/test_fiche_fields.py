@@ -13,7 +13,8 @@ from app.db import db
 from app.exports_history import builders
 from app.frameworks import codes, documents, services
 from app.frameworks.models import Certification
-from exports.fiche import build_fiche, parse_fiches, validation_errors
+from exports.fiche import build_fiche, validation_errors
+from exports.fiche_reading import parse_fiches
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from app.db import db
-from app.frameworks import documents, page_cache, services
+from app.frameworks import documents, draft_items, page_cache, services
 from app.frameworks import editing_services as editing
 from app.frameworks.models import FrameworkVersion
 from tests.conftest import REAL_FILES
@@ -108,7 +108,7 @@ def test_a_draft_is_never_cached(
         assert client.get(f"/referentiels/MINI/v1{suffix}").status_code == 200
     assert len(cache) == 0
     comp = item(draft, "competence", "C1.1")
-    editing.update_item(
+    draft_items.update_item(
         draft,
         draft.revision,
         editing.KINDS["competence"],

@@ -130,7 +130,8 @@ def test_the_fiche_carries_the_total_and_partial_correspondences(
 ) -> None:
     from app.exports_history import builders
     from app.frameworks import services as frameworks
-    from exports.fiche import build_fiche, parse_fiches
+    from exports.fiche import build_fiche
+    from exports.fiche_reading import parse_fiches
 
     load_register(register_a)
     user = create_user("coordinator")
