@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.db import db
+from tests.factories import BC02
 
 DATA = Path(__file__).parent / "data"
 
@@ -229,25 +230,7 @@ def two_blocs_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
         {"code": "EC", "label": "En cours d’acquisition", "acquired": False},
         {"code": "A", "label": "Acquis", "acquired": True},
     ]
-    doc["blocs"].append(
-        {
-            "code": "BC02",
-            "title": "Développer une coopération",
-            "optional": False,
-            "modalities": [{"code": "M2.1", "title": "Étude de cas"}],
-            "competencies": [
-                {
-                    "code": "C2.1",
-                    "statement": "Mobiliser des partenaires afin de structurer la coopération",
-                    "activities": ["A1.1"],
-                    "criteria": [
-                        {"code": "C2.1.a", "statement": "Les partenaires sont identifiés"},
-                        {"code": "C2.1.b", "statement": "Un financement est recherché"},
-                    ],
-                }
-            ],
-        }
-    )
+    doc["blocs"].append(copy.deepcopy(BC02))
     return doc
 
 

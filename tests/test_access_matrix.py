@@ -37,12 +37,13 @@ from flask import Flask
 
 from app.access import RULE_ATTRIBUTE
 from app.assessment.evidence import attach, check_upload
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentInvitation
+from app.cohorts.models import Cohort, Enrolment, EnrolmentInvitation
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.jury.models import JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind
 from exports.case import NAMESPACE as CASE_NAMESPACE
 from tests.conftest import IsolatedClient
+from tests.factories import new_cohort
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -227,17 +228,7 @@ def build_world(
     }
 
     def cohort(org: Organisation, name: str, version: Any, trainers: list[Any]) -> Cohort:
-        made = Cohort(
-            name=name,
-            organisation=org,
-            version=version,
-            start_date=dt.date(2026, 1, 5),
-            end_date=dt.date(2026, 12, 18),
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=trainers,
-        )
-        db_session.add(made)
-        return made
+        return new_cohort(db_session, org, version, name, trainers)
 
     cohort_a = cohort(org_a, "Promo A", mini, [people["trainer"]])
     cohort_a2 = cohort(org_a, "Promo A sur AUTRE", autre, [])

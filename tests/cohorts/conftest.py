@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from flask import Flask
 
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, LearnerIdentity, Sex
 from app.people.models import Organisation, OrganisationKind, Role
+from tests.factories import siret
 
 
 @pytest.fixture(autouse=True)
@@ -23,28 +22,6 @@ def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
     monkeypatch.setitem(app.config, "INSTANCE_DIR", tmp_path / "instance")
     return folder
-
-
-def read_mails(folder: Path) -> list[EmailMessage]:
-    if not folder.exists():
-        return []
-    return [
-        message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
-        for path in sorted(folder.glob("*.eml"))
-    ]
-
-
-def siret(prefix: str) -> str:
-    """A valid SIRET: `prefix` (13 digits) and its Luhn check digit."""
-    for last in "0123456789":
-        candidate = prefix + last
-        total = 0
-        for i, char in enumerate(reversed(candidate)):
-            n = int(char) * (2 if i % 2 else 1)
-            total += n - 9 if n > 9 else n
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity, Sex
 from app.people.models import AuditEvent, OneTimeToken, Role, TokenPurpose, User
-from tests.cohorts.conftest import read_mails
+from tests.factories import read_mails
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from app.cohorts import enrolling, importing, services
 from app.cohorts.models import Enrolment, LearnerIdentity
 from app.people.models import AuditEvent, Role, User
 from exports.guard import Limits
-from tests.cohorts.conftest import read_mails
 from tests.cohorts.test_importer import HEADER, ROWS, csv_bytes, xlsx_bytes
+from tests.factories import read_mails
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.people.models import AuditEvent, Organisation, OrganisationKind, Role
-from tests.cohorts.conftest import siret
+from tests.factories import siret
 
 
 def post(client: Any, **values: str) -> Any:

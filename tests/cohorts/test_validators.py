@@ -11,7 +11,7 @@ from app.validators import (
     is_valid_person_name,
     is_valid_siret,
 )
-from tests.cohorts.conftest import siret
+from tests.factories import siret
 
 
 def test_siret_needs_14_digits_and_its_checksum() -> None:

@@ -8,24 +8,16 @@ from typing import Any
 import pytest
 
 from app.assessment.models import Result, ResultHead
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from app.names import name_key
 from app.people.models import Organisation, OrganisationKind
+from tests.factories import new_cohort
 
 
 def make_cohort(db_session: Any, org: Any, version: Any, name: str, trainers: list[Any]) -> Cohort:
-    cohort = Cohort(
-        name=name,
-        organisation=org,
-        version=version,
-        start_date=dt.date(2026, 1, 5),
-        end_date=dt.date(2026, 12, 18),
-        access_route=AccessRoute.CONTINUING_TRAINING,
-        trainers=trainers,
-    )
-    db_session.add(cohort)
+    cohort = new_cohort(db_session, org, version, name, trainers)
     db_session.commit()
     return cohort
 

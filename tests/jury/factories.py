@@ -20,6 +20,7 @@ from app.jury import closing
 from app.jury import services as jury
 from app.jury.models import Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind, Role, User
+from tests.factories import BC02
 
 LEARNER_NAMES = ["Élodie Brûlé-L'Hôte", "Zoé N'Diaye", "Jean-Marc Œuvray"]
 
@@ -27,25 +28,7 @@ LEARNER_NAMES = ["Élodie Brûlé-L'Hôte", "Zoé N'Diaye", "Jean-Marc Œuvray"]
 def pilot_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
     """The small référentiel with three blocs: BC01 and BC02 mandatory, BC03 optional."""
     doc = copy.deepcopy(mini_doc)
-    doc["blocs"].append(
-        {
-            "code": "BC02",
-            "title": "Développer une coopération",
-            "optional": False,
-            "modalities": [{"code": "M2.1", "title": "Étude de cas"}],
-            "competencies": [
-                {
-                    "code": "C2.1",
-                    "statement": "Mobiliser des partenaires afin de structurer la coopération",
-                    "activities": ["A1.1"],
-                    "criteria": [
-                        {"code": "C2.1.a", "statement": "Les partenaires sont identifiés"},
-                        {"code": "C2.1.b", "statement": "Un financement est recherché"},
-                    ],
-                }
-            ],
-        }
-    )
+    doc["blocs"].append(copy.deepcopy(BC02))
     doc["blocs"].append(
         {
             "code": "BC03",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -41,23 +38,6 @@ def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
     return folder
-
-
-def read_mails(folder: Path) -> list[EmailMessage]:
-    if not folder.exists():
-        return []
-    return [
-        message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
-        for path in sorted(folder.glob("*.eml"))
-    ]
-
-
-def link_in(message: EmailMessage) -> str:
-    """The path of the one link in a mail's text."""
-    body = message.get_content()
-    links = re.findall(r"https?://[^/\s]+(/\S+)", body)
-    assert len(links) == 1, body
-    return links[0]
 
 
 @pytest.fixture

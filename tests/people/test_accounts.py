@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.people.models import AuditEvent, Role, User
-from tests.people.conftest import link_in, read_mails
+from tests.factories import link_in, read_mails
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from flask import Flask
 
 from app.db import utcnow
 from app.people.models import AuditEvent, OneTimeToken, TokenPurpose, User
-from tests.people.conftest import NEW_PASSWORD, PASSWORD, link_in, read_mails
+from tests.factories import link_in, read_mails
+from tests.people.conftest import NEW_PASSWORD, PASSWORD
 
 INVALID = "Ce lien n'est plus valable"
 

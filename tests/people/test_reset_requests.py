@@ -17,7 +17,8 @@ from app import create_app
 from app.db import db
 from app.jobs import queue
 from app.jobs.models import Job
-from tests.people.conftest import NEW_PASSWORD, PASSWORD, link_in, read_mails
+from tests.factories import link_in, read_mails
+from tests.people.conftest import NEW_PASSWORD, PASSWORD
 
 SITE = "https://certification.example.org"
 FORGED = {"Host": "evil.example"}

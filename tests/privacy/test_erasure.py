@@ -15,7 +15,6 @@ from lxml import etree
 from app.assessment.evidence import attach, check_upload, stored_path
 from app.assessment.models import CompetencyComment, EvidenceFile
 from app.cohorts.models import (
-    AccessRoute,
     Cohort,
     Enrolment,
     EnrolmentStatus,
@@ -31,6 +30,7 @@ from app.people.models import AuditEvent, OneTimeToken, Organisation, Organisati
 from app.privacy.erasure import erase_person
 from app.progress.attestations import attestation_content, issue_attestation
 from exports.accrochage import NAMESPACE, passage_id
+from tests.factories import new_cohort
 
 PDF = b"%PDF-1.4\n% preuve\n%%EOF\n"
 NS = f"{{{NAMESPACE}}}"
@@ -189,17 +189,7 @@ def pilot(db_session: Any, create_user: Any, version: Any, organisation: Any) ->
     }
 
     def cohort(org: Organisation, name: str) -> Cohort:
-        made = Cohort(
-            name=name,
-            organisation=org,
-            version=version,
-            start_date=dt.date(2026, 1, 5),
-            end_date=dt.date(2026, 12, 18),
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=[people["trainer"]],
-        )
-        db_session.add(made)
-        return made
+        return new_cohort(db_session, org, version, name, [people["trainer"]])
 
     cohort_a = cohort(organisation, "Promo A")
     enrolment = Enrolment(cohort=cohort_a, learner=people["learner"])

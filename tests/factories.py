@@ -1,0 +1,95 @@
+"""Test data builders and helpers shared by several test packages: a cohort with the usual
+dates, the second bloc of the small référentiel, SIRETs, the mails of the outbox.
+
+The packages' own worlds (tests/jury/factories.py's `Pilot`, the access matrix's `World`)
+build on these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from app.cohorts.models import AccessRoute, Cohort
+
+COHORT_START = dt.date(2026, 1, 5)
+COHORT_END = dt.date(2026, 12, 18)
+
+
+def new_cohort(
+    session: Any,
+    organisation: Any,
+    version: Any,
+    name: str = "Promo",
+    trainers: Sequence[Any] = (),
+    **fields: Any,
+) -> Cohort:
+    """A cohort in continuing training over 2026, added to `session` (neither flushed nor
+    committed)."""
+    cohort = Cohort(
+        name=name,
+        organisation=organisation,
+        version=version,
+        start_date=fields.pop("start_date", COHORT_START),
+        end_date=fields.pop("end_date", COHORT_END),
+        access_route=fields.pop("access_route", AccessRoute.CONTINUING_TRAINING),
+        trainers=list(trainers),
+        **fields,
+    )
+    session.add(cohort)
+    return cohort
+
+
+BC02 = {
+    "code": "BC02",
+    "title": "Développer une coopération",
+    "optional": False,
+    "modalities": [{"code": "M2.1", "title": "Étude de cas"}],
+    "competencies": [
+        {
+            "code": "C2.1",
+            "statement": "Mobiliser des partenaires afin de structurer la coopération",
+            "activities": ["A1.1"],
+            "criteria": [
+                {"code": "C2.1.a", "statement": "Les partenaires sont identifiés"},
+                {"code": "C2.1.b", "statement": "Un financement est recherché"},
+            ],
+        }
+    ],
+}
+
+
+def siret(prefix: str) -> str:
+    """A valid SIRET: `prefix` (13 digits) and its Luhn check digit."""
+    for last in "0123456789":
+        candidate = prefix + last
+        total = 0
+        for i, char in enumerate(reversed(candidate)):
+            n = int(char) * (2 if i % 2 else 1)
+            total += n - 9 if n > 9 else n
+        if total % 10 == 0:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def read_mails(folder: Path) -> list[EmailMessage]:
+    """The mails written to the development outbox `folder`, oldest first."""
+    if not folder.exists():
+        return []
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the one link in a mail's text."""
+    body = message.get_content()
+    links = re.findall(r"https?://[^/\s]+(/\S+)", body)
+    assert len(links) == 1, body
+    return links[0]
