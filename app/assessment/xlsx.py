@@ -31,6 +31,7 @@ from app.frameworks.models import FrameworkVersion
 from app.glossary import BLOC_STATUS, ENROLMENT_STATUS
 from exports.guard import Limits, Refused, open_xlsx
 from exports.guard_tables import bounded_rows
+from exports.plain_xlsx import plain_rows
 from exports.spreadsheets import Cell, ListValidation, Sheet, csv_bytes, xlsx_bytes
 
 GRID_SHEET = "Grille"
@@ -171,14 +172,19 @@ def read_workbook(data: bytes, limits: Limits | None = None, filename: str = "")
     """Read an offline grid within `limits`; raise GridError if it is not one or too large."""
     limits = limits or Limits()
     try:
-        workbook = open_xlsx(data, limits, file=filename or None)
-        try:
-            if GRID_SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
-                raise _not_a_grid()
-            meta = _sheet_rows(workbook, META_SHEET, limits, filename)
-            sheet_rows = _sheet_rows(workbook, GRID_SHEET, limits, filename)
-        finally:
-            workbook.close()
+        plain = plain_rows(data, (META_SHEET, GRID_SHEET), limits, file=filename or None)
+        if plain is not None:  # the usual case, read in a few milliseconds
+            meta = [tuple(cells) for _, cells in plain[META_SHEET]]
+            sheet_rows = [tuple(cells) for _, cells in plain[GRID_SHEET]]
+        else:
+            workbook = open_xlsx(data, limits, file=filename or None)
+            try:
+                if GRID_SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
+                    raise _not_a_grid()
+                meta = _sheet_rows(workbook, META_SHEET, limits, filename)
+                sheet_rows = _sheet_rows(workbook, GRID_SHEET, limits, filename)
+            finally:
+                workbook.close()
     except Refused as refused:
         raise GridError([_("Fichier refusé : %(detail)s", detail=refused)]) from None
     keys: dict[str, tuple[Any, ...]] = {}
