@@ -19,51 +19,13 @@ from __future__ import annotations
 
 import copy
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from exports import case_values as cv
 from exports.case import EXTENSION, ITEM_TYPES
 from exports.case_import import Package
-
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-BORROWED_RE = re.compile(r"^RNCP[0-9]{1,6}$")
-SIRET_RE = re.compile(r"^[0-9]{14}$")
-CODE_LISTS = {  # extension key: (document key, pattern, most codes)
-    "nsf": (re.compile(r"^[0-9]{3}[a-z]?$"), 3),
-    "rome": (re.compile(r"^[A-N][0-9]{4}$"), 5),
-    "formacode": (re.compile(r"^[0-9]{5}$"), 5),
-}
-TITLE_MAX = 300
-LONGTEXT_MAX = 4000
-NOTES_MAX = 10_000
-DEFAULT_LEVEL = 5
-DEFAULT_SCALE = [
-    {"code": "NA", "label": "Non acquis", "acquired": False},
-    {"code": "EC", "label": "En cours d'acquisition", "acquired": False},
-    {"code": "A", "label": "Acquis", "acquired": True},
-]
-# Where each kind may stand: the kinds of item allowed under each parent, the first being the
-# one an untyped item becomes.
-CHILDREN = {
-    "document": ("bloc", "domain"),
-    "domain": ("activity",),
-    "bloc": ("competency", "modality"),
-    "competency": ("criterion",),
-    "activity": (),
-    "modality": (),
-    "criterion": (),
-}
-NOUNS = {
-    "document": "le document",
-    "domain": "un domaine d'activité",
-    "activity": "une activité",
-    "bloc": "un bloc de compétences",
-    "modality": "une modalité d'évaluation",
-    "competency": "une compétence",
-    "criterion": "un critère d'évaluation",
-}
 
 
 @dataclass
@@ -80,16 +42,7 @@ class Report:
 # --- mapping onto the référentiel ----------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("’", "'")).casefold()
-    return "".join(c for c in text if not unicodedata.combining(c)).strip()
-
-
-_KIND_OF_TYPE = {_fold(label): kind for kind, label in ITEM_TYPES.items()}
-
-
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split()) if text is not None else ""
+_KIND_OF_TYPE = {cv.fold(label): kind for kind, label in ITEM_TYPES.items()}
 
 
 @dataclass
@@ -106,7 +59,7 @@ class _Node:
         if not isinstance(label, str):
             link = self.item.get("CFItemTypeURI")
             label = link.get("title") if isinstance(link, dict) else None
-        return _KIND_OF_TYPE.get(_fold(label)) if isinstance(label, str) else None
+        return _KIND_OF_TYPE.get(cv.fold(label)) if isinstance(label, str) else None
 
     @property
     def extension(self) -> dict[str, Any]:
@@ -114,8 +67,8 @@ class _Node:
         return found if isinstance(found, dict) else {}
 
     def name(self) -> str:
-        code = _one_line(self.item.get("humanCodingScheme"))
-        text = _one_line(self.item.get("fullStatement"))
+        code = cv.one_line(self.item.get("humanCodingScheme"))
+        text = cv.one_line(self.item.get("fullStatement"))
         shown = f"« {code} » " if code else ""
         shown += f"« {text[:70]}{'…' if len(text) > 70 else ''} »" if text else "(sans texte)"
         return f"$.CFItems[{self.index}] {shown}"
@@ -154,7 +107,7 @@ class _Mapper:
             parent = str(association["destinationNodeURI"]["identifier"]).lower()
             if child not in self.nodes or (parent != self.document_id and parent not in self.nodes):
                 if child in self.nodes:
-                    title = _one_line(association["destinationNodeURI"].get("title")) or parent
+                    title = cv.one_line(association["destinationNodeURI"].get("title")) or parent
                     self.outside_parents.setdefault(child, title)
                 outside += 1
                 continue
@@ -185,19 +138,19 @@ class _Mapper:
         while stack:
             key, parent_kind = stack.pop()
             node = self.nodes[key]
-            allowed = CHILDREN[parent_kind]
+            allowed = cv.CHILDREN[parent_kind]
             wanted = node.typed
             if not allowed:
                 self._unplace(
                     node,
-                    f"sous {NOUNS[parent_kind]}, le référentiel n'a pas de niveau de plus",
+                    f"sous {cv.NOUNS[parent_kind]}, le référentiel n'a pas de niveau de plus",
                 )
                 continue
             if wanted is not None and wanted not in allowed:
                 self._unplace(
                     node,
                     f"de type « {node.item.get('CFItemType')} », il ne peut pas être sous "
-                    f"{NOUNS[parent_kind]}",
+                    f"{cv.NOUNS[parent_kind]}",
                 )
                 continue
             node.kind = wanted or allowed[0]
@@ -234,13 +187,13 @@ class _Mapper:
     # -- codes and texts --
 
     def code(self, node: _Node, fallback: str) -> str:
-        given = _one_line(node.item.get("humanCodingScheme"))
+        given = cv.one_line(node.item.get("humanCodingScheme"))
         candidate = given
-        if given and not CODE_RE.match(given):
-            candidate = re.sub(r"[^A-Za-z0-9._-]+", "-", _fold_keep_case(given)).strip("-._")[:40]
-        if not candidate or not CODE_RE.match(candidate) or candidate in self.codes:
+        if given and not cv.CODE_RE.match(given):
+            candidate = re.sub(r"[^A-Za-z0-9._-]+", "-", cv.fold_keep_case(given)).strip("-._")[:40]
+        if not candidate or not cv.CODE_RE.match(candidate) or candidate in self.codes:
             candidate = self._free(fallback)
-            if not CODE_RE.match(candidate):  # a fallback built on a long parent code
+            if not cv.CODE_RE.match(candidate):  # a fallback built on a long parent code
                 candidate = self._free(f"E{node.index + 1}")
         if given and candidate != given:
             self.report.notes.append(f"{node.name()} : code remplacé par « {candidate} »")
@@ -258,23 +211,23 @@ class _Mapper:
 
     def title(self, node: _Node) -> tuple[str, str]:
         """A title of at most 300 characters, and the full text when it had to be cut."""
-        full = _title_text(node.item.get("fullStatement"))
+        full = cv.title_text(node.item.get("fullStatement"))
         if not full:
-            full = _one_line(node.item.get("abbreviatedStatement")) or "(sans intitulé)"
-        if len(full) <= TITLE_MAX:
+            full = cv.one_line(node.item.get("abbreviatedStatement")) or "(sans intitulé)"
+        if len(full) <= cv.TITLE_MAX:
             return full, ""
-        short = _one_line(node.item.get("abbreviatedStatement"))
-        if not short or len(short) > TITLE_MAX:
-            short = full[: TITLE_MAX - 1].rstrip() + "…"
+        short = cv.one_line(node.item.get("abbreviatedStatement"))
+        if not short or len(short) > cv.TITLE_MAX:
+            short = full[: cv.TITLE_MAX - 1].rstrip() + "…"
         return short, full
 
     def description(self, node: _Node, cut: str) -> str:
         text = "\n\n".join(
             part for part in (cut, str(node.item.get("notes") or "").strip()) if part
         )
-        if len(text) > LONGTEXT_MAX:
+        if len(text) > cv.LONGTEXT_MAX:
             self.report.notes.append(f"{node.name()} : description tronquée à 4 000 caractères")
-            text = text[: LONGTEXT_MAX - 1] + "…"
+            text = text[: cv.LONGTEXT_MAX - 1] + "…"
         return text
 
     def statement(self, node: _Node) -> str:
@@ -349,7 +302,7 @@ class _Mapper:
                     leaf = self.nodes[leaf_key]
                     if leaf.kind != "criterion":
                         continue
-                    letter = _letters(len(competency["criteria"]))
+                    letter = cv.letters(len(competency["criteria"]))
                     competency["criteria"].append(
                         {
                             "code": self.code(leaf, f"{competency_code}.{letter}"),
@@ -362,7 +315,7 @@ class _Mapper:
 
     def _borrowed(self, node: _Node, entry: dict[str, Any]) -> None:
         value = node.extension.get("borrowedFrom")
-        if isinstance(value, str) and BORROWED_RE.match(value):
+        if isinstance(value, str) and cv.BORROWED_RE.match(value):
             entry["borrowed_from"] = value
 
     def _relate(self, competencies: dict[str, dict[str, Any]], order: dict[str, int]) -> None:
@@ -406,7 +359,7 @@ class _Mapper:
         rubrics = [r for r in self.package.get("CFRubrics", []) if isinstance(r, dict)]
         ours = (rubrics[0].get("extensions") or {}).get(EXTENSION) if rubrics else None
         if isinstance(ours, dict):
-            levels = _our_levels(ours.get("levels"))
+            levels = cv.our_levels(ours.get("levels"))
             if levels:
                 scale: dict[str, Any] = {"competency_rule": "all", "levels": levels}
                 minimum = ours.get("minimumCriteria")
@@ -419,7 +372,7 @@ class _Mapper:
                 return scale
         for r, rubric in enumerate(rubrics):
             for criterion in rubric.get("CFRubricCriteria", []):
-                levels = _rubric_levels(criterion.get("CFRubricCriterionLevels", []))
+                levels = cv.rubric_levels(criterion.get("CFRubricCriterionLevels", []))
                 if levels:
                     self.report.notes.append(
                         f"échelle reprise des niveaux de la grille $.CFRubrics[{r}] ; seul le plus "
@@ -430,30 +383,32 @@ class _Mapper:
             "le paquet ne donne pas d'échelle utilisable : échelle Non acquis / En cours "
             "d'acquisition / Acquis par défaut"
         )
-        return {"competency_rule": "all", "levels": copy.deepcopy(DEFAULT_SCALE)}
+        return {"competency_rule": "all", "levels": copy.deepcopy(cv.DEFAULT_SCALE)}
 
     def certification(self, code: str | None, level: int | None) -> dict[str, Any]:
         ext = self.ext
         document = self.document
         given_code = code or ext.get("certificationCode")
-        if not isinstance(given_code, str) or not CODE_RE.match(given_code):
+        if not isinstance(given_code, str) or not cv.CODE_RE.match(given_code):
             given_code = "CASE-" + self.document_id.replace("-", "")[:8].upper()
             self.report.notes.append(f"code de certification : « {given_code} »")
         if level is None:
             level = ext.get("level") if isinstance(ext.get("level"), int) else None
         if level is None or not 1 <= level <= 8:
-            level = DEFAULT_LEVEL
+            level = cv.DEFAULT_LEVEL
             self.report.notes.append(
-                f"le paquet ne donne pas le niveau de la certification : {DEFAULT_LEVEL} par "
+                f"le paquet ne donne pas le niveau de la certification : {cv.DEFAULT_LEVEL} par "
                 "défaut, à corriger dans l'éditeur"
             )
-        certifier = _one_line(document.get("publisher") or document.get("creator"))[:TITLE_MAX]
+        certifier = cv.one_line(document.get("publisher") or document.get("creator"))[
+            : cv.TITLE_MAX
+        ]
         cert: dict[str, Any] = {
             "code": given_code,
-            "title": _one_line(document.get("title"))[:TITLE_MAX] or "(sans intitulé)",
+            "title": cv.one_line(document.get("title"))[: cv.TITLE_MAX] or "(sans intitulé)",
             "level": level,
         }
-        for key, (pattern, most) in CODE_LISTS.items():
+        for key, (pattern, most) in cv.CODE_LISTS.items():
             values = ext.get(key)
             if isinstance(values, list):
                 kept = [v for v in values if isinstance(v, str) and pattern.match(v)][:most]
@@ -461,24 +416,30 @@ class _Mapper:
                     cert[key] = list(dict.fromkeys(kept))
         cert["certifier"] = {"name": certifier or "(certificateur inconnu)"}
         siret = ext.get("certifierSiret")
-        if isinstance(siret, str) and SIRET_RE.match(siret):
+        if isinstance(siret, str) and cv.SIRET_RE.match(siret):
             cert["certifier"]["siret"] = siret
         return cert
 
     def version(self, label: str | None) -> dict[str, Any]:
         document = self.document
-        candidates = [label, self.ext.get("versionLabel"), _one_line(document.get("version"))]
+        candidates = [label, self.ext.get("versionLabel"), cv.one_line(document.get("version"))]
         stamp = str(document.get("lastChangeDateTime", ""))[:10]
         candidates.append(stamp)
-        chosen = next((c for c in candidates if isinstance(c, str) and CODE_RE.match(c)), "import")
+        chosen = next(
+            (c for c in candidates if isinstance(c, str) and cv.CODE_RE.match(c)), "import"
+        )
         if EXTENSION in (document.get("extensions") or {}):
             notes = str(document.get("notes") or "")
         else:
             source = document.get("officialSourceURL") or document.get("uri")
             notes = (
-                f"Importé du paquet CASE « {_one_line(document.get('title'))} » "
+                f"Importé du paquet CASE « {cv.one_line(document.get('title'))} » "
                 f"(identifiant {self.document_id}"
-                + (f", version {_one_line(document['version'])}" if document.get("version") else "")
+                + (
+                    f", version {cv.one_line(document['version'])}"
+                    if document.get("version")
+                    else ""
+                )
                 + (f", source {source}" if source else "")
                 + ")."
             )
@@ -486,73 +447,8 @@ class _Mapper:
                 notes += "\n\n" + str(document["description"]).strip()
         version: dict[str, Any] = {"label": chosen}
         if notes.strip():
-            version["notes"] = notes[:NOTES_MAX]
+            version["notes"] = notes[: cv.NOTES_MAX]
         return version
-
-
-def _title_text(value: Any) -> str:
-    """A title's text as given, on one line."""
-    text = str(value or "").strip()
-    return " ".join(text.split()) if "\n" in text or "\r" in text or "\t" in text else text
-
-
-def _fold_keep_case(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _letters(n: int) -> str:
-    """a, b, …, z, aa, ab, …"""
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(ord("a") + r) + out
-    return out
-
-
-def _our_levels(levels: Any) -> list[dict[str, Any]]:
-    if not isinstance(levels, list) or not 2 <= len(levels) <= 9:
-        return []
-    out = []
-    for level in levels:
-        if not isinstance(level, dict):
-            return []
-        code, label, acquired = level.get("code"), level.get("label"), level.get("acquired")
-        if not (isinstance(code, str) and CODE_RE.match(code) and isinstance(acquired, bool)):
-            return []
-        if not isinstance(label, str) or not label.strip():
-            return []
-        out.append({"code": code, "label": _one_line(label)[:TITLE_MAX], "acquired": acquired})
-    if len({lvl["code"] for lvl in out}) != len(out) or len({lvl["acquired"] for lvl in out}) < 2:
-        return []
-    return out
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _rubric_levels(levels: Any) -> list[dict[str, Any]]:
-    """A foreign rubric criterion's levels, lowest first; the highest counts as acquired."""
-    entries = [lvl for lvl in _list(levels) if isinstance(lvl, dict)]
-    if not 2 <= len(entries) <= 9:
-        return []
-
-    def rank(level: dict[str, Any]) -> tuple[float, float]:
-        score = level.get("score")
-        position = level.get("position")
-        return (
-            float(score) if isinstance(score, int | float) else 0.0,
-            float(position) if isinstance(position, int | float) else 0.0,
-        )
-
-    entries.sort(key=rank)
-    out = []
-    for n, level in enumerate(entries, start=1):
-        label = _one_line(level.get("quality") or level.get("description")) or f"Niveau {n}"
-        out.append({"code": f"N{n}", "label": label[:TITLE_MAX], "acquired": n == len(entries)})
-    return out
 
 
 def to_document(

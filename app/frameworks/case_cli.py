@@ -15,7 +15,7 @@ from app.db import CommandGroup
 from app.frameworks import case as case_service
 from app.frameworks import services
 from app.i18n import option
-from exports import case, case_import, case_tree, guard
+from exports import case, case_import, case_values, guard
 
 case_cli = CommandGroup(
     "case", help=_l("Référentiels au format CASE 1.1 (1EdTech) : exporter, importer.")
@@ -72,7 +72,7 @@ KINDS = ("domain", "activity", "bloc", "modality", "competency", "criterion")
 
 
 def _code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not case_tree.CODE_RE.match(value):
+    if value is not None and not case_values.CODE_RE.match(value):
         raise click.BadParameter(
             _("lettres sans accent, chiffres, « . », « _ » ou « - », 40 caractères au plus")
         )
