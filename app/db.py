@@ -71,6 +71,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def link_table(name: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> sa.Table:
+    """A many-to-many table: two foreign keys, `(column, "table.id", ondelete)` each, making
+    its primary key; the second is indexed too (the key's index serves the first)."""
+    return sa.Table(
+        name,
+        Base.metadata,
+        sa.Column(left[0], sa.ForeignKey(left[1], ondelete=left[2]), primary_key=True),
+        sa.Column(
+            right[0], sa.ForeignKey(right[1], ondelete=right[2]), primary_key=True, index=True
+        ),
+    )
+
+
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """A portable enum: a VARCHAR guarded by a named CHECK constraint, storing the values."""
     return sa.Enum(

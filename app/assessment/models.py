@@ -12,19 +12,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from app.cohorts.models import Cohort, Enrolment
-from app.db import Base, utcnow
+from app.db import Base, link_table, utcnow
 from app.frameworks.models import Bloc, Competency, Criterion, EvaluationModality, ScaleLevel
 from app.people.models import User
 
-session_assessors = sa.Table(
+session_assessors = link_table(
     "session_assessors",
-    Base.metadata,
-    sa.Column(
-        "session_id", sa.ForeignKey("evaluation_sessions.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    ),
+    ("session_id", "evaluation_sessions.id", "CASCADE"),
+    ("user_id", "users.id", "CASCADE"),
 )
 
 

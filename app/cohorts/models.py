@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, enum_column, utcnow
+from app.db import Base, enum_column, link_table, utcnow
 from app.frameworks.models import FrameworkVersion
 from app.people.models import Organisation, User
 
@@ -36,13 +36,10 @@ class Sex(enum.Enum):
     MALE = "M"
 
 
-cohort_trainers = sa.Table(
+cohort_trainers = link_table(
     "cohort_trainers",
-    Base.metadata,
-    sa.Column("cohort_id", sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    ),
+    ("cohort_id", "cohorts.id", "CASCADE"),
+    ("user_id", "users.id", "CASCADE"),
 )
 
 

@@ -5,9 +5,9 @@ line)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -22,11 +22,27 @@ from app.exports_history.models import ExportKind, ExportRecord
 from app.i18n import option
 from exports.accrochage import LeftOut
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 fiche_cli = CommandGroup(
     "fiche", help=_l("Fiche au format des données ouvertes de France Compétences.")
 )
 accrochage_cli = CommandGroup("accrochage", help=_l("Flux d'accrochage pour la Caisse des Dépôts."))
 dossier_cli = CommandGroup("dossier", help=_l("Dossier de certification (PDF)."))
+
+
+# The options the three exports share.
+_version = option(
+    "--version", "label", required=True, help=_l("Libellé de la version du référentiel.")
+)
+
+
+def _output(help: Any) -> Callable[[F], F]:
+    return option("-o", "--output", required=True, type=click.Path(path_type=Path), help=help)
+
+
+def _cohorts(help: Any) -> Callable[[F], F]:
+    return option("--cohort", "cohort_names", multiple=True, help=help)
 
 
 def _fail(message: str) -> NoReturn:
@@ -107,14 +123,8 @@ def _finish(record: ExportRecord, output: Path) -> None:
 
 @fiche_cli.command("export")
 @click.argument("cert_code")
-@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
-@option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help=_l("Fichier XML à écrire."),
-)
+@_version
+@_output(_l("Fichier XML à écrire."))
 def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
     """Write the fiche of a version (France Compétences flux v4.1 shape)."""
     _export(ExportKind.FICHE, cert_code, label, output)
@@ -122,25 +132,14 @@ def fiche_export_command(cert_code: str, label: str, output: Path) -> None:
 
 @accrochage_cli.command("export")
 @click.argument("cert_code")
-@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
-@option(
-    "--cohort",
-    "cohort_names",
-    multiple=True,
-    help=_l("Nom d'une promotion (répétable) ; toutes les promotions de la version sinon."),
-)
+@_version
+@_cohorts(_l("Nom d'une promotion (répétable) ; toutes les promotions de la version sinon."))
 @option(
     "--test-file",
     is_flag=True,
     help=_l("Fichier de test, possible avant l'attribution du numéro RNCP (à ne pas envoyer)."),
 )
-@option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help=_l("Fichier XML à écrire."),
-)
+@_output(_l("Fichier XML à écrire."))
 def accrochage_export_command(
     cert_code: str, label: str, cohort_names: tuple[str, ...], test_file: bool, output: Path
 ) -> None:
@@ -158,20 +157,9 @@ def accrochage_export_command(
 
 @dossier_cli.command("export")
 @click.argument("cert_code")
-@option("--version", "label", required=True, help=_l("Libellé de la version du référentiel."))
-@option(
-    "--cohort",
-    "cohort_names",
-    multiple=True,
-    help=_l("Nom d'une promotion pilote (répétable) ; toutes les promotions de la version sinon."),
-)
-@option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help=_l("Fichier PDF à écrire."),
-)
+@_version
+@_cohorts(_l("Nom d'une promotion pilote (répétable) ; toutes les promotions de la version sinon."))
+@_output(_l("Fichier PDF à écrire."))
 def dossier_export_command(
     cert_code: str, label: str, cohort_names: tuple[str, ...], output: Path
 ) -> None:

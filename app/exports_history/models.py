@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, enum_column, utcnow
+from app.db import Base, enum_column, link_table, utcnow
 from app.jobs.models import Job
 from app.people.models import Organisation, User
 
@@ -38,18 +38,10 @@ class Integrity(enum.Enum):
 
 # The organisations whose data an export holds (the cohorts' organisations for an accrochage
 # flow); none for an export of framework data only. Only coordinators of all of them see it.
-export_record_organisations = sa.Table(
+export_record_organisations = link_table(
     "export_record_organisations",
-    Base.metadata,
-    sa.Column(
-        "export_id", sa.ForeignKey("export_records.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column(
-        "organisation_id",
-        sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
-        primary_key=True,
-        index=True,
-    ),
+    ("export_id", "export_records.id", "CASCADE"),
+    ("organisation_id", "organisations.id", "RESTRICT"),
 )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, enum_column, utcnow
+from app.db import Base, enum_column, link_table, utcnow
 
 if TYPE_CHECKING:
     from app.people.models import Organisation
@@ -184,20 +184,10 @@ class ActivityDomain(_VersionContent, Base):
     )
 
 
-competency_activities = sa.Table(
+competency_activities = link_table(
     "competency_activities",
-    Base.metadata,
-    sa.Column(
-        "competency_id",
-        sa.ForeignKey("competencies.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "activity_id",
-        sa.ForeignKey("activities.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    ("competency_id", "competencies.id", "CASCADE"),
+    ("activity_id", "activities.id", "CASCADE"),
 )
 
 
@@ -328,20 +318,10 @@ class Criterion(_VersionContent, Base):
     )
 
 
-criterion_modalities = sa.Table(
+criterion_modalities = link_table(
     "criterion_modalities",
-    Base.metadata,
-    sa.Column(
-        "criterion_id",
-        sa.ForeignKey("criteria.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "modality_id",
-        sa.ForeignKey("evaluation_modalities.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    ("criterion_id", "criteria.id", "CASCADE"),
+    ("modality_id", "evaluation_modalities.id", "CASCADE"),
 )
 
 
