@@ -28,7 +28,7 @@ from app.cohorts.models import (
     LearnerIdentity,
     Sex,
 )
-from app.db import db, unit_of_work
+from app.db import db, unit_of_work, utcnow
 from app.demo_activity import assess, jury_and_survey
 from app.dossier.demo import demo_texts
 from app.frameworks import documents, services
@@ -341,10 +341,9 @@ def plan_demo(today: dt.date, seed: int = 2026) -> DemoPlan:
 
 def build_demo(plan: DemoPlan) -> None:
     """Write the demo of `plan` in the session; the caller commits."""
-    for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
-        doc = documents.load(path)
-        services.ensure_published(doc, _published_on(str(doc["version"]["label"])))
-    fiche_drafts(Path(current_app.config["REFERENTIEL_DIR"]) / "demo" / "fiche-2026-01.yaml")
+    now = utcnow()
+    for doc in documents.load_shipped(Path(current_app.config["REFERENTIEL_DIR"])):
+        services.ensure_published(doc, _published_on(str(doc["version"]["label"]), now))
     orgs = {
         name: Organisation(name=name, siret=siret, kind=kind)
         for name, siret, kind in plan.organisations
@@ -376,15 +375,15 @@ def build_demo(plan: DemoPlan) -> None:
     trainers = [user(t) for t in plan.trainers]
     user(plan.jury)
     user(plan.second_coordinator)
-    versions = {
-        v.certification.code: v
-        for v in db.session.scalars(
-            sa.select(FrameworkVersion)
-            .join(Certification)
-            .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
-            .order_by(FrameworkVersion.id)
-        )
-    }
+    # The pilot cohorts started on each certification's first published version (2025-04).
+    versions: dict[str, FrameworkVersion] = {}
+    for v in db.session.scalars(
+        sa.select(FrameworkVersion)
+        .join(Certification)
+        .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
+        .order_by(FrameworkVersion.published_at, FrameworkVersion.id)
+    ):
+        versions.setdefault(v.certification.code, v)
     for spec, trainer, group in zip(plan.cohorts, trainers, plan.learners, strict=True):
         cohort = Cohort(
             name=spec.name,
@@ -453,19 +452,12 @@ def build_demo(plan: DemoPlan) -> None:
     audit.record("demo.create", coordinator, "Démo créée (usage local uniquement)", actor=None)
 
 
-def fiche_drafts(path: Path) -> None:
-    """Drafts completing each shipped référentiel with the fiche's fields (the data file says
-    which, from the seeds); the published versions stay as they are."""
-    data = documents.read_file(path).data
-    for code, fields in data["certifications"].items():
-        services.draft_with_identity(code, data["label"], fields, data.get("notes", ""))
-
-
-def _published_on(label: str) -> dt.datetime | None:
-    """A version labelled "2025-04" was published in April 2025: the demo says so."""
+def _published_on(label: str, now: dt.datetime) -> dt.datetime | None:
+    """A version labelled "2025-04" was published in April 2025: the demo says so, but never
+    later than `now` (a version is not published in the future)."""
     try:
         year, month = (int(part) for part in label.split("-")[:2])
-        return dt.datetime(year, month, 15, 9, tzinfo=dt.UTC)
+        return min(dt.datetime(year, month, 15, 9, tzinfo=dt.UTC), now)
     except ValueError:
         return None
 

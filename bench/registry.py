@@ -119,9 +119,8 @@ def _measure_reads(url: str, runs: int) -> dict[str, Any]:
     with app.app_context():
         session = db.session()
         versions = []
-        for path in sorted((ROOT / "referentiel").glob("*.yaml")):
-            version = services.import_document(documents.load(path, 2_000_000))
-            versions.append(version)
+        for document in documents.load_shipped(ROOT / "referentiel", 2_000_000):
+            versions.append(services.import_document(document))
         session.flush()
         largest = max(versions, key=lambda v: len(copycheck.version_statements(v)))
         statements = copycheck.version_statements(largest)

@@ -121,8 +121,8 @@ def seed(learners: int, cohorts: int, seed_value: int = 7) -> SeedReport:
     started = time.perf_counter()
     rng = random.Random(seed_value)
     report = SeedReport()
-    for path in sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml")):
-        services.ensure_published(documents.load(path))
+    for document in documents.load_shipped(Path(current_app.config["REFERENTIEL_DIR"])):
+        services.ensure_published(document)
     db.session.flush()
     versions = list(
         db.session.scalars(

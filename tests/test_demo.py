@@ -41,15 +41,25 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     assert sorted((v.label, v.status) for v in versions) == [
         ("2025-04", VersionStatus.PUBLISHED),
         ("2025-04", VersionStatus.PUBLISHED),
-        ("2026-01", VersionStatus.DRAFT),
-        ("2026-01", VersionStatus.DRAFT),
+        ("2026-12", VersionStatus.PUBLISHED),
+        ("2026-12", VersionStatus.PUBLISHED),
     ]
-    drafts = [v for v in versions if v.status is VersionStatus.DRAFT]
-    assert all(v.objectives_context and v.sectors and v.job_types for v in drafts)
-    assert all(v.regulated is False and v.partners and v.code_labels for v in drafts)
+    revised = [v for v in versions if v.label == "2026-12"]
+    assert all(v.objectives_context and v.sectors and v.job_types for v in revised)
+    assert all(v.regulated is False and v.partners and v.code_labels for v in revised)
+    # Published in label order, never in the future.
+    now = dt.datetime.now(dt.UTC)
+    assert all(v.published_at is not None and v.published_at <= now for v in versions)
+    for code in ("CTA", "CTD"):
+        first, second = sorted(
+            (v for v in versions if v.certification.code == code), key=lambda v: v.label
+        )
+        assert first.published_at < second.published_at and first.id < second.id
     cohorts = db_session.scalars(
         sa.select(Cohort).join(Organisation).where(Organisation.name == "Savoir Devenir")
     ).all()
+    # The pilot cohorts, every one, stay on the first published version.
+    assert {c.version.label for c in db_session.scalars(sa.select(Cohort))} == {"2025-04"}
     assert len(cohorts) == 2
     finished, running = sorted(cohorts, key=lambda c: c.start_date)
     assert finished.end_date < running.end_date

@@ -74,15 +74,15 @@ def import_command(path: Path) -> None:
 @referentiel_cli.command("seed")
 def seed_command() -> None:
     """Import and publish the référentiels shipped in referentiel/ that are not loaded yet."""
-    paths = sorted(Path(current_app.config["REFERENTIEL_DIR"]).glob("*.yaml"))
-    loaded = []
     try:
-        for path in paths:
-            version = services.ensure_published(documents.load(path, _max_bytes()))
-            if version is not None:
-                loaded.append(f"{version.certification.code} {version.label}")
+        shipped = documents.load_shipped(Path(current_app.config["REFERENTIEL_DIR"]), _max_bytes())
     except documents.DocumentError as exc:
-        _fail(f"{path}: {exc}")
+        _fail(str(exc))
+    loaded = []
+    for document in shipped:  # each certification's versions in label order
+        version = services.ensure_published(document)
+        if version is not None:
+            loaded.append(f"{version.certification.code} {version.label}")
     if loaded:
         click.echo(_("publiées : %(versions)s", versions=", ".join(loaded)))
     else:
@@ -132,7 +132,7 @@ def publish_command(cert_code: str, label: str) -> None:
 @click.argument("label_a")
 @click.argument("label_b")
 def diff_command(cert_code: str, label_a: str, label_b: str) -> None:
-    """List the activities, blocs, competencies and criteria added, removed or reworded."""
+    """List what was added, removed or changed: items, their parts, the fiche's fields."""
     try:
         a = services.load_version(cert_code, label_a)
         b = services.load_version(cert_code, label_b)
@@ -142,7 +142,8 @@ def diff_command(cert_code: str, label_a: str, label_b: str) -> None:
     signs = {"added": "+", "removed": "-", "reworded": "~"}
     for change in result.changes:
         text = change.after if change.after is not None else change.before
-        click.echo(f"{signs[change.change]} {change.kind} {change.code} : {text}")
+        aspect = f" ({change.aspect})" if change.aspect else ""
+        click.echo(f"{signs[change.change]} {change.kind} {change.code}{aspect} : {text}")
     added, removed = len(result.of("added")), len(result.of("removed"))
     reworded = len(result.of("reworded"))
     click.echo(

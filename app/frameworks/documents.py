@@ -409,6 +409,19 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
     return parsed.data
 
 
+def load_shipped(directory: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[dict[str, Any]]:
+    """Read and validate every référentiel file of `directory` (one file per version), in the
+    order to publish them: by certification, then by version label ("2025-04" before
+    "2026-12"), whatever the files are called. DocumentError names the file at fault."""
+    documents = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            documents.append(load(path, max_bytes))
+        except DocumentError as exc:
+            raise DocumentError([Problem(p.format(str(path))) for p in exc.problems]) from None
+    return sorted(documents, key=lambda d: (d["certification"]["code"], d["version"]["label"]))
+
+
 def dump(document: dict[str, Any]) -> str:
     """Write a document as YAML that `load()` reads back to the same data."""
     return yaml.safe_dump(
