@@ -396,13 +396,35 @@ class CriterionForm(ItemForm):
         _l("Modalités d'évaluation qui l'évaluent"),
         coerce=int,
         description=_l("Celles de son bloc ; au moins une pour publier la version."),
+        validate_choice=False,  # validate_modality_ids names what is refused
     )
 
     def __init__(self, *args: Any, version: FrameworkVersion, bloc: Bloc, **kwargs: Any):
         super().__init__(*args, version=version, **kwargs)
+        self.bloc = bloc
         self.modality_ids.choices = [
             SelectChoice(m.id, f"{m.code} — {m.title}") for m in bloc.modalities
         ]
+
+    def validate_modality_ids(self, field: Field) -> None:
+        """Only the modalities of the criterion's own bloc; another bloc's is named."""
+        own = {m.id for m in self.bloc.modalities}
+        others = {m.id: (m.code, b.code) for b in self.version.blocs for m in b.modalities}
+        for wanted in field.data or []:
+            if wanted in own:
+                continue
+            if wanted in others:
+                code, bloc_code = others[wanted]
+                raise ValidationError(
+                    _(
+                        "%(modality)s est une modalité du bloc %(other)s : un critère du bloc "
+                        "%(bloc)s n'est évalué que par les modalités de son bloc.",
+                        modality=code,
+                        other=bloc_code,
+                        bloc=self.bloc.code,
+                    )
+                )
+            raise ValidationError(_("Modalité d'évaluation inconnue dans ce bloc."))
 
 
 ITEM_FORMS: dict[str, type[ItemForm]] = {

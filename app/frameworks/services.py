@@ -414,12 +414,12 @@ def retire(version: FrameworkVersion) -> None:
 class Change:
     """One item, or one part of an item present in both versions, that differs."""
 
-    kind: str  # French label: fiche, échelle, domaine, activité, bloc, modalité, compétence, critère
+    kind: str  # French label: fiche, échelle, domaine, activité, bloc, modalité, compétence…
     code: str
     before: str | None
     after: str | None
-    aspect: str = ""  # French label of the part that changed (description, modalités…); "" for
-    # the item's own wording
+    # French label of the part that changed (description, modalités…); "" for the wording.
+    aspect: str = ""
 
     @property
     def change(self) -> str:

@@ -153,3 +153,31 @@ def test_publishing_a_new_version_needs_modalities_rules_and_validity(
     response = client.post(f"/edition/{draft.id}/publier", data={"revision": revision})
     assert response.status_code == 302
     assert reload(draft.id).status is VersionStatus.PUBLISHED
+
+
+def test_a_criterion_takes_only_its_blocs_modalities(
+    client: Any, create_version: Any, coordinator: Any, two_blocs_doc: dict[str, Any]
+) -> None:
+    """The browser refuses, on the criterion's own field, a modality of another bloc."""
+    version = reload(create_version(two_blocs_doc).id)
+    criterion = item(version, "critere", "C1.1.a")
+    other = item(version, "modalite", "M2.1")
+    page = client.get(f"/edition/{version.id}/critere/{criterion.id}").get_data(as_text=True)
+    assert "M2.1" not in page  # only BC01's modalities are offered
+    response = client.post(
+        f"/edition/{version.id}/critere/{criterion.id}",
+        data={
+            "code": "C1.1.a",
+            "statement": criterion.statement,
+            "modality_ids": str(other.id),
+            "revision": criterion.revision,
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<a href=\"#modality_ids\">Modalités d'évaluation qui l'évaluent</a>" in html
+    assert (
+        "M2.1 est une modalité du bloc BC02 : un critère du bloc BC01 n&#39;est évalué que par "
+        "les modalités de son bloc." in html
+    )
+    assert "modalities" not in document(version.id)["blocs"][0]["competencies"][0]["criteria"][0]

@@ -34,9 +34,19 @@ def line_of(text: str, needle: str) -> int:
 
 
 def test_real_files_are_valid() -> None:
-    assert len(REAL_FILES) == 2
+    """One file per published version, named after its label: two versions of each."""
+    assert len(REAL_FILES) == 4
+    versions = []
     for path in REAL_FILES:
-        assert documents.load(path)["certification"]["code"]
+        doc = documents.load(path)
+        assert path.stem.endswith(f"-{doc['version']['label']}")
+        versions.append((doc["certification"]["code"], doc["version"]["label"]))
+    assert sorted(versions) == [
+        ("CTA", "2025-04"),
+        ("CTA", "2026-12"),
+        ("CTD", "2025-04"),
+        ("CTD", "2026-12"),
+    ]
 
 
 def test_small_file_is_valid() -> None:
