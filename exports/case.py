@@ -3,16 +3,18 @@
 One CFDocument per version; one CFItem per domain, activity, bloc, evaluation modality,
 competency and criterion, its code as `humanCodingScheme` and its French text as
 `fullStatement`; `isChildOf` associations for the tree (sequenceNumber: the position among its
-siblings), `isRelatedTo` from each competency to the activities it serves; the scale as one
-CFRubric whose criteria are the evaluation criteria, each with the scale's levels.
+siblings), `isRelatedTo` from each competency to the activities it serves and from each
+criterion to the modalities evaluating it; the scale as one CFRubric whose criteria are the
+evaluation criteria, each with the scale's levels.
 
 Identifiers are UUIDs (version 5) derived from the certification code and version label (the
 document) and from the document and the item's kind and code (everything else), so the same
 item keeps its identifier across exports and across databases. `lastChangeDateTime` is the
 version's publication (its retirement for the document, whose status it changes) or, for a
 draft, its last update. What CASE has no field for (the level, the codes NSF/ROME/Formacode,
-the certifier's SIRET, whether a bloc is optional, the scale's codes) travels in `extensions`
-under `EXTENSION`, so an export imports back as the same référentiel (exports/case_import.py).
+the certifier's SIRET, the fiche's fields, whether a bloc is optional, its validation rule and
+validity, the scale's codes) travels in `extensions` under `EXTENSION`, so an export imports
+back as the same référentiel (exports/case_import.py).
 
 Pure functions: plain data in (the document of `services.export_document`), JSON out.
 `schema_problems()` checks a package against the official schema, formats included; the tests
@@ -37,6 +39,18 @@ SCHEMA_V1P1 = SCHEMA_DIR / "case-v1p1-cfpackage-schema.json"
 API_PATH = "/ims/case/v1p1"
 LANGUAGE = "fr"
 EXTENSION = "cooperationCertification"
+# The fields of the fiche in the référentiel's `certification` block, carried as they are.
+FICHE_KEYS = (
+    "rncp_number",
+    "code_labels",
+    "objectives_context",
+    "sectors",
+    "job_types",
+    "entry_prerequisites",
+    "validation_prerequisites",
+    "regulations",
+    "partners",
+)
 # The namespace of every identifier this application derives (a fixed, random UUID: changing
 # it would change every identifier ever published).
 NAMESPACE = uuid.UUID("5b0f3c2e-8d1a-4f6e-9a57-2c4d8e1f7b30")
@@ -187,7 +201,16 @@ class _Builder:
                 bloc["title"],
                 notes=bloc.get("description", ""),
                 list_enumeration=position,
-                extensions={"optional": bloc.get("optional", False), **_borrowed(bloc)},
+                extensions={
+                    "optional": bloc.get("optional", False),
+                    **_borrowed(bloc),
+                    **(
+                        {"validationRule": bloc["validation_rule"]}
+                        if "validation_rule" in bloc
+                        else {}
+                    ),
+                    **({"validity": dict(bloc["validity"])} if "validity" in bloc else {}),
+                },
             )
             self.associate("isChildOf", link, root, position)
             for m, modality in enumerate(bloc["modalities"], start=1):
@@ -213,6 +236,10 @@ class _Builder:
                         "criterion", criterion["code"], criterion["statement"], list_enumeration=k
                     )
                     self.associate("isChildOf", leaf, child, k)
+                    for s, modality_code in enumerate(criterion.get("modalities", []), start=1):
+                        self.associate(
+                            "isRelatedTo", leaf, self.links[("modality", modality_code)], s
+                        )
                 for s, activity_code in enumerate(competency["activities"], start=1):
                     self.associate("isRelatedTo", child, self.links[("activity", activity_code)], s)
 
@@ -327,6 +354,9 @@ class _Builder:
                 extension[name] = list(cert[key])
         if cert["certifier"].get("siret"):
             extension["certifierSiret"] = cert["certifier"]["siret"]
+        fiche = {key: cert[key] for key in FICHE_KEYS if key in cert}
+        if fiche:
+            extension["fiche"] = fiche
         document["extensions"] = {EXTENSION: extension}
         return document
 

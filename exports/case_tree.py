@@ -8,9 +8,11 @@ under a competency, criteria. An item's kind is its CFItemType when it names one
 our own export does), otherwise its depth: bloc, competency, criterion. An item that fits
 nowhere (deeper than a criterion, a type that does not fit its parent, attached to nothing or
 only to another framework) is not placed, nor are its descendants; each is listed in plain
-French with its JSON path. `isRelatedTo` between a competency and an activity links them;
-other associations are counted and left aside. Codes, texts and metadata are held to the
-référentiel's format (codes of 40 characters, titles of 300…), and each change is noted.
+French with its JSON path. `isRelatedTo` between a competency and an activity links them, as
+it does a criterion to a modality of its bloc (the modality evaluates it: kept only when every
+criterion has one, as the format asks); other associations are counted and left aside. Codes,
+texts and metadata are held to the référentiel's format (codes of 40 characters, titles of
+300…), and each change is noted.
 
 Pure functions: no Flask, no database.
 """
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exports import case_values as cv
-from exports.case import EXTENSION, ITEM_TYPES
+from exports.case import EXTENSION, FICHE_KEYS, ITEM_TYPES
 from exports.case_import import Package
 
 
@@ -90,6 +92,9 @@ class _Mapper:
         }
         self.roots: list[tuple[tuple[int, int, int], str]] = []
         self.codes: set[str] = set()
+        # Placed criteria (their entry and their bloc's code) and modalities (their bloc's).
+        self.criteria: dict[str, tuple[dict[str, Any], str]] = {}
+        self.bloc_of: dict[str, str] = {}
         ext = (self.document.get("extensions") or {}).get(EXTENSION)
         self.ext: dict[str, Any] = ext if isinstance(ext, dict) else {}
 
@@ -247,6 +252,14 @@ class _Mapper:
             elif node.kind == "bloc":
                 blocs.append(self._bloc(node, len(blocs) + 1, competencies))
         self._relate(competencies, activity_order)
+        uncovered = [c for c, _ in self.criteria.values() if not c.get("modalities")]
+        if uncovered and len(uncovered) < len(self.criteria):
+            for criterion, _ in self.criteria.values():
+                criterion.pop("modalities", None)
+            self.report.notes.append(
+                f"{len(uncovered)} critère(s) sans modalité d'évaluation liée : les liens entre "
+                "critères et modalités sont ignorés (le format les veut pour tous ou aucun)"
+            )
         return domains, blocs
 
     def _domain(self, node: _Node, n: int, order: dict[str, int]) -> dict[str, Any]:
@@ -277,12 +290,24 @@ class _Mapper:
             bloc["description"] = description
         bloc["optional"] = node.extension.get("optional") is True
         self._borrowed(node, bloc)
+        rule = node.extension.get("validationRule")
+        if isinstance(rule, str) and rule.strip():
+            bloc["validation_rule"] = rule.strip()[: cv.LONGTEXT_MAX]
+        validity = node.extension.get("validity")
+        if validity == {"unlimited": True} or (
+            isinstance(validity, dict)
+            and set(validity) == {"years"}
+            and isinstance(validity["years"], int)
+            and 1 <= validity["years"] <= 99
+        ):
+            bloc["validity"] = dict(validity)
         bloc["modalities"] = []
         bloc["competencies"] = []
         for _, key in node.children:
             child = self.nodes[key]
             if child.kind == "modality":
                 modality_code = self.code(child, f"M{n}.{len(bloc['modalities']) + 1}")
+                self.bloc_of[key] = code
                 modality_title, modality_cut = self.title(child)
                 modality = {"code": modality_code, "title": modality_title}
                 modality_description = self.description(child, modality_cut)
@@ -303,12 +328,12 @@ class _Mapper:
                     if leaf.kind != "criterion":
                         continue
                     letter = cv.letters(len(competency["criteria"]))
-                    competency["criteria"].append(
-                        {
-                            "code": self.code(leaf, f"{competency_code}.{letter}"),
-                            "statement": self.statement(leaf),
-                        }
-                    )
+                    criterion = {
+                        "code": self.code(leaf, f"{competency_code}.{letter}"),
+                        "statement": self.statement(leaf),
+                    }
+                    self.criteria[leaf_key] = (criterion, code)
+                    competency["criteria"].append(criterion)
                 competencies[key] = competency
                 bloc["competencies"].append(competency)
         return bloc
@@ -344,12 +369,27 @@ class _Mapper:
                     if pair[1] not in pair[0]["activities"]:
                         pair[0]["activities"].append(pair[1])
                     continue
+                # A criterion and a modality of its own bloc: the modality evaluates it.
+                evaluated = next(
+                    (
+                        (self.criteria[c][0], self.nodes[m].code)
+                        for c, m in (ends, ends[::-1])
+                        if c in self.criteria and self.bloc_of.get(m) == self.criteria[c][1]
+                    ),
+                    None,
+                )
+                if evaluated is not None:
+                    names = evaluated[0].setdefault("modalities", [])
+                    if evaluated[1] not in names:
+                        names.append(evaluated[1])
+                    continue
             ignored[kind] += 1
         for competency in competencies.values():
             competency["activities"].sort(key=order.__getitem__)
         for kind, count in sorted(ignored.items()):
             what = (
-                "hors du lien entre une compétence et une activité"
+                "hors des liens d'une compétence à une activité et d'un critère à une modalité "
+                "de son bloc"
                 if kind == "isRelatedTo"
                 else "le référentiel n'a pas d'équivalent"
             )
@@ -418,6 +458,11 @@ class _Mapper:
         siret = ext.get("certifierSiret")
         if isinstance(siret, str) and cv.SIRET_RE.match(siret):
             cert["certifier"]["siret"] = siret
+        # The fiche's fields, as our export writes them (the référentiel's validation, on
+        # import, holds them to the format).
+        fiche = ext.get("fiche")
+        if isinstance(fiche, dict):
+            cert.update({key: copy.deepcopy(fiche[key]) for key in FICHE_KEYS if key in fiche})
         return cert
 
     def version(self, label: str | None) -> dict[str, Any]:

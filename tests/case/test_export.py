@@ -103,8 +103,16 @@ def test_the_tree_and_the_activities_each_competency_serves(shipped: Any) -> Non
     for domain in shipped.domains:
         assert parent[domain.code] == "document"
         assert all(parent[a.code] == domain.code for a in domain.activities)
+    # Each competency to the activities it serves, each criterion to the modalities of its
+    # bloc evaluating it.
     assert related == {
         (c.code, a.code) for b in shipped.blocs for c in b.competencies for a in c.activities
+    } | {
+        (k.code, m.code)
+        for b in shipped.blocs
+        for c in b.competencies
+        for k in c.criteria
+        for m in k.modalities
     }
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.db import db
 from app.frameworks import case as case_service
-from app.frameworks import services
+from app.frameworks import documents, services
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from exports import case_import, guard
 from tests.conftest import DATA, REAL_FILES, own_database
@@ -47,19 +47,20 @@ def test_shipped_referentiels_round_trip_through_a_second_database(tmp_path: Pat
         first, second = _fresh_app(url_a, tmp_path / "a"), _fresh_app(url_b, tmp_path / "b")
         try:
             _cli(first, "referentiel", "seed")
-            for path in REAL_FILES:
-                code = path.read_text(encoding="utf-8").split("code: ", 1)[1].split()[0]
-                package = tmp_path / f"{code}.json"
-                _cli(first, "case", "export", code, "-o", str(package))
+            for path in REAL_FILES:  # one per version: the fiche's fields, links and rules too
+                doc = documents.load(path)
+                code, label = doc["certification"]["code"], doc["version"]["label"]
+                package = tmp_path / f"{code}-{label}.json"
+                _cli(first, "case", "export", code, "--version", label, "-o", str(package))
                 output = _cli(second, "case", "import", str(package))
                 assert "Tous les éléments du paquet ont trouvé leur place." in output
                 assert "Remarques" not in output
-                original = _cli(first, "referentiel", "export", code)
-                imported = _cli(second, "referentiel", "export", code)
+                original = _cli(first, "referentiel", "export", code, "--version", label)
+                imported = _cli(second, "referentiel", "export", code, "--version", label)
                 assert imported == original
                 assert f"code: {code}" in original
                 with second.app_context():
-                    version = services.load_version(code)
+                    version = services.load_version(code, label)
                     assert version.status is VersionStatus.DRAFT
                     blocs = len(version.blocs)
                 assert blocs >= 4
