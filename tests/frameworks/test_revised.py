@@ -222,3 +222,19 @@ def test_the_diff_shows_the_revision(
     for new in SPLITS[code].values():
         assert f'<span class="code">{new}</span>' in html
     assert "— règle de validation" in html and "— modalités" in html
+
+
+def test_shipped_versions_load_in_label_order_whatever_their_names(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_bytes(path_of("CTA", "2025-04").read_bytes())
+    (tmp_path / "a.yaml").write_bytes(path_of("CTA", "2026-12").read_bytes())
+    (tmp_path / "0.yaml").write_bytes(path_of("CTD", "2025-04").read_bytes())
+    loaded = documents.load_shipped(tmp_path)
+    assert [(d["certification"]["code"], d["version"]["label"]) for d in loaded] == [
+        ("CTA", "2025-04"),
+        ("CTA", "2026-12"),
+        ("CTD", "2025-04"),
+    ]
+    (tmp_path / "c.yaml").write_text("format: 2\n", encoding="utf-8")
+    with pytest.raises(documents.DocumentError) as refused:
+        documents.load_shipped(tmp_path)
+    assert str(refused.value).startswith(f"{tmp_path / 'c.yaml'}:1: ")
