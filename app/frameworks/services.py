@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.db import db, utcnow
+from app.frameworks.codes import HABILITATIONS
 from app.frameworks.models import (
     Activity,
     ActivityDomain,
@@ -503,7 +504,8 @@ def _identity_items(version: FrameworkVersion) -> Iterable[_Item]:
         (
             "partenaires habilités",
             "; ".join(
-                f"{p['name']} ({p['siret']}, {p['habilitation']})" for p in version.partners or []
+                f"{p['name']} ({p['siret']}, {HABILITATIONS.get(p['habilitation'], '')})"
+                for p in version.partners or []
             ),
         ),
     ):

@@ -238,3 +238,21 @@ def test_shipped_versions_load_in_label_order_whatever_their_names(tmp_path: Pat
     with pytest.raises(documents.DocumentError) as refused:
         documents.load_shipped(tmp_path)
     assert str(refused.value).startswith(f"{tmp_path / 'c.yaml'}:1: ")
+
+
+@pytest.mark.parametrize("code", ["CTA", "CTD"])
+def test_the_readiness_check_finds_nothing_to_fix_in_the_revised_content(
+    code: str, app: Any, create_version: Any
+) -> None:
+    """Criteria 3° and 7°: what comes from the référentiel itself is ready (the dossier's texts
+    and the national register are another matter)."""
+    from app.dossier.readiness import Level, check
+
+    create_version(load(code, "2026-12"), publish=True)
+    with app.test_request_context():
+        report = {c.key: c for c in check(services.load_version(code, "2026-12")).criteria}
+    assert report["7"].level is Level.READY, report["7"].gaps
+    assert [g.message for g in report["3"].gaps if "Texte à écrire" not in g.message] == [
+        "Le répertoire national n'est pas chargé : rien ne montre que les référentiels ne "
+        "reproduisent pas ceux d'une autre certification."
+    ]
