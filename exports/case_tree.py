@@ -19,14 +19,14 @@ Pure functions: no Flask, no database.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from exports import case_header
 from exports import case_values as cv
-from exports.case import EXTENSION, FICHE_KEYS, ITEM_TYPES
+from exports.case import EXTENSION, ITEM_TYPES
 from exports.case_import import Package
 
 
@@ -395,106 +395,6 @@ class _Mapper:
             )
             self.report.notes.append(f"{count} association(s) « {kind} » ignorée(s) : {what}")
 
-    def scale(self) -> dict[str, Any]:
-        rubrics = [r for r in self.package.get("CFRubrics", []) if isinstance(r, dict)]
-        ours = (rubrics[0].get("extensions") or {}).get(EXTENSION) if rubrics else None
-        if isinstance(ours, dict):
-            levels = cv.our_levels(ours.get("levels"))
-            if levels:
-                scale: dict[str, Any] = {"competency_rule": "all", "levels": levels}
-                minimum = ours.get("minimumCriteria")
-                if (
-                    ours.get("competencyRule") == "minimum"
-                    and isinstance(minimum, int)
-                    and minimum > 0
-                ):
-                    scale.update(competency_rule="minimum", minimum_criteria=minimum)
-                return scale
-        for r, rubric in enumerate(rubrics):
-            for criterion in rubric.get("CFRubricCriteria", []):
-                levels = cv.rubric_levels(criterion.get("CFRubricCriterionLevels", []))
-                if levels:
-                    self.report.notes.append(
-                        f"échelle reprise des niveaux de la grille $.CFRubrics[{r}] ; seul le plus "
-                        "haut compte comme acquis (à vérifier dans l'éditeur)"
-                    )
-                    return {"competency_rule": "all", "levels": levels}
-        self.report.notes.append(
-            "le paquet ne donne pas d'échelle utilisable : échelle Non acquis / En cours "
-            "d'acquisition / Acquis par défaut"
-        )
-        return {"competency_rule": "all", "levels": copy.deepcopy(cv.DEFAULT_SCALE)}
-
-    def certification(self, code: str | None, level: int | None) -> dict[str, Any]:
-        ext = self.ext
-        document = self.document
-        given_code = code or ext.get("certificationCode")
-        if not isinstance(given_code, str) or not cv.CODE_RE.match(given_code):
-            given_code = "CASE-" + self.document_id.replace("-", "")[:8].upper()
-            self.report.notes.append(f"code de certification : « {given_code} »")
-        if level is None:
-            level = ext.get("level") if isinstance(ext.get("level"), int) else None
-        if level is None or not 1 <= level <= 8:
-            level = cv.DEFAULT_LEVEL
-            self.report.notes.append(
-                f"le paquet ne donne pas le niveau de la certification : {cv.DEFAULT_LEVEL} par "
-                "défaut, à corriger dans l'éditeur"
-            )
-        certifier = cv.one_line(document.get("publisher") or document.get("creator"))[
-            : cv.TITLE_MAX
-        ]
-        cert: dict[str, Any] = {
-            "code": given_code,
-            "title": cv.one_line(document.get("title"))[: cv.TITLE_MAX] or "(sans intitulé)",
-            "level": level,
-        }
-        for key, (pattern, most) in cv.CODE_LISTS.items():
-            values = ext.get(key)
-            if isinstance(values, list):
-                kept = [v for v in values if isinstance(v, str) and pattern.match(v)][:most]
-                if kept:
-                    cert[key] = list(dict.fromkeys(kept))
-        cert["certifier"] = {"name": certifier or "(certificateur inconnu)"}
-        siret = ext.get("certifierSiret")
-        if isinstance(siret, str) and cv.SIRET_RE.match(siret):
-            cert["certifier"]["siret"] = siret
-        # The fiche's fields, as our export writes them (the référentiel's validation, on
-        # import, holds them to the format).
-        fiche = ext.get("fiche")
-        if isinstance(fiche, dict):
-            cert.update({key: copy.deepcopy(fiche[key]) for key in FICHE_KEYS if key in fiche})
-        return cert
-
-    def version(self, label: str | None) -> dict[str, Any]:
-        document = self.document
-        candidates = [label, self.ext.get("versionLabel"), cv.one_line(document.get("version"))]
-        stamp = str(document.get("lastChangeDateTime", ""))[:10]
-        candidates.append(stamp)
-        chosen = next(
-            (c for c in candidates if isinstance(c, str) and cv.CODE_RE.match(c)), "import"
-        )
-        if EXTENSION in (document.get("extensions") or {}):
-            notes = str(document.get("notes") or "")
-        else:
-            source = document.get("officialSourceURL") or document.get("uri")
-            notes = (
-                f"Importé du paquet CASE « {cv.one_line(document.get('title'))} » "
-                f"(identifiant {self.document_id}"
-                + (
-                    f", version {cv.one_line(document['version'])}"
-                    if document.get("version")
-                    else ""
-                )
-                + (f", source {source}" if source else "")
-                + ")."
-            )
-            if document.get("description"):
-                notes += "\n\n" + str(document["description"]).strip()
-        version: dict[str, Any] = {"label": chosen}
-        if notes.strip():
-            version["notes"] = notes[: cv.NOTES_MAX]
-        return version
-
 
 def to_document(
     package: Package,
@@ -517,11 +417,12 @@ def to_document(
     mapper.place()
     domains, blocs = mapper.tree()
     report = mapper.report
+    header = case_header.Header(mapper.document, mapper.document_id, mapper.ext)
     report.document = {
         "format": 1,
-        "certification": mapper.certification(code, level),
-        "version": mapper.version(label),
-        "scale": mapper.scale(),
+        "certification": case_header.certification(header, report.notes, code, level),
+        "version": case_header.version(header, label),
+        "scale": case_header.scale(mapper.package, report.notes),
         "activity_domains": domains,
         "blocs": blocs,
     }
