@@ -20,6 +20,8 @@ a coordinator, trainer or jury member reaches belongs to one of their organisati
   account elsewhere creates an invitation the person accepts, never a takeover.
 - jury sessions: the owner organisation's coordinators and the coordinators of the certifier
   owning the certification run them; jury members see the sessions they sit on; others 404.
+  Only jury members of the owner organisation sit on a session (`jury_member_query`); only
+  trainers of a cohort's organisation are assigned to it (`trainer_query`).
 - certifications (versions, drafts, dossier texts): their owner certifier organisation's
   coordinators change them (a legacy certification without owner: any certifier's);
   training organisations read and use the published versions.
@@ -40,7 +42,7 @@ from flask_login import current_user
 from app.cohorts.models import Cohort, Enrolment, cohort_trainers
 from app.frameworks.models import Certification, FrameworkVersion
 from app.jury.models import JuryPresentation, JurySession, jury_members
-from app.people.models import Organisation, OrganisationKind, Role, User, memberships
+from app.people.models import Organisation, OrganisationKind, Role, User, UserRole, memberships
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -353,6 +355,36 @@ def jury_session_query(user: User) -> sa.Select[Any]:
     if not conditions:
         return sa.select(JurySession).where(sa.false())
     return sa.select(JurySession).where(sa.or_(*conditions))
+
+
+def jury_member_query(user: User, organisation_id: int | None = None) -> sa.Select[Any]:
+    """Active accounts with the jury role that a coordinator may seat on a session: members of
+    one of their organisations (of `organisation_id` only, the session's owner, when given)."""
+    if not user.has_role(Role.COORDINATOR):
+        return sa.select(User).where(sa.false())
+    mine = memberships.c.organisation_id.in_(organisation_ids(user))
+    if organisation_id is not None:
+        mine = sa.and_(mine, memberships.c.organisation_id == organisation_id)
+    return sa.select(User).where(
+        User.active.is_(True),
+        sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.JURY),
+        sa.exists().where(memberships.c.user_id == User.id, mine),
+    )
+
+
+def trainer_query(user: User, organisation_id: int) -> sa.Select[Any]:
+    """Accounts with the trainer role a coordinator may assign to a cohort of
+    `organisation_id`: members of that organisation, provided it is one of theirs. Invited
+    people (no password yet, so inactive) count."""
+    if not user.has_role(Role.COORDINATOR) or not _in_my_organisations(user, organisation_id):
+        return sa.select(User).where(sa.false())
+    return sa.select(User).where(
+        sa.or_(User.active.is_(True), User.password_hash.is_(None)),
+        sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.TRAINER),
+        sa.exists().where(
+            memberships.c.user_id == User.id, memberships.c.organisation_id == organisation_id
+        ),
+    )
 
 
 def can_run_jury_session(user: User, jury_session: JurySession) -> bool:

@@ -23,7 +23,7 @@ from app.cohorts.models import (
 )
 from app.jury import services as jury_services
 from app.jury.models import JurySession
-from app.people.models import AuditEvent, Role
+from app.people.models import AuditEvent, Organisation, Role
 from tests.test_access_matrix import World, _client_for, build_world
 
 
@@ -50,6 +50,10 @@ def mails(folder: Path) -> list[Any]:
         message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[arg-type]
         for p in sorted(folder.glob("*.eml"))
     ]
+
+
+def organisation(db_session: Any, name: str) -> Organisation:
+    return db_session.scalar(sa.select(Organisation).where(Organisation.name == name))
 
 
 def cohort_of(db_session: Any, name: str) -> Cohort:
@@ -200,7 +204,7 @@ def test_the_journal_and_the_accounts_keep_to_each_organisation(
 
 
 def test_a_jury_session_hears_only_its_owner_organisations_learners(
-    world: World, db_session: Any
+    world: World, db_session: Any, create_user: Any
 ) -> None:
     session_a = db_session.get(JurySession, world.values["session_id"])
     # B's cohort on the very version of A's session.
@@ -211,12 +215,15 @@ def test_a_jury_session_hears_only_its_owner_organisations_learners(
     with pytest.raises(jury_services.JuryError):
         jury_services.present(session_a, [enrolment], world.people["coordinator"])
     # The certifier owning MINI opens a session of its own: every organisation's learners may
-    # be presented to it.
+    # be presented to it. Its members are its own jury members.
+    certifier_jury = create_user(
+        "jury", organisations=[organisation(db_session, "Certificateur C")]
+    )
     certifier_session = jury_services.create_session(
         session_a.version,
         dt.date(2026, 12, 3),
         "",
-        [world.people["jury"]],
+        [certifier_jury],
         "",
         world.people["certifier"],
     )
@@ -275,3 +282,133 @@ def test_a_certified_enrolment_changes_by_jury_or_recorded_withdrawal_only(
         sa.select(AuditEvent).where(AuditEvent.action == "enrolment.certification_withdrawn")
     )
     assert event is not None and event.details["reason"] == "Fraude avérée"
+
+
+@pytest.fixture
+def pickers(world: World, db_session: Any, create_user: Any) -> dict[str, Any]:
+    """Jury members and spare trainers on both sides of the wall, with names to look for."""
+    org_a, org_b = organisation(db_session, "Organisme A"), organisation(db_session, "Organisme B")
+    return {
+        "jury_a": create_user("jury", name="Juliette Jurée-A", organisations=[org_a]),
+        "jury_b": create_user("jury", name="Jules Juré-B", organisations=[org_b]),
+        "trainer_a": create_user("trainer", name="Théo Formateur-A", organisations=[org_a]),
+        "trainer_b": create_user("trainer", name="Tina Formatrice-B", organisations=[org_b]),
+    }
+
+
+def test_no_picker_offers_another_organisations_people(
+    app: Flask, world: World, db_session: Any, pickers: dict[str, Any]
+) -> None:
+    people = world.people
+    a_names = [
+        pickers["jury_a"].full_name,
+        pickers["trainer_a"].full_name,
+        people["trainer"].full_name,
+        people["learner"].full_name,
+        people["classmate"].full_name,
+        "Promo A",
+        "Organisme A",
+    ]
+    b = _client_for(app, people["coordinator_out"])
+    cohort_b = cohort_of(db_session, "Promo B")
+    session_b = db_session.scalar(
+        sa.select(JurySession).where(JurySession.id == world.outsider_values["session_id"])
+    )
+    pages = {
+        "jury members": "/jurys/nouvelle",
+        "trainers": f"/promotions/{cohort_b.id}",
+        "assessors": f"/promotions/{cohort_b.id}/evaluations",
+        "learners to present": f"/jurys/{session_b.id}",
+        "cohorts of a dossier": "/exports/dossier",
+        "cohorts of an accrochage": "/exports/accrochage",
+        "organisations of an invitation": "/comptes/inviter",
+    }
+    for picker, url in pages.items():
+        response = b.get(url)
+        assert response.status_code == 200, (picker, url, response.status_code)
+        page = response.get_data(as_text=True)
+        for name in a_names:
+            assert name not in page, f"{picker} ({url}) offers {name}"
+    # B's own people are offered.
+    assert pickers["jury_b"].full_name in b.get("/jurys/nouvelle").get_data(as_text=True)
+    assert pickers["trainer_b"].full_name in b.get(f"/promotions/{cohort_b.id}").get_data(
+        as_text=True
+    )
+
+
+def test_a_forged_post_with_another_organisations_person_is_refused(
+    app: Flask, world: World, db_session: Any, pickers: dict[str, Any]
+) -> None:
+    people = world.people
+    b = _client_for(app, people["coordinator_out"])
+    autre = cohort_of(db_session, "Promo B").version
+    before = db_session.scalar(sa.select(sa.func.count(JurySession.id)))
+    response = b.post(
+        "/jurys/nouvelle",
+        data={
+            "version": autre.id,
+            "session_date": "2026-12-20",
+            "members": [pickers["jury_a"].id],
+        },
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert "error-summary" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count(JurySession.id))) == before
+
+    cohort_b = cohort_of(db_session, "Promo B")
+    b.post(f"/promotions/{cohort_b.id}/formateurs", data={"user_id": pickers["trainer_a"].id})
+    db_session.expire_all()
+    assert pickers["trainer_a"] not in cohort_of(db_session, "Promo B").trainers
+
+    # Assessors are the cohort's own trainers only.
+    bloc = cohort_b.version.blocs[0]
+    b.post(
+        f"/promotions/{cohort_b.id}/evaluations",
+        data={
+            "session_date": "2026-12-20",
+            "title": "Forgée",
+            "bloc_id": bloc.id,
+            "modality_id": bloc.modalities[0].id,
+            "assessors": [people["trainer"].id],
+        },
+    )
+    from app.assessment.models import EvaluationSession
+
+    assert (
+        db_session.scalar(sa.select(EvaluationSession).where(EvaluationSession.title == "Forgée"))
+        is None
+    )
+
+
+def test_a_session_seats_only_its_owner_organisations_jury_members(
+    world: World, db_session: Any, create_user: Any, pickers: dict[str, Any]
+) -> None:
+    """A coordinator of two organisations sees both's jury members; the session's owner
+    decides who sits (here the certifier owning MINI)."""
+    cert_c, org_b = (organisation(db_session, n) for n in ("Certificateur C", "Organisme B"))
+    both = create_user("coordinator", organisations=[cert_c, org_b])
+    mini = cohort_of(db_session, "Promo A").version
+    with pytest.raises(jury_services.JuryError, match="Certificateur C"):
+        jury_services.create_session(mini, dt.date(2026, 12, 3), "", [pickers["jury_b"]], "", both)
+    with pytest.raises(jury_services.JuryError):
+        jury_services.create_session(mini, dt.date(2026, 12, 3), "", [pickers["jury_a"]], "", both)
+
+
+def test_a_cohort_is_assigned_only_its_organisations_trainers(
+    app: Flask, world: World, db_session: Any, create_user: Any, pickers: dict[str, Any]
+) -> None:
+    """A coordinator of A and B assigns to B's cohort B's trainers only: a trainer reaches the
+    cohort's learners, so belongs to its organisation."""
+    org_a, org_b = (organisation(db_session, n) for n in ("Organisme A", "Organisme B"))
+    both = _client_for(app, create_user("coordinator", organisations=[org_a, org_b]))
+    cohort_b = cohort_of(db_session, "Promo B")
+    page = both.get(f"/promotions/{cohort_b.id}").get_data(as_text=True)
+    assert pickers["trainer_b"].full_name in page
+    assert pickers["trainer_a"].full_name not in page
+    both.post(f"/promotions/{cohort_b.id}/formateurs", data={"user_id": pickers["trainer_a"].id})
+    db_session.expire_all()
+    assert pickers["trainer_a"] not in cohort_of(db_session, "Promo B").trainers
+    # The jury picker names each member's organisation for a coordinator of several.
+    jury_page = both.get("/jurys/nouvelle").get_data(as_text=True)
+    assert f"{pickers['jury_a'].full_name} (Organisme A)" in jury_page
+    assert f"{pickers['jury_b'].full_name} (Organisme B)" in jury_page

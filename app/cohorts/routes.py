@@ -179,7 +179,7 @@ def show(cohort_id: int) -> str:
         assigned = {t.id for t in cohort.trainers}
         context |= {
             "assign_form": AssignTrainerForm(
-                trainers=[t for t in services.trainer_choices(me) if t.id not in assigned]
+                trainers=[t for t in services.trainer_choices(me, cohort) if t.id not in assigned]
             ),
             "status_forms": {
                 e.id: StatusForm(prefix=f"e{e.id}", status=e.status.value)
@@ -281,7 +281,7 @@ def edit(cohort_id: int) -> str | Response:
 @roles(Role.COORDINATOR)
 def assign_trainer(cohort_id: int) -> Response:
     cohort = cohort_or_404(cohort_id, manage=True)
-    form = AssignTrainerForm(trainers=services.trainer_choices(current_person()))
+    form = AssignTrainerForm(trainers=services.trainer_choices(current_person(), cohort))
     if form.validate_on_submit():
         trainer = form.trainers[form.user_id.data]
         services.assign_trainer(cohort, trainer)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from app.access import organisation_ids
+from app.access import trainer_query
 from app.cohorts.models import (
     AccessRoute,
     Cohort,
@@ -31,8 +31,6 @@ from app.people.models import (
     OrganisationKind,
     Role,
     User,
-    UserRole,
-    memberships,
 )
 
 # People listed on a page: their roles and organisations are not needed there.
@@ -183,22 +181,11 @@ def unassign_trainer(cohort: Cohort, trainer: User) -> None:
     )
 
 
-def trainer_choices(coordinator: User) -> list[User]:
-    """People with the trainer role in the coordinator's organisations."""
+def trainer_choices(coordinator: User, cohort: Cohort) -> list[User]:
+    """People with the trainer role in the cohort's organisation (one of the coordinator's):
+    a trainer reaches the learners of their cohorts, so they belong to its organisation."""
     trainers = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(memberships, memberships.c.user_id == User.id)
-            .where(
-                UserRole.role == Role.TRAINER,
-                # Invited people are inactive until they set a password: they count.
-                sa.or_(User.active.is_(True), User.password_hash.is_(None)),
-                memberships.c.organisation_id.in_(organisation_ids(coordinator)),
-            )
-            .distinct()
-            .options(*_PLAIN_USER)
-        )
+        db.session.scalars(trainer_query(coordinator, cohort.organisation_id).options(*_PLAIN_USER))
     )
     return sorted(trainers, key=lambda u: (name_key(u.full_name), u.id))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -17,6 +16,7 @@ from app.access import (
     can_decide,
     can_run_jury_session,
     current_person,
+    jury_member_query,
     jury_session_query,
     jury_versions_query,
     presentable_cohorts,
@@ -37,7 +37,7 @@ from app.jury.forms import (
 )
 from app.jury.models import JuryPresentation, JurySession
 from app.names import name_key
-from app.people.models import Role, User, UserRole
+from app.people.models import Role, User
 from exports.minutes import render_minutes
 
 bp = Blueprint("jury", __name__, url_prefix="/jurys")
@@ -80,11 +80,22 @@ def _versions_for(user: User) -> list[FrameworkVersion]:
     )
 
 
-def _jury_users() -> list[User]:
+def _jury_users(user: User) -> list[User]:
+    """Jury members of the coordinator's organisations, with their organisations (the
+    session's owner keeps its own: see `services.create_session`)."""
     users = db.session.scalars(
-        sa.select(User).join(UserRole).where(UserRole.role == Role.JURY, User.active.is_(True))
-    )
+        jury_member_query(user).options(selectinload(User.organisations))
+    ).all()
     return sorted(users, key=lambda u: (name_key(u.full_name), u.id))
+
+
+def _member_label(member: User, user: User) -> str:
+    """A member's name, with their organisations when the coordinator has several."""
+    if len(user.organisations) < 2:
+        return member.full_name
+    mine = {o.id for o in user.organisations}
+    names = sorted(o.name for o in member.organisations if o.id in mine)
+    return f"{member.full_name} ({', '.join(names)})"
 
 
 @bp.get("/")
@@ -102,13 +113,14 @@ def index() -> str:
 @roles(Role.COORDINATOR)
 def new() -> Response | str:
     versions = {v.id: v for v in _versions_for(current_person())}
-    users = {u.id: u for u in _jury_users()}
+    me = current_person()
+    users = {u.id: u for u in _jury_users(me)}
     form = SessionForm()
     form.version.choices = [
         SelectChoice(v.id, f"{v.certification.code} {v.label} — {v.title}")
         for v in versions.values()
     ]
-    form.members.choices = [SelectChoice(u.id, u.full_name) for u in users.values()]
+    form.members.choices = [SelectChoice(u.id, _member_label(u, me)) for u in users.values()]
     if not form.validate_on_submit():
         return render_template("jury/new.html", form=form)
     version = versions[form.version.data]

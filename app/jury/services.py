@@ -192,7 +192,7 @@ def create_session(
 ) -> JurySession:
     """Open a jury session of `owner` (the organisation running it; by default the one
     `access.jury_owner_for` gives the creator) on a published (or retired) version."""
-    from app.access import jury_owner_for
+    from app.access import jury_member_query, jury_owner_for
 
     if version.status is VersionStatus.DRAFT:
         raise JuryError(_l("Un jury ne peut porter que sur une version publiée du référentiel."))
@@ -207,6 +207,19 @@ def create_session(
     if owner is None:
         raise JuryError(
             _l("Vous ne coordonnez aucun organisme dont une promotion suit cette version.")
+        )
+    seated = {m.id for m in members}
+    allowed = set(
+        db.session.scalars(
+            jury_member_query(by, owner.id).where(User.id.in_(seated)).with_only_columns(User.id)
+        )
+    )
+    if seated - allowed:
+        raise JuryError(
+            _l(
+                "Seuls les membres du jury de %(organisation)s peuvent siéger à cette session.",
+                organisation=owner.name,
+            )
         )
     jury_session = JurySession(
         organisation=owner,

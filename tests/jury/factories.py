@@ -89,8 +89,10 @@ def build_pilot(
     )
     trainer = create_user(Role.TRAINER, name="Théo Formateur")
     other_trainer = create_user(Role.TRAINER, name="Tina Autre")
-    jury_member = create_user(Role.JURY, name="Juliette Jurée")
-    other_jury_member = create_user(Role.JURY, name="Jules Juré")
+    jury_member = create_user(Role.JURY, name="Juliette Jurée", organisations=[organisation])
+    other_jury_member = create_user(
+        Role.JURY, name="Jules Juré", organisations=[other_organisation]
+    )
     learners = [create_user(Role.LEARNER, name=name) for name in LEARNER_NAMES]
     outsider = create_user(Role.LEARNER, name="Octave Dehors")
     cohort = Cohort(
