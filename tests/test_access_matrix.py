@@ -164,6 +164,7 @@ ACCESS: dict[str, str] = {
     "progress.data_html":              "403 403  ok 403 403  |    -   -   -   -   -",
     "progress.data_json":              "403 403  ok 403 403  |    -   -   -   -   -",
     "progress.history":                "403 403  ok 403 403  |    -   -   -   -   -",
+    "progress.identity":               "403 403  ok 403 403  |    -   -   -   -   -",
     "progress.me":                     "403 403  ok 403 403  |    -   -   -   -   -",
     "progress.verify":                 " ok  ok  ok  ok  ok  |    -   -   -   -   -",
     "progress.verify_badge":           " ok  ok  ok  ok  ok  |    -   -   -   -   -",

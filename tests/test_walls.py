@@ -412,3 +412,31 @@ def test_a_cohort_is_assigned_only_its_organisations_trainers(
     jury_page = both.get("/jurys/nouvelle").get_data(as_text=True)
     assert f"{pickers['jury_a'].full_name} (Organisme A)" in jury_page
     assert f"{pickers['jury_b'].full_name} (Organisme B)" in jury_page
+
+
+def test_the_certifier_reaches_a_withdrawal_from_the_jury_that_certified(
+    app: Flask, world: World, db_session: Any
+) -> None:
+    """The certifier's coordinator does not work on A's cohort: the jury session (of A, on the
+    certifier's MINI) and its presentation page lead to the withdrawal, and back."""
+    enrolment = db_session.get(Enrolment, world.values["enrolment_id"])
+    enrolment.status = EnrolmentStatus.CERTIFIED
+    enrolment.certified_on = dt.date(2026, 12, 1)
+    db_session.commit()
+    session_id = world.values["session_id"]
+    presentation_id = world.values["presentation_id"]
+    url = f"/inscriptions/{enrolment.id}/retrait-certification"
+    k = _client_for(app, world.people["certifier"])
+    assert url in k.get(f"/jurys/{session_id}").get_data(as_text=True)
+    assert url in k.get(f"/jurys/{session_id}/presentations/{presentation_id}").get_data(
+        as_text=True
+    )
+    page = k.get(url).get_data(as_text=True)
+    assert f'href="/jurys/{session_id}"' in page  # the way back
+    # A's coordinator runs the session but does not own the certification: no link.
+    a = _client_for(app, world.people["coordinator"])
+    assert url not in a.get(f"/jurys/{session_id}").get_data(as_text=True)
+    # Once withdrawn, the session says so and still leads to the record.
+    assert k.post(url, data={"reason": "Fraude", "withdrawn_on": "2026-12-10"}).status_code == 302
+    page = k.get(f"/jurys/{session_id}").get_data(as_text=True)
+    assert "certification retirée le" in page and url in page

@@ -55,6 +55,7 @@ from app.db import after_commit, db, savepoint
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.glossary import BLOC_STATUS
 from app.home import services as hub
+from app.jury.models import JuryPresentation, JurySession
 from app.names import name_key
 from app.people import mail
 from app.people.models import OrganisationKind, Role, User
@@ -415,7 +416,24 @@ def withdraw_certification(enrolment_id: int) -> str | Response:
             return redirect(url_for(".withdraw_certification", enrolment_id=enrolment.id))
     elif request.method == "GET" and form.withdrawn_on.data is None:
         form.withdrawn_on.data = dates.today()
-    return render_template("cohorts/withdraw_certification.html", form=form, enrolment=enrolment)
+    me = current_person()
+    return render_template(
+        "cohorts/withdraw_certification.html",
+        form=form,
+        enrolment=enrolment,
+        in_my_cohorts=db.session.scalar(
+            staff_cohort_query(me)
+            .where(Cohort.id == enrolment.cohort_id)
+            .with_only_columns(Cohort.id)
+        )
+        is not None,
+        jury_sessions=db.session.scalars(
+            jury_session_query(me)
+            .join(JuryPresentation, JuryPresentation.jury_session_id == JurySession.id)
+            .where(JuryPresentation.enrolment_id == enrolment.id)
+            .order_by(JurySession.session_date.desc())
+        ).all(),
+    )
 
 
 def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.access import (
     can_decide,
+    can_edit_certification,
     can_run_jury_session,
     current_person,
     jury_member_query,
@@ -161,6 +162,7 @@ def _show(jury_session: JurySession, present_form: PresentForm | None = None) ->
         would_certify=closing.certification_outlook(jury_session, version, presentations),
         runs=runs,
         may_decide=can_decide(current_person(), jury_session) and not jury_session.is_closed,
+        may_withdraw=can_edit_certification(current_person(), version.certification),
         present_form=present_form,
     )
 
@@ -224,6 +226,7 @@ def _presentation_page(
         views=views,
         competencies=state.competencies,
         form=form if may_decide else None,
+        may_withdraw=can_edit_certification(current_person(), version.certification),
         withdraw_form=EmptyForm(formdata=None)
         if can_run_jury_session(current_person(), jury_session)
         and not jury_session.is_closed

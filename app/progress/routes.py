@@ -20,6 +20,7 @@ from app.people.models import Role
 from app.progress import attestations
 from app.progress.forms import BadgeVerifyForm, VerifyForm
 from app.progress.history import history_page
+from app.progress.identity import identity_page
 from app.progress.page import learner_page
 from app.progress.personal_data import personal_data
 from app.progress.records import own_enrolments
@@ -180,6 +181,14 @@ def verify_code(code: str) -> str | Response | tuple[str, int, dict[str, str]]:
 
 
 # --- personal data -----------------------------------------------------------------------------
+
+
+@bp.get("/me/identite")
+@roles(Role.LEARNER)
+def identity() -> str:
+    """What the organisations hold on the learner's identity, read-only, and whom to ask
+    for a correction."""
+    return render_template("progress/identity.html", page=identity_page(current_person()))
 
 
 @bp.get("/me/donnees")
