@@ -206,6 +206,8 @@
     } else {
       target.focus();
     }
+    // Clear of the sticky header and learner column (the frame's scroll-padding).
+    target.closest("td").scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   table.addEventListener("focusin", function (event) {
