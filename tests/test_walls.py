@@ -440,3 +440,11 @@ def test_the_certifier_reaches_a_withdrawal_from_the_jury_that_certified(
     assert k.post(url, data={"reason": "Fraude", "withdrawn_on": "2026-12-10"}).status_code == 302
     page = k.get(f"/jurys/{session_id}").get_data(as_text=True)
     assert "certification retirée le" in page and url in page
+
+
+def test_the_dossier_export_links_only_the_texts_one_may_write(app: Flask, world: World) -> None:
+    """A training organisation's coordinator is not sent to the certifier's texts (a 404)."""
+    b = _client_for(app, world.people["coordinator_out"]).get("/exports/dossier")
+    assert "/textes" not in b.get_data(as_text=True)
+    k = _client_for(app, world.people["certifier"]).get("/exports/dossier").get_data(as_text=True)
+    assert "/dossier/MINI/textes" in k and "/dossier/AUTRE/textes" not in k

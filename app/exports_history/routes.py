@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from app import glossary
 from app.access import (
+    can_edit_certification,
     certifier_organisations,
     current_person,
     export_query,
@@ -231,8 +232,14 @@ def new_dossier() -> str | Response:
 
 
 def _certifications(versions: dict[int, FrameworkVersion]) -> list[tuple[str, str]]:
-    """(code, latest title) of each certification, for the links to the dossier's texts."""
-    latest = {v.certification.code: v.title for v in versions.values()}
+    """(code, latest title) of each certification whose dossier texts the coordinator writes
+    (its certifier's), for the links to them."""
+    me = current_person()
+    latest = {
+        v.certification.code: v.title
+        for v in versions.values()
+        if can_edit_certification(me, v.certification)
+    }
     return sorted(latest.items())
 
 

@@ -147,7 +147,9 @@ def test_from_the_web_a_job_then_the_download(
     assert "MINI — v1" in page
     for cohort in two_cohorts:
         assert f'value="{cohort.id}"' in page
-    assert "/dossier/MINI/textes" in page
+    # The texts are the certifier's: a training organisation's coordinator is not sent there.
+    assert "/dossier/MINI/textes" not in page
+    assert client.get("/dossier/MINI/textes").status_code == 404
 
     response = client.post(
         "/exports/dossier", data={"version": version.id, "cohorts": [two_cohorts[0].id]}
