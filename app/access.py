@@ -362,7 +362,7 @@ def jury_member_query(user: User, organisation_id: int | None = None) -> sa.Sele
     one of their organisations (of `organisation_id` only, the session's owner, when given)."""
     if not user.has_role(Role.COORDINATOR):
         return sa.select(User).where(sa.false())
-    mine = memberships.c.organisation_id.in_(organisation_ids(user))
+    mine: sa.ColumnElement[bool] = memberships.c.organisation_id.in_(organisation_ids(user))
     if organisation_id is not None:
         mine = sa.and_(mine, memberships.c.organisation_id == organisation_id)
     return sa.select(User).where(

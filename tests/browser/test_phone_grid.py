@@ -73,7 +73,8 @@ def test_the_grid_scrolls_within_its_frame_at_375_px(
         """() => { const r = document.activeElement.getBoundingClientRect();
                    const f = document.querySelector('.grid-scroll').getBoundingClientRect();
                    const th = document.querySelector('#grid tbody th').getBoundingClientRect();
-                   return {left: r.left, right: r.right, frameRight: f.right, nameRight: th.right}; }"""
+                   return {left: r.left, right: r.right,
+                           frameRight: f.right, nameRight: th.right}; }"""
     )
     assert frame.evaluate("f => f.scrollLeft") > 0  # the frame followed the focus
     assert focused["left"] >= focused["nameRight"] - 1
