@@ -259,6 +259,8 @@ def accounts(browser_server: Server) -> dict[str, tuple[str, str]]:
     plan = demo.plan
     return {
         "coordinator": (plan.coordinator.email, plan.coordinator.password),
+        # The second training organisation's coordinator, and only its.
+        "training_coordinator": (plan.second_coordinator.email, plan.second_coordinator.password),
         "trainer": (plan.trainers[0].email, plan.trainers[0].password),
         "other_trainer": (plan.trainers[1].email, plan.trainers[1].password),
         "learner": (demo.learner_email, demo.learner_password),

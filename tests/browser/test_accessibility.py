@@ -32,6 +32,7 @@ PAGES: dict[str, tuple[str | None, str, Callable[[Demo], dict[str, Any]]]] = {
         lambda d: {"cohort_id": d.cohort_id, "bloc_code": d.bloc_codes[1]},
     ),
     "me": ("learner", "progress.me", lambda d: {}),
+    "identite": ("learner", "progress.identity", lambda d: {}),
     "analyse": ("coordinator", "analytics.index", lambda d: {}),
     "analyse-promotion": ("coordinator", "analytics.cohort", lambda d: {"cohort_id": d.cohort_id}),
     "analyse-versions": (

@@ -111,7 +111,9 @@ def crawl(page: Any, base: str, limit: int = 80) -> Iterator[str]:
             queue.append(f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else ""))
 
 
-@pytest.mark.parametrize("role", ["coordinator", "trainer", "learner", "jury"])
+@pytest.mark.parametrize(
+    "role", ["coordinator", "training_coordinator", "trainer", "learner", "jury"]
+)
 def test_every_page_a_role_reaches_fits_a_phone(
     role: str, new_page: Any, browser_server: Server, accounts: Any, axe: Axe
 ) -> None:
