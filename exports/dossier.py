@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 from weasyprint import HTML
 
-from exports.pdf import BASE_URL, StaticOnlyFetcher, environment
+from exports.pdf import BASE_URL, PDF_VARIANT, StaticOnlyFetcher, environment
 from exports.typography import NARROW_NBSP, french_spacing_filter, typeset_apostrophes
 
 Progress = Callable[[int], None]
@@ -351,11 +351,6 @@ def _environment() -> jinja2.Environment:
 def render_html(data: DossierData) -> str:
     """The dossier's HTML, its prose set with the typographic apostrophe (codes untouched)."""
     return typeset_apostrophes(_environment().get_template("dossier/dossier.html").render(d=data))
-
-
-# A tagged PDF (structure tree, language, marked content) that screen readers can follow:
-# PDF/UA-1, which WeasyPrint writes since version 59.
-PDF_VARIANT = "pdf/ua-1"
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,15 @@ def render_html(template: str, language: str = "fr", **context: Any) -> str:
     return environment(language).get_template(template).render(**context)
 
 
+# Every PDF is tagged for screen readers (structure tree, marked content, reading order):
+# PDF/UA-1, which WeasyPrint writes since version 59. Its language is the document's
+# <html lang>, its title the <title>, shown by readers instead of the file name.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Render an HTML document to PDF bytes, fetching only static files."""
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+    """Render an HTML document to tagged PDF bytes (PDF/UA-1), fetching only static files."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     assert pdf is not None
     return pdf

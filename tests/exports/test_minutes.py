@@ -11,6 +11,7 @@ import pytest
 
 from exports import pdf
 from exports.minutes import BlocLine, LearnerLine, Minutes, render_minutes
+from tests.pdfua import assert_tagged
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +89,14 @@ def test_minutes_render_as_pdf() -> None:
     ):
         assert expected in text, expected
     assert "Projet" not in text
+
+
+def test_minutes_are_a_tagged_pdf_in_french_with_their_title() -> None:
+    assert_tagged(
+        render_minutes(_minutes()),
+        lang="fr",
+        title="Procès-verbal du jury de certification — RNCP00000 — 12 mars 2026",
+    )
 
 
 def test_draft_minutes_say_so() -> None:

@@ -17,7 +17,9 @@ from app.jury.models import Decision
 from app.people.models import AuditEvent, Role
 from app.progress.attestations import new_code, normalise_code
 from app.progress.models import CODE_ALPHABET, Attestation
+from exports.attestation import AttestationData, ValidatedBloc, render_attestation
 from tests.jury.factories import Pilot, make_proposed
+from tests.pdfua import assert_tagged
 from tests.progress.conftest import criterion, level
 
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}")
@@ -75,6 +77,11 @@ def test_pdf_lists_validated_blocs_and_code(
     assert "Certification d'essai" in text and "Niveau : 5" in text
     assert "Certification complète non obtenue" in text
     assert "http://localhost/verifier" in text
+    assert_tagged(
+        response.data,
+        lang="fr",
+        title="Attestation de blocs de compétences validés — Élodie Brûlé-L'Hôte",
+    )
     event = db_session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "attestation.issue")
     ).one()
@@ -99,6 +106,24 @@ def test_pdf_lists_validated_blocs_and_code(
         ],
         "certified_on": None,
     }
+
+
+def test_the_english_attestation_is_tagged_in_english() -> None:
+    data = AttestationData(
+        code="ABCD-EFGH-JKMN-PQRS",
+        issued_on=dt.date(2026, 3, 13),
+        learner_name="Zoé N'Diaye",
+        certification_code="MINI",
+        certification_title="Certification d'essai",
+        level=5,
+        version_label="v1",
+        certifier="Organisme d'essai",
+        blocs=[ValidatedBloc("BC01", "Animer une coopération", dt.date(2026, 3, 12))],
+        certified_on=None,
+    )
+    pdf = render_attestation(data, "http://localhost/verifier", language="en")
+    assert_tagged(pdf, lang="en")
+    assert "Attestation of validated skills blocks" in pdf_text(pdf)
 
 
 def test_full_certification_is_stated(
