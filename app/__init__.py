@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.db import db, dispatch_in_transaction
 from app.errors import IdConverter, register_error_handlers
 from app.extensions import babel, csrf, login_manager, migrate
-from app.i18n import select_locale
+from app.i18n import plural_forms, select_locale
 from config import CONFIGS, DEV_SECRET_KEY, Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +173,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     from app.dates import format_date
 
     app.add_template_filter(format_date, "date")
+    app.add_template_global(plural_forms)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.after_request

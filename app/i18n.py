@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_translations
 
 from app.access import public
 
@@ -25,6 +26,15 @@ bp = Blueprint("i18n", __name__)
 def N_(message: str) -> str:
     """Mark a message for extraction where it is translated later (``_l(kind.noun)``)."""
     return message
+
+
+def plural_forms(singular: str, plural: str) -> list[str]:
+    """A counted text in the forms this language gives 0, 1 and 2 (or more), unformatted, for
+    scripts to pick from by count: French ["{n} ligne", "{n} ligne", "{n} lignes"], English
+    ["{n} rows", "{n} row", "{n} rows"]. Both languages use one form from 2 on. Extracted like
+    `ngettext` (translations/catalog.py)."""
+    translations = get_translations()
+    return [str(translations.ngettext(singular, plural, n)) for n in (0, 1, 2)]
 
 
 # The region whose formats (dates, numbers) each language uses: British English, for

@@ -24,6 +24,7 @@ import jsonschema
 
 from exports import guard
 from exports.case import schema_validator
+from exports.plurals import ngettext
 
 MAX_PROBLEMS = 20
 _LOOSE_DATETIME = re.compile(
@@ -96,7 +97,8 @@ def read(data: bytes, limits: guard.Limits, *, file: str | None = None) -> Packa
         problems = [message for _, message in sorted(found)]
         if len(problems) > MAX_PROBLEMS:
             rest = len(problems) - MAX_PROBLEMS
-            problems = [*problems[:MAX_PROBLEMS], f"… et {rest} autre(s) problème(s)"]
+            more = ngettext("… et %(num)d autre problème", "… et %(num)d autres problèmes", rest)
+            problems = [*problems[:MAX_PROBLEMS], more]
         raise PackageError(problems)
     for where in sorted(dropped, key=_sort_key, reverse=True):  # lists from their end
         parent = package

@@ -28,6 +28,7 @@ from exports import case_header
 from exports import case_values as cv
 from exports.case import EXTENSION, ITEM_TYPES
 from exports.case_import import Package
+from exports.plurals import ngettext
 
 
 @dataclass
@@ -135,7 +136,11 @@ class _Mapper:
             )
         if outside:
             self.report.notes.append(
-                f"{outside} association(s) isChildOf vers des éléments absents du paquet ignorée(s)"
+                ngettext(
+                    "%(num)d association isChildOf vers un élément absent du paquet ignorée",
+                    "%(num)d associations isChildOf vers des éléments absents du paquet ignorées",
+                    outside,
+                )
             )
 
     def place(self) -> None:
@@ -393,7 +398,15 @@ class _Mapper:
                 if kind == "isRelatedTo"
                 else "le référentiel n'a pas d'équivalent"
             )
-            self.report.notes.append(f"{count} association(s) « {kind} » ignorée(s) : {what}")
+            self.report.notes.append(
+                ngettext(
+                    "%(num)d association « %(kind)s » ignorée : %(what)s",
+                    "%(num)d associations « %(kind)s » ignorées : %(what)s",
+                    count,
+                    kind=kind,
+                    what=what,
+                )
+            )
 
 
 def to_document(

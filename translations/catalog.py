@@ -36,6 +36,7 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
+    "plural_forms": (1, 2),  # app.i18n.plural_forms: a plural's forms for scripts
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
@@ -293,9 +294,9 @@ def _save(
     elif outcome.results or outcome.comments:
         flash(
             _(
-                "Grille enregistrée : %(results)s résultat(s) et %(comments)s commentaire(s).",
-                results=outcome.results,
-                comments=outcome.comments,
+                "Grille enregistrée : %(results)s et %(comments)s.",
+                results=ngettext("%(num)d résultat", "%(num)d résultats", outcome.results),
+                comments=ngettext("%(num)d commentaire", "%(num)d commentaires", outcome.comments),
             ),
             "success",
         )

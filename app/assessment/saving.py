@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.assessment.grid import Grid, Head, Key, latest_comment_ids_query, person, read_heads
 from app.assessment.inputs import (
@@ -30,6 +31,7 @@ from app.assessment.recording import NewResult, lock_learners, record_results
 from app.db import db, utcnow
 from app.people import audit
 from app.people.models import User
+from exports import plurals as french
 
 SOURCES = ("web", "xlsx", "bench")
 
@@ -65,12 +67,13 @@ class SaveOutcome:
 
     def import_report(self) -> str:
         """What an offline import did, cell by cell: applied, unchanged, refused."""
-        return _(
-            "%(applied)s cellule(s) appliquée(s), %(unchanged)s inchangée(s), "
-            "%(refused)s refusée(s)",
-            applied=self.results,
-            unchanged=self.unchanged,
-            refused=sum(1 for c in self.conflicts if c.kind == "result"),
+        refused = sum(1 for c in self.conflicts if c.kind == "result")
+        return ", ".join(
+            (
+                ngettext("%(num)d cellule appliquée", "%(num)d cellules appliquées", self.results),
+                ngettext("%(num)d inchangée", "%(num)d inchangées", self.unchanged),
+                ngettext("%(num)d refusée", "%(num)d refusées", refused),
+            )
         )
 
 
@@ -146,8 +149,17 @@ def save_grid(
     audit.record(
         "assessment.grid.save",
         grid.cohort,
-        f"Grille {grid.bloc.code} de {grid.cohort.name} : {len(recorded)} résultat(s), "
-        f"{len(changed_comments)} commentaire(s) ({source})",
+        french.ngettext(
+            "Grille %(bloc)s de %(cohort)s : %(num)d résultat, %(comments)s (%(source)s)",
+            "Grille %(bloc)s de %(cohort)s : %(num)d résultats, %(comments)s (%(source)s)",
+            len(recorded),
+            bloc=grid.bloc.code,
+            cohort=grid.cohort.name,
+            comments=french.ngettext(
+                "%(num)d commentaire", "%(num)d commentaires", len(changed_comments)
+            ),
+            source=source,
+        ),
         actor=assessor,
         bloc=grid.bloc.code,
         results=len(recorded),

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from jsonschema import Draft201909Validator
 from jsonschema.exceptions import ValidationError
 
@@ -98,7 +99,11 @@ def _detail(error: ValidationError) -> str:
             format=expected,
         )
     if kind == "minItems":
-        return _("la liste devrait compter au moins %(n)s élément(s)", n=expected)
+        return ngettext(
+            "la liste devrait compter au moins %(num)d élément",
+            "la liste devrait compter au moins %(num)d éléments",
+            expected,
+        )
     if kind == "contains":
         return _("la liste ne contient pas l'élément obligatoire")
     if kind in ("oneOf", "anyOf"):
@@ -122,7 +127,11 @@ def schema_reasons(document: Any) -> list[str]:
         )
     if len(errors) > MAX_SCHEMA_ERRORS:
         reasons.append(
-            _("… et %(n)s autre(s) écart(s) au schéma.", n=len(errors) - MAX_SCHEMA_ERRORS)
+            ngettext(
+                "… et %(num)d autre écart au schéma.",
+                "… et %(num)d autres écarts au schéma.",
+                len(errors) - MAX_SCHEMA_ERRORS,
+            )
         )
     return reasons
 

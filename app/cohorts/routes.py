@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -603,10 +604,12 @@ def confirm_import(cohort_id: int) -> str | Response:
     )
     if result.plan.offered:
         flash(
-            _(
-                "%(count)s personne(s) ayant un compte lié à un autre organisme : une "
-                "inscription leur est proposée, effective quand elles l'auront acceptée.",
-                count=len(result.plan.offered),
+            ngettext(
+                "%(num)d personne a un compte lié à un autre organisme : une inscription "
+                "lui est proposée, effective quand elle l'aura acceptée.",
+                "%(num)d personnes ont un compte lié à un autre organisme : une inscription "
+                "leur est proposée, effective quand elles l'auront acceptée.",
+                len(result.plan.offered),
             ),
             "success",
         )

@@ -34,6 +34,7 @@ from app.people import audit
 from app.people.models import User
 from app.settings import services as settings
 from exports import dossier as dossier_pdf
+from exports import plurals as french
 from exports.accrochage import AccrochageError, LeftOut, build_accrochage
 from exports.fiche import build_fiche
 
@@ -161,8 +162,14 @@ def resolve_cohorts(
         unknown = sorted(set(names) - {c.name for c in cohorts})
         if unknown:
             raise ExportError(
-                f"promotion(s) inconnue(s) pour {version.certification.code} "
-                f"{version.label} : {', '.join(unknown)}"
+                french.ngettext(
+                    "promotion inconnue pour %(cert)s %(label)s : %(names)s",
+                    "promotions inconnues pour %(cert)s %(label)s : %(names)s",
+                    len(unknown),
+                    cert=version.certification.code,
+                    label=version.label,
+                    names=", ".join(unknown),
+                )
             )
         cohorts = [c for c in cohorts if c.name in set(names)]
     if ids is not None:

@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from exports import guard
+from exports import plurals as french
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "referentiel" / "schema.json"
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -308,8 +309,15 @@ def _cross_checks(parsed: Parsed) -> Iterator[Problem]:
                 )
             if minimum is not None and rule == "minimum" and minimum > len(comp["criteria"]):
                 yield Problem(
-                    f"compétence {comp['code']} : {len(comp['criteria'])} critère(s), "
-                    f"moins que le minimum de l'échelle ({minimum})",
+                    french.ngettext(
+                        "compétence %(code)s : %(num)d critère, moins que le minimum de "
+                        "l'échelle (%(minimum)d)",
+                        "compétence %(code)s : %(num)d critères, moins que le minimum de "
+                        "l'échelle (%(minimum)d)",
+                        len(comp["criteria"]),
+                        code=comp["code"],
+                        minimum=minimum,
+                    ),
                     parsed.line_of(cpath),
                 )
     for code, path in activities.items():

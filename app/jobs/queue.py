@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import ngettext
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -200,7 +201,13 @@ def work(*, once: bool = False, burst: bool = False, echo: Callable[[str], None]
     ran = 0
     requeued = requeue_stale()
     if requeued:
-        echo(f"{requeued} tâche(s) abandonnée(s) remise(s) en file")
+        echo(
+            ngettext(
+                "%(num)d tâche abandonnée remise en file",
+                "%(num)d tâches abandonnées remises en file",
+                requeued,
+            )
+        )
     while True:
         job = claim_next()
         if job is None:

@@ -33,6 +33,7 @@ from app.jury.services import (
 from app.names import name_key
 from app.people import audit
 from app.people.models import User
+from exports import plurals as french
 from exports.minutes import BlocLine, LearnerLine, Minutes
 
 
@@ -166,7 +167,11 @@ def close_session(
     audit.record(
         "jury.close",
         jury_session,
-        f"Session de jury close ; {len(certified)} certification(s) obtenue(s)",
+        french.ngettext(
+            "Session de jury close ; %(num)d certification obtenue",
+            "Session de jury close ; %(num)d certifications obtenues",
+            len(certified),
+        ),
         actor=by,
         certified_enrolment_ids=certified,
     )

@@ -468,7 +468,11 @@ def close(session_id: int) -> Response | tuple[str, int]:
         flash(str(error), "error")
         return redirect(url_for(".show", session_id=session_id))
     flash(
-        _("Session close. Certification obtenue : %(n)s personne(s).", n=len(certified)),
+        ngettext(
+            "Session close. Certification obtenue : %(num)d personne.",
+            "Session close. Certification obtenue : %(num)d personnes.",
+            len(certified),
+        ),
         "success",
     )
     return redirect(url_for(".show", session_id=session_id))

@@ -36,6 +36,7 @@ from app.jury.models import (
 from app.names import name_key
 from app.people import audit
 from app.people.models import Organisation, Role, User
+from exports import plurals as french
 
 
 class DecisionErrors(JuryError):
@@ -291,7 +292,11 @@ def present(jury_session: JurySession, enrolments: Iterable[Enrolment], by: User
     audit.record(
         "jury.present",
         jury_session,
-        f"{len(enrolments)} apprenant·e(s) présenté·e(s) au jury",
+        french.ngettext(
+            "%(num)d apprenant·e présenté·e au jury",
+            "%(num)d apprenant·es présenté·es au jury",
+            len(enrolments),
+        ),
         actor=by,
         enrolment_ids=[e.id for e in enrolments],
     )
@@ -468,7 +473,11 @@ def _apply_choices(
         audit.record(
             "jury.decide",
             presentation,
-            f"Décisions du jury enregistrées ({len(changes)} bloc(s))",
+            french.ngettext(
+                "Décisions du jury enregistrées (%(num)d bloc)",
+                "Décisions du jury enregistrées (%(num)d blocs)",
+                len(changes),
+            ),
             actor=by,
             jury_session_id=presentation.jury_session_id,
             enrolment_id=presentation.enrolment_id,

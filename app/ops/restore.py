@@ -37,6 +37,7 @@ from app.ops.backup import (
     tables,
 )
 from app.registry.models import rebuild_search_index
+from exports import plurals as french
 
 _PROBLEMS_SHOWN = 20
 
@@ -115,16 +116,31 @@ def _check_members(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
     if len(set(listed)) != len(listed):
         raise BackupError("le manifeste cite deux fois le même élément")
     if missing:
-        raise BackupError(f"élément(s) absent(s) de l'archive : {', '.join(missing[:5])}")
+        raise BackupError(
+            french.ngettext(
+                "élément absent de l'archive : %(names)s",
+                "éléments absents de l'archive : %(names)s",
+                len(missing),
+                names=", ".join(missing[:5]),
+            )
+        )
     if extra:
-        raise BackupError(f"élément(s) inconnu(s) du manifeste : {', '.join(extra[:5])}")
+        raise BackupError(
+            french.ngettext(
+                "élément inconnu du manifeste : %(names)s",
+                "éléments inconnus du manifeste : %(names)s",
+                len(extra),
+                names=", ".join(extra[:5]),
+            )
+        )
 
 
 def _refuse(problems: list[str], title: str) -> None:
     if problems:
         shown = "\n  ".join(problems[:_PROBLEMS_SHOWN])
         more = len(problems) - _PROBLEMS_SHOWN
-        tail = f"\n  … et {more} autre(s)" if more > 0 else ""
+        tail = "\n  " + french.ngettext("… et %(num)d autre", "… et %(num)d autres", more)
+        tail = tail if more > 0 else ""
         raise BackupError(f"{title} :\n  {shown}{tail}")
 
 

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app.access import authenticated, current_person
@@ -89,8 +90,10 @@ def _with_password(form: PasswordConfirmForm, change: Callable[[User, str], T]) 
     try:
         services.count_login_attempt(user.email, request.remote_addr)
     except services.Throttled as exc:
-        message = _(
-            "Trop de tentatives : patientez %(minutes)d minute(s).", minutes=_retry_minutes(exc)
+        message = ngettext(
+            "Trop de tentatives : patientez %(num)d minute.",
+            "Trop de tentatives : patientez %(num)d minutes.",
+            _retry_minutes(exc),
         )
         form.password.errors = [*form.password.errors, message]
         return None

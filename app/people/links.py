@@ -36,7 +36,7 @@ def configure(app: Flask) -> None:
         raise RuntimeError("PUBLIC_URL (or SERVER_NAME) must be set in production")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RuntimeError(f"PUBLIC_URL must be an http(s) address, not {base!r}")
+        raise RuntimeError(f"PUBLIC_URL must be an http or https address, not {base!r}")
     if app.config.get("TRUSTED_HOSTS") is None and not relaxed:
         app.config["TRUSTED_HOSTS"] = [parts.hostname]
 

@@ -25,6 +25,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
@@ -124,10 +125,12 @@ def _retry_minutes(exc: services.Throttled) -> int:
 
 def _throttled_login(form: LoginForm, exc: services.Throttled) -> tuple[str, int, dict[str, str]]:
     minutes = _retry_minutes(exc)
-    error = _(
+    error = ngettext(
         "Trop de tentatives de connexion ont échoué depuis votre poste. Par sécurité, "
-        "patientez %(minutes)d minute(s) avant de réessayer.",
-        minutes=minutes,
+        "patientez %(num)d minute avant de réessayer.",
+        "Trop de tentatives de connexion ont échoué depuis votre poste. Par sécurité, "
+        "patientez %(num)d minutes avant de réessayer.",
+        minutes,
     )
     page = render_template("people/login.html", form=form, error=error)
     return page, 429, {"Retry-After": str(minutes * 60)}
@@ -203,10 +206,10 @@ def _second_factor_throttled(
     template: str, exc: services.Throttled, **context: object
 ) -> tuple[str, int, dict[str, str]]:
     minutes = _retry_minutes(exc)
-    error = _(
-        "Trop de codes incorrects. Par sécurité, patientez %(minutes)d minute(s) avant de "
-        "réessayer.",
-        minutes=minutes,
+    error = ngettext(
+        "Trop de codes incorrects. Par sécurité, patientez %(num)d minute avant de réessayer.",
+        "Trop de codes incorrects. Par sécurité, patientez %(num)d minutes avant de réessayer.",
+        minutes,
     )
     page = render_template(template, error=error, **context)
     return page, 429, {"Retry-After": str(minutes * 60)}
@@ -348,10 +351,12 @@ def forgot_password() -> str | tuple[str, int, dict[str, str]]:
         except services.Throttled as exc:
             commit()  # the refused request is counted, though the answer is an error (429)
             minutes = _retry_minutes(exc)
-            error = _(
+            error = ngettext(
                 "Trop de demandes de réinitialisation depuis votre poste : réessayez dans "
-                "%(minutes)d minute(s).",
-                minutes=minutes,
+                "%(num)d minute.",
+                "Trop de demandes de réinitialisation depuis votre poste : réessayez dans "
+                "%(num)d minutes.",
+                minutes,
             )
             page = render_template("people/forgot_password.html", form=form, error=error)
             return page, 429, {"Retry-After": str(minutes * 60)}

@@ -20,6 +20,7 @@ from app.frameworks.structure import structure
 from app.people import audit
 from app.progress.models import CODE_ALPHABET, CODE_GROUP_LENGTH, CODE_GROUPS, Attestation
 from app.progress.records import closed_decisions, jury_dates
+from exports import plurals as french
 from exports.attestation import AttestationData, ValidatedBloc
 
 CONTENT_FORMAT = 1
@@ -108,8 +109,14 @@ def issue_attestation(enrolment: Enrolment, content: dict[str, Any]) -> Attestat
     audit.record(
         "attestation.issue",
         attestation,
-        f"Attestation {code} émise pour {content['learner_name']} "
-        f"({content['certification']['code']}, {len(content['blocs'])} bloc(s) validé(s))",
+        french.ngettext(
+            "Attestation %(code)s émise pour %(name)s (%(cert)s, %(num)d bloc validé)",
+            "Attestation %(code)s émise pour %(name)s (%(cert)s, %(num)d blocs validés)",
+            len(content["blocs"]),
+            code=code,
+            name=content["learner_name"],
+            cert=content["certification"]["code"],
+        ),
         enrolment_id=enrolment.id,
         blocs=[b["code"] for b in content["blocs"]],
     )

@@ -230,7 +230,7 @@ def test_cohort_page(client: Any, login: Any, pilot: Pilot, small_cohort: Cohort
     text = text_of(html)
     assert "Compétence la moins acquise" in text
     assert "C1.2 Conduire une réunion pour aboutir à des décisions partagées" in text
-    assert "Acquise par 1 apprenant·e(s) sur 4, soit 25 % ; critères acquis : 3 sur 8." in text
+    assert "Acquise par 1 apprenant·e sur 4, soit 25 % ; critères acquis : 3 sur 8." in text
     # A heat-map cell: the number in the text, the colour as a class, and the legend.
     assert '<td class="heat heat-2">1/2</td>' in html
     assert "tous" in text and "non évalué" in text

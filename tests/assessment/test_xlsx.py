@@ -184,8 +184,8 @@ def test_import_records_changed_cells_only(
     assert result.exit_code == 0, result.output
     cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
     assert (
-        f"remplie.xlsx importé : 3 cellule(s) appliquée(s), {cells - 3} inchangée(s), "
-        "0 refusée(s)" in result.output
+        f"remplie.xlsx importé : 3 cellules appliquées, {cells - 3} inchangées, "
+        "0 refusée" in result.output
     )
     saved = xlsx_results(db_session)
     assert {(r.enrolment_id, r.criterion_id, r.level_id) for r in saved} == {
@@ -207,10 +207,10 @@ def test_importing_the_same_file_again_records_nothing(
     cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
     first = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
     assert first.exit_code == 0, first.output
-    assert f"2 cellule(s) appliquée(s), {cells - 2} inchangée(s), 0 refusée(s)" in first.output
+    assert f"2 cellules appliquées, {cells - 2} inchangées, 0 refusée" in first.output
     again = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_b])
     assert again.exit_code == 0, again.output
-    assert f"0 cellule(s) appliquée(s), {cells} inchangée(s), 0 refusée(s)" in again.output
+    assert f"0 cellule appliquée, {cells} inchangées, 0 refusée" in again.output
     assert all_results(db_session) == 2
 
 
@@ -227,10 +227,8 @@ def test_uploading_the_same_file_again_reports_it_unchanged(
             follow_redirects=True,
         )
         assert response.status_code == 200
-        report = (
-            f"Import : {applied} cellule(s) appliquée(s), {cells - applied} inchangée(s), "
-            "0 refusée(s)."
-        )
+        applied_text = "2 cellules appliquées" if applied else "0 cellule appliquée"
+        report = f"Import : {applied_text}, {cells - applied} inchangées, 0 refusée."
         assert report in response.get_data(as_text=True)
     assert len(xlsx_results(db_session)) == 2
 
@@ -268,8 +266,8 @@ def test_import_conflicts_apply_nothing(
     path.write_bytes(edit(exported, C3="Non acquis", D3="Acquis"))
     result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
     assert result.exit_code == 1
-    assert "1 conflit : rien n'a été importé (0 cellule(s) appliquée(s)" in result.output
-    assert ", 1 refusée(s))" in result.output
+    assert "1 conflit : rien n'a été importé (0 cellule appliquée" in result.output
+    assert ", 1 refusée)" in result.output
     assert f"C3 {pw.names[0]}, {pw.criterion_codes[0]}" in result.output
     assert "fichier « Non acquis »" in result.output and "« Acquis »" in result.output
     assert xlsx_results(db_session) == []
@@ -386,7 +384,7 @@ def test_upload_conflicts_are_shown_to_decide(
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "cellule C3" in html
-    assert "Import : 0 cellule(s) appliquée(s)" in html and ", 1 refusée(s)." in html
+    assert "Import : 0 cellule appliquée" in html and ", 1 refusée." in html
     assert xlsx_results(db_session) == []
     resolution = read_form(html)
     assert resolution["origin"] == "xlsx"

@@ -106,9 +106,7 @@ def test_trainer_pastes_a_block_fills_down_and_saves(
         cell[0][0].focus()
         for _ in range(3):
             page.keyboard.press("Shift+ArrowDown")
-        assert page.locator("#grid-selection").inner_text() == (
-            "Sélection : 4 ligne(s) × 1 colonne(s)."
-        )
+        assert page.locator("#grid-selection").inner_text() == ("Sélection : 4 lignes × 1 colonne.")
         page.get_by_role("button", name="Recopier vers le bas").click()
         for r in range(4):
             assert cell[r][0].input_value() == str(levels["A"])
@@ -118,7 +116,7 @@ def test_trainer_pastes_a_block_fills_down_and_saves(
         page.get_by_role("button", name="Enregistrer la grille").click()
         page.wait_for_load_state()
         assert page.locator(".flash-success").inner_text() == (
-            "Grille enregistrée : 7 résultat(s) et 0 commentaire(s)."
+            "Grille enregistrée : 7 résultats et 0 commentaire."
         )
         assert re.search(
             r"\b7 / \d+ cellules renseignées", page.locator(".grid-summary").inner_text()

@@ -97,8 +97,8 @@ def test_an_opensalt_case_1_0_package_lists_what_it_could_not_place(
         "« RT 3 » « Évaluer et rendre compte de l'action du réseau » : code remplacé par « RT-3 »"
         in out
     )
-    assert "1 association(s) « exactMatchOf » ignorée(s)" in out
-    assert "1 association(s) « precedes » ignorée(s)" in out
+    assert "1 association « exactMatchOf » ignorée" in out
+    assert "1 association « precedes » ignorée" in out
 
     version = services.load_version("CASE-C2F0E1A4", "2019")
     assert version.status is VersionStatus.DRAFT

@@ -94,7 +94,7 @@ def test_a_version_without_cohorts_gives_a_dossier_without_pilots(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--version", "v1", "--cohort", "Inconnue"], "promotion(s) inconnue(s)"),
+        (["--version", "v1", "--cohort", "Inconnue"], "promotion inconnue pour MINI v1 : Inconnue"),
         (["--version", "v9"], "MINI n'a pas de version « v9 »"),
     ],
 )

@@ -57,7 +57,7 @@ def test_start_an_empty_draft_of_a_new_certification(client: Any, coordinator: A
     assert audit_actions(version.id) == ["framework.create"]
     # Invalid while being edited: the checks say what is missing.
     html = client.get(f"/edition/{version.id}").get_data(as_text=True)
-    assert "Vérifications : 3 problème(s)" in html
+    assert "Vérifications : 3 problèmes" in html
     assert "aucun domaine d&#39;activité" in html
     assert "aucun bloc de compétences" in html
     assert "il faut au moins deux niveaux" in html
@@ -142,7 +142,7 @@ def test_publish_is_refused_while_invalid_then_accepted(client: Any, coordinator
     response = client.post(f"/edition/{version.id}/publier", data={"revision": version.revision})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "ne peut pas être publié" in html and "Vérifications : 3 problème(s)" in html
+    assert "ne peut pas être publié" in html and "Vérifications : 3 problèmes" in html
     assert reload(version.id).status is VersionStatus.DRAFT
 
     # Fill it in through the editor until the checks pass.
@@ -176,7 +176,7 @@ def test_publish_is_refused_while_invalid_then_accepted(client: Any, coordinator
         {"code": "C1.a", "statement": "Ça marche", "modality_ids": modality.id},
         competency.id,
     )
-    assert "Vérifications : 0 problème(s)" in client.get(f"/edition/{version.id}").get_data(
+    assert "Vérifications : 0 problème" in client.get(f"/edition/{version.id}").get_data(
         as_text=True
     )
 

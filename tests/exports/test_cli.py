@@ -114,7 +114,7 @@ def test_accrochage_of_chosen_cohorts(
         (["fiche", "export", "MINI", "--version", "v9"], "n'a pas de version"),
         (
             ["accrochage", "export", "MINI", "--version", "v1", "--cohort", "Inconnue"],
-            "promotion(s) inconnue(s)",
+            "promotion inconnue pour MINI v1 : Inconnue",
         ),
     ],
 )

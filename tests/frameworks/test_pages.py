@@ -69,7 +69,7 @@ def test_diff_page(
     login(create_user("coordinator"))
     html = client.get("/referentiels/MINI/comparer?a=v1&b=v2").get_data(as_text=True)
     assert "reformulé" in html and "<ins>Animer une coopération territoriale</ins>" in html
-    assert "0 ajout(s), 0 suppression(s), 1 reformulation(s)" in html
+    assert "0 ajout, 0 suppression, 1 reformulation." in html
     assert client.get("/referentiels/MINI/comparer?a=v1").status_code == 404
     assert client.get("/referentiels/MINI/comparer?a=v1&b=v9").status_code == 404
 

@@ -73,7 +73,7 @@ def test_five_failures_pause_the_pair_without_checking_more_passwords(
     assert response.status_code == 429
     assert len(checks) == 5  # refused before its password was looked at
     html = response.get_data(as_text=True)
-    assert PAUSED in html and "patientez 1 minute(s)" in html
+    assert PAUSED in html and "patientez 1 minute avant" in html
     assert response.headers["Retry-After"] == "60"
     assert client.get("/compte/mot-de-passe").status_code == 302
     row = pair(db_session, user.email)
@@ -193,7 +193,7 @@ def test_limits_are_settings(
     fail(form_login, user.email, 2)
     response = form_login(user.email, PASSWORD)
     assert response.status_code == 429
-    assert "patientez 3 minute(s)" in response.get_data(as_text=True)
+    assert "patientez 3 minutes" in response.get_data(as_text=True)
 
 
 def test_one_client_trying_many_accounts_reaches_its_ceiling(

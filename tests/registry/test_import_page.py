@@ -47,7 +47,7 @@ def test_a_coordinator_imports_an_export_and_reads_the_report(
     job_id = int(status_url.rstrip("/").rsplit("/", 1)[1])
     run_job(job_id)
     done = client.get(status_url).get_data(as_text=True)
-    assert "Import terminé : 3 fiche(s) ajoutée(s), 0 modifiée(s)" in done
+    assert "Import terminé : 3 fiches ajoutées, 0 modifiée" in done
     assert db_session.scalar(sa.select(sa.func.count(RegistryFiche.id))) == 3
     event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "registry.import"))
     assert event is not None and event.details["added"] == 3 and event.actor is not None

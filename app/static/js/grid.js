@@ -20,6 +20,7 @@
   }
   var data = JSON.parse(dataNode.textContent);
   var messages = data.messages;
+  var plurals = data.plurals;
   var levels = data.levels;
   var counter = document.getElementById("grid-changes");
   var status = document.getElementById("grid-selection");
@@ -41,6 +42,11 @@
     return text.replace(/\{(\w+)\}/g, function (whole, name) {
       return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
     });
+  }
+
+  // A counted text in this language: its forms for 0, 1 and 2 or more come from the page.
+  function counted(name, n) {
+    return format(plurals[name][Math.min(Math.abs(n), 2)], { n: n });
   }
 
   function isSelect(control) {
@@ -124,7 +130,7 @@
   function refresh() {
     var n = changedCount();
     if (counter) {
-      counter.textContent = n === 0 ? "" : n + " " + (n > 1 ? messages.changes_many : messages.changes_one);
+      counter.textContent = n === 0 ? "" : counted("changes", n);
     }
   }
 
@@ -184,7 +190,10 @@
         }
       }
     }
-    say(format(messages.selection, { rows: box.bottom - box.top + 1, columns: box.right - box.left + 1 }));
+    say(format(messages.selection, {
+      rows: counted("rows", box.bottom - box.top + 1),
+      columns: counted("columns", box.right - box.left + 1),
+    }));
   }
 
   function focusAt(r, c, extend) {
@@ -273,7 +282,7 @@
     }
     refresh();
     drawSelection();
-    say(format(messages.filled, { n: n }));
+    say(format(messages.filled, { cells: counted("filled", n) }));
   }
 
   if (tools) {
@@ -348,13 +357,15 @@
       var name = cellName(target);
       if (where[0] + block.length > controls.length) {
         showPasteError(format(messages.tooLow, {
-          rows: block.length, left: controls.length - where[0], learner: name.learner,
+          rows: counted("rows", block.length), left: controls.length - where[0], learner: name.learner,
         }));
         return;
       }
       if (start + width > selectsOf(where[0]).length) {
         showPasteError(format(messages.tooWide, {
-          columns: width, left: selectsOf(where[0]).length - start, criterion: name.criterion,
+          columns: counted("columns", width),
+          left: counted("criteria", selectsOf(where[0]).length - start),
+          criterion: name.criterion,
         }));
         return;
       }
@@ -395,7 +406,7 @@
       drawSelection();
     }
     refresh();
-    say(format(messages.pasted, { n: n }));
+    say(format(messages.pasted, { cells: counted("pasted", n) }));
   }
 
   table.addEventListener("paste", function (event) {
