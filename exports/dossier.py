@@ -339,7 +339,6 @@ def _environment() -> jinja2.Environment:
     env = environment().overlay(cache_size=20, extensions=["jinja2.ext.do"])
     env.filters = {
         **env.filters,
-        "fr": french_spacing_filter,
         "percent": percent,
         "paragraphs": paragraphs,
         "upper_first": upper_first,

@@ -21,6 +21,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from exports.plurals import FrenchSource
+from exports.typography import french_spacing_filter, typeset_apostrophes
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -78,7 +79,9 @@ def translations(language: str) -> Any:
 @cache
 def environment(language: str = "fr") -> jinja2.Environment:
     """The Jinja environment of PDF templates in `language` (fr or en): autoescaped, `_()` and
-    `ngettext` from that language's catalogue; `lang` in the context for <html lang>."""
+    `ngettext` from that language's catalogue; `lang` in the context for <html lang>; the
+    `fr` filter sets a text's punctuation the French way in a French document (and leaves it
+    as it is in English, which puts no space before a colon)."""
     if language not in DOCUMENT_LOCALES:
         language = "fr"
     env = jinja2.Environment(
@@ -90,12 +93,20 @@ def environment(language: str = "fr") -> jinja2.Environment:
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     locale = DOCUMENT_LOCALES[language]
     env.filters["date_long"] = lambda value: date_long(value, locale)
+    env.filters["fr"] = french_spacing_filter if language == "fr" else _as_typed
     env.globals["lang"] = language
     return env
 
 
+def _as_typed(value: object) -> object:
+    return value
+
+
 def render_html(template: str, language: str = "fr", **context: Any) -> str:
-    return environment(language).get_template(template).render(**context)
+    """A PDF template rendered in `language`, its prose set with one apostrophe, the
+    typographic ’ (French typesetting's, and English's too): the template's own texts and the
+    data it shows alike; codes, URLs and e-mail addresses keep what was typed."""
+    return typeset_apostrophes(environment(language).get_template(template).render(**context))
 
 
 # Every PDF is tagged for screen readers (structure tree, marked content, reading order):

@@ -141,6 +141,35 @@ def test_the_pdf_uses_one_apostrophe_style_in_its_prose(version: Any, coordinato
     assert "'" not in rest
 
 
+def straight_apostrophes(document: str) -> list[str]:
+    """The text nodes of a rendered document that still hold a straight apostrophe, leaving
+    out what is not prose: styles, codes, URLs and e-mail addresses (kept as typed)."""
+    root = lxml_html.document_fromstring(document)
+    found = []
+    for node in root.xpath('//text()[contains(., "\'")]'):
+        parent = node.getparent()
+        if parent.tag in ("style", "script") or parent.get("class") in ("code", "url"):
+            continue
+        rest = re.sub(r"\S+@\S+|\b\w+://\S+", "", str(node))
+        if "'" in rest:
+            found.append(str(node))
+    return found
+
+
+def test_the_dossier_html_has_no_straight_apostrophe_in_its_text(
+    version: Any, coordinator: Any, pilots: PilotMaker
+) -> None:
+    # Data typed with straight apostrophes (texts, a learner's name) and the template's own.
+    _texts(coordinator, version, "L'équipe d'animation s'appuie sur l'expérience des pilotes.")
+    pilots.cohort(version, "Promotion d'essai", statuses={"N'Diaye": EnrolmentStatus.ENROLLED})
+    db.session.commit()
+    loaded = frameworks.load_version("MINI", "v1")
+    html = render_html(dossier_data(loaded, _cohort_ids(loaded), generated_on=TODAY))
+    assert "L’équipe d’animation s’appuie sur l’expérience" in html
+    assert "Référentiel d’activités" in html
+    assert straight_apostrophes(html) == []
+
+
 # --- hyphenation ---------------------------------------------------------------------------------
 
 

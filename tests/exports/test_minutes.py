@@ -11,6 +11,7 @@ import pytest
 
 from exports import pdf
 from exports.minutes import BlocLine, LearnerLine, Minutes, render_minutes
+from tests.dossier.test_typeset import straight_apostrophes
 from tests.pdfua import assert_tagged
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,9 +76,9 @@ def test_minutes_render_as_pdf() -> None:
         "Lieu : Lyon",
         "Juliette Jurée",
         "Marc Pro (employeur) (membre extérieur)",
-        "Élodie Brûlé-L'Hôte",
-        "Zoé N'Diaye",
-        "voie d'accès : VAE",
+        "Élodie Brûlé-L’Hôte",
+        "Zoé N’Diaye",
+        "voie d’accès : VAE",
         "BC01 Animer en cours validé Expérience",
         "BC02 Développer en cours ajourné",
         "BC03 Évaluer (facultatif) en cours pas de décision",
@@ -101,8 +102,14 @@ def test_minutes_are_a_tagged_pdf_in_french_with_their_title() -> None:
 
 def test_draft_minutes_say_so() -> None:
     text = _text(render_minutes(_minutes(closed_on=None, learners=[])))
-    assert "Projet : la session n'est pas close" in text
-    assert "Aucun·e candidat·e n'a été présenté·e." in text
+    assert "Projet : la session n’est pas close" in text
+    assert "Aucun·e candidat·e n’a été présenté·e." in text
+
+
+def test_one_apostrophe_style_in_the_minutes_template_and_data() -> None:
+    html = pdf.render_html("dossier/minutes.html", m=_minutes(location="L'Isle-d'Abeau"))
+    assert "Zoé N’Diaye" in html and "voie d’accès" in html and "L’Isle-d’Abeau" in html
+    assert straight_apostrophes(html) == []
 
 
 def test_user_text_is_escaped() -> None:

@@ -18,6 +18,8 @@ from app.people.models import AuditEvent, Role
 from app.progress.attestations import new_code, normalise_code
 from app.progress.models import CODE_ALPHABET, Attestation
 from exports.attestation import AttestationData, ValidatedBloc, render_attestation
+from exports.pdf import render_html
+from tests.dossier.test_typeset import straight_apostrophes
 from tests.jury.factories import Pilot, make_proposed
 from tests.pdfua import assert_tagged
 from tests.progress.conftest import criterion, level
@@ -27,7 +29,8 @@ CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}")
 
 def pdf_text(data: bytes) -> str:
     reader = pypdf.PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text.replace("\u202f", " ")  # French spacing: a narrow no-break space before ":"
 
 
 @pytest.fixture
@@ -73,14 +76,14 @@ def test_pdf_lists_validated_blocs_and_code(
     assert code in text
     assert "BC01" in text and "Animer une coopération" in text and "12 mars 2026" in text
     assert "BC02" not in text and "BC03" not in text  # proposed or not: not validated
-    assert "Élodie Brûlé-L'Hôte" in text
-    assert "Certification d'essai" in text and "Niveau : 5" in text
+    assert "Élodie Brûlé-L’Hôte" in text  # the document's one apostrophe, data included
+    assert "Certification d’essai" in text and "Niveau : 5" in text
     assert "Certification complète non obtenue" in text
     assert "http://localhost/verifier" in text
     assert_tagged(
         response.data,
         lang="fr",
-        title="Attestation de blocs de compétences validés — Élodie Brûlé-L'Hôte",
+        title="Attestation de blocs de compétences validés — Élodie Brûlé-L’Hôte",
     )
     event = db_session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "attestation.issue")
@@ -121,6 +124,8 @@ def test_the_english_attestation_is_tagged_in_english() -> None:
         blocs=[ValidatedBloc("BC01", "Animer une coopération", dt.date(2026, 3, 12))],
         certified_on=None,
     )
+    html = render_html("progress/pdf/attestation.html", "en", a=data, verify_url="http://x/v")
+    assert "Zoé N’Diaye" in html and straight_apostrophes(html) == []
     pdf = render_attestation(data, "http://localhost/verifier", language="en")
     assert_tagged(pdf, lang="en")
     assert "Attestation of validated skills blocks" in pdf_text(pdf)
