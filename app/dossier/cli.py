@@ -32,6 +32,15 @@ def dossier_check_command(cert_code: str, label: str | None) -> None:
     with current_app.test_request_context():
         readiness = check(version)
     click.echo(f"{readiness.certification_code} {readiness.version_label}")
+    if readiness.draft_label:
+        click.echo(
+            _(
+                "Version publiée, donc figée : ce qui lui manque se complète dans le brouillon "
+                "%(draft)s (flask --app app dossier check %(code)s --version %(draft)s).",
+                draft=readiness.draft_label,
+                code=readiness.certification_code,
+            )
+        )
     for criterion in readiness.criteria:
         click.echo(f"{criterion.title} : {criterion.level.label}")
         for fact in criterion.facts:
@@ -39,6 +48,8 @@ def dossier_check_command(cert_code: str, label: str | None) -> None:
         for gap in criterion.gaps:
             where = f" ({gap.url})" if gap.url else ""
             click.echo(f"  - [{gap.level.label}] {gap.message}{where}")
+            if gap.hint:
+                click.echo(f"    {gap.hint}")
     click.echo(_("Dossier : %(level)s", level=readiness.level.label))
     if readiness.level is Level.BLOCKING:
         sys.exit(1)

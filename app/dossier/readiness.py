@@ -18,6 +18,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -30,6 +31,7 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.dates import today as local_today
 from app.db import db
 from app.dossier import services
+from app.dossier.forms import open_field
 from app.dossier.models import DossierText
 from app.dossier.texts import TEXTS, WrittenText
 from app.frameworks.models import FrameworkVersion, VersionStatus
@@ -56,7 +58,8 @@ class Level(enum.IntEnum):
 class Gap:
     level: Level
     message: str
-    url: str | None = None
+    url: str | None = None  # the page (and field) where it is filled
+    hint: str = ""  # what to do where no page of the app does it (plain text, no link)
 
 
 @dataclass
@@ -70,8 +73,8 @@ class CriterionReport:
     def level(self) -> Level:
         return max((gap.level for gap in self.gaps), default=Level.READY)
 
-    def missing(self, level: Level, message: str, url: str | None = None) -> None:
-        self.gaps.append(Gap(level, message, url))
+    def missing(self, level: Level, message: str, url: str | None = None, hint: str = "") -> None:
+        self.gaps.append(Gap(level, message, url, hint))
 
 
 @dataclass
@@ -79,6 +82,9 @@ class Readiness:
     certification_code: str
     version_label: str
     criteria: list[CriterionReport]
+    # A published version is frozen: its content gaps are filled in this draft of the
+    # certification (its label), whose own check says what it still lacks.
+    draft_label: str | None = None
 
     @property
     def level(self) -> Level:
@@ -154,27 +160,85 @@ def _answered(enrolment_ids: list[int]) -> set[tuple[int, Horizon]]:
 
 
 class _Links:
-    """Where each thing is filled in."""
+    """Where each thing is filled in: the form, and its field when there is one.
+
+    A draft is edited in place. A published version is frozen: what it lacks goes into the
+    certification's draft when there is one (the same bloc or criterion, found by its code),
+    else into a new draft copied from it.
+    """
 
     def __init__(self, version: FrameworkVersion) -> None:
         self.version = version
+        self.draft: FrameworkVersion | None = version
+        if version.status is not VersionStatus.DRAFT:
+            self.draft = db.session.scalar(
+                sa.select(FrameworkVersion)
+                .where(
+                    FrameworkVersion.certification_id == version.certification_id,
+                    FrameworkVersion.status == VersionStatus.DRAFT,
+                )
+                .order_by(FrameworkVersion.id.desc())
+                .limit(1)
+            )
+        self._ids: dict[Any, dict[str, int]] = {}
+
+    def _id(self, model: Any, item: Any) -> int | None:
+        """The id of `item` (or of the item with its code) in the draft."""
+        if self.draft is self.version:
+            return int(item.id)
+        if self.draft is None:
+            return None
+        if model not in self._ids:
+            rows = db.session.execute(
+                sa.select(model.code, model.id).where(model.version_id == self.draft.id)
+            )
+            self._ids[model] = {code: id_ for code, id_ in rows}
+        return self._ids[model].get(item.code)
+
+    def _frozen(self) -> str:
+        if self.draft is None:
+            return url_for("editor.copy", version_id=self.version.id)
+        return url_for("editor.edit", version_id=self.draft.id)
 
     def text(self, text: WrittenText) -> str:
         return url_for("dossier.texts", cert_code=self.version.certification.code, _anchor=text.key)
 
-    def identity(self) -> str:
-        # A published version is frozen: what it lacks goes into a new draft copied from it.
-        if self.version.status is VersionStatus.DRAFT:
-            return url_for("editor.metadata", version_id=self.version.id)
-        return url_for("editor.copy", version_id=self.version.id)
+    def jury_route(self, route: AccessRoute) -> str:
+        return url_for(
+            "dossier.texts", cert_code=self.version.certification.code, _anchor=open_field(route)
+        )
 
-    def content(self) -> str:
-        if self.version.status is VersionStatus.DRAFT:
-            return url_for("editor.edit", version_id=self.version.id)
-        return url_for("editor.copy", version_id=self.version.id)
+    def identity(self, field: str) -> str:
+        """The certification's identity form, at `field` (the form's field name)."""
+        if self.draft is None:
+            return self._frozen()
+        return url_for("editor.metadata", version_id=self.draft.id, _anchor=field)
+
+    def add(self, kind: str, parent: Any = None, model: type | None = None) -> str:
+        """The form adding a `kind` (editor slug) to `parent` (of `model`), or to the version."""
+        if self.draft is None:
+            return self._frozen()
+        if parent is None:
+            return url_for("editor.add_item", version_id=self.draft.id, kind=kind)
+        parent_id = self._id(model or type(parent), parent)
+        if parent_id is None:
+            return self._frozen()
+        return url_for("editor.add_item", version_id=self.draft.id, kind=kind, dans=parent_id)
+
+    def item(self, kind: str, item: Any, field: str) -> str:
+        """The form of a bloc or a criterion, at `field`."""
+        item_id = self._id(type(item), item)
+        if self.draft is None or item_id is None:
+            return self._frozen()
+        return url_for(
+            "editor.edit_item", version_id=self.draft.id, kind=kind, item_id=item_id, _anchor=field
+        )
 
     def cohorts(self) -> str:
         return url_for("cohorts.index")
+
+    def juries(self) -> str:
+        return url_for("jury.index")
 
     def insertion(self, cohort_id: int | None = None) -> str:
         if cohort_id is None:
@@ -188,8 +252,21 @@ class _Links:
             label=self.version.label,
         )
 
-    def register(self) -> str:
-        return url_for("registry.index")
+    def register_import(self) -> str:
+        return url_for("registry.import_export")
+
+
+def _register_loaded() -> bool:
+    return db.session.scalar(sa.select(RegistryFiche.id).limit(1)) is not None
+
+
+def _how_to_load_the_register() -> str:
+    return _(
+        "Le répertoire national se charge depuis son export en données ouvertes (France "
+        "Compétences, licence ouverte, fichier XML ou ZIP) : téléchargez-le, puis importez-le "
+        "depuis Registre national › Importer un export du registre, ou par la commande "
+        "« flask --app app rncp import FICHIER »."
+    )
 
 
 def _text_gaps(
@@ -226,15 +303,24 @@ def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readine
     _correspondences(reports["8"], version, texts, links)
     _text_gaps(reports["9"], texts, links, level=lambda _t: Level.TO_COMPLETE)
     _text_gaps(reports["2025"], texts, links)
-    return Readiness(version.certification.code, version.label, list(reports.values()))
+    draft = links.draft if links.draft is not version else None
+    return Readiness(
+        version.certification.code,
+        version.label,
+        list(reports.values()),
+        draft_label=draft.label if draft is not None else None,
+    )
 
 
 def _identity(
     report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
 ) -> None:
-    url = links.identity()
     if not version.certifier_siret:
-        report.missing(Level.BLOCKING, _("Le SIRET du certificateur n'est pas renseigné."), url)
+        report.missing(
+            Level.BLOCKING,
+            _("Le SIRET du certificateur n'est pas renseigné."),
+            links.identity("certifier_siret"),
+        )
     required = (
         ("objectives_context", _("Les objectifs et le contexte de la certification")),
         ("sectors", _("Les secteurs d'activité")),
@@ -242,20 +328,26 @@ def _identity(
     )
     for attribute, label in required:
         if not (getattr(version, attribute) or "").strip():
-            report.missing(Level.BLOCKING, _("%(what)s manquent.", what=label), url)
+            report.missing(
+                Level.BLOCKING, _("%(what)s manquent.", what=label), links.identity(attribute)
+            )
     for attribute, label in (
         ("entry_prerequisites", _("Les prérequis à l'entrée en formation")),
         ("validation_prerequisites", _("Les prérequis à la validation")),
     ):
         if not (getattr(version, attribute) or "").strip():
-            report.missing(Level.TO_COMPLETE, _("%(what)s manquent.", what=label), url)
+            report.missing(
+                Level.TO_COMPLETE, _("%(what)s manquent.", what=label), links.identity(attribute)
+            )
     if not version.nsf_codes:
-        report.missing(Level.BLOCKING, _("Aucun code NSF."), url)
+        report.missing(Level.BLOCKING, _("Aucun code NSF."), links.identity("nsf_codes"))
     if not version.rome_codes:
-        report.missing(Level.BLOCKING, _("Aucun code ROME."), url)
+        report.missing(Level.BLOCKING, _("Aucun code ROME."), links.identity("rome_codes"))
     if not version.partners:
         report.missing(
-            Level.TO_COMPLETE, _("Aucun organisme partenaire habilité n'est déclaré."), url
+            Level.TO_COMPLETE,
+            _("Aucun organisme partenaire habilité n'est déclaré."),
+            links.identity("partners_text"),
         )
     _text_gaps(report, texts, links)
     if version.certification.rncp_number:
@@ -276,7 +368,7 @@ def _employment(
         first.missing(
             Level.BLOCKING,
             _("Aucune promotion n'a encore de certifié·es : l'adéquation ne peut être montrée."),
-            links.cohorts(),
+            links.juries(),
         )
     elif len(with_certified) == 1:
         first.missing(
@@ -329,37 +421,41 @@ def _employment(
         second.missing(
             Level.BLOCKING,
             _("Aucune promotion de certifié·es : pas de chiffres d'insertion."),
-            links.cohorts(),
+            links.juries(),
         )
 
 
 def _referentials(
     report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
 ) -> None:
-    url = links.content()
     if not version.domains:
-        report.missing(Level.BLOCKING, _("Le référentiel d'activités est vide."), url)
+        report.missing(
+            Level.BLOCKING, _("Le référentiel d'activités est vide."), links.add("domaine")
+        )
     for bloc in version.blocs:
         if not bloc.competencies:
             report.missing(
-                Level.BLOCKING, _("Le bloc %(code)s n'a aucune compétence.", code=bloc.code), url
+                Level.BLOCKING,
+                _("Le bloc %(code)s n'a aucune compétence.", code=bloc.code),
+                links.add("competence", bloc),
             )
         for competency in bloc.competencies:
             if not competency.criteria:
                 report.missing(
                     Level.BLOCKING,
                     _("La compétence %(code)s n'a aucun critère.", code=competency.code),
-                    url,
+                    links.add("critere", competency),
                 )
     _text_gaps(report, texts, links)
-    if db.session.scalar(sa.select(RegistryFiche.id).limit(1)) is None:
+    if not _register_loaded():
         report.missing(
             Level.TO_COMPLETE,
             _(
                 "Le répertoire national n'est pas chargé : rien ne montre que les référentiels "
                 "ne reproduisent pas ceux d'une autre certification."
             ),
-            links.register(),
+            links.register_import(),
+            hint=_how_to_load_the_register(),
         )
 
 
@@ -389,15 +485,18 @@ def _control(
 
 
 def _regulations(report: CriterionReport, version: FrameworkVersion, links: _Links) -> None:
-    url = links.identity()
     if version.regulated is None:
         report.missing(
             Level.BLOCKING,
             _("Dites si l'activité est réglementée (ou qu'elle ne l'est pas)."),
-            url,
+            links.identity("regulation_state"),
         )
     elif version.regulated and not version.regulations.strip():
-        report.missing(Level.BLOCKING, _("Décrivez la réglementation de l'activité."), url)
+        report.missing(
+            Level.BLOCKING,
+            _("Décrivez la réglementation de l'activité."),
+            links.identity("regulations"),
+        )
 
 
 def _vae(
@@ -409,37 +508,37 @@ def _vae(
         report.missing(
             Level.BLOCKING,
             _("La voie d'accès par la VAE n'est pas déclarée ouverte, avec son jury."),
-            url_for("dossier.texts", cert_code=version.certification.code),
+            links.jury_route(AccessRoute.VAE),
         )
 
 
 def _blocs(report: CriterionReport, version: FrameworkVersion, links: _Links) -> None:
-    url = links.content()
     for bloc in version.blocs:
         if not bloc.modalities:
             report.missing(
                 Level.BLOCKING,
                 _("Le bloc %(code)s n'a aucune modalité d'évaluation.", code=bloc.code),
-                url,
+                links.add("modalite", bloc),
             )
         if not bloc.validation_rule.strip():
             report.missing(
                 Level.BLOCKING,
                 _("Le bloc %(code)s ne dit pas comment il est validé.", code=bloc.code),
-                url,
+                links.item("bloc", bloc, "validation_rule"),
             )
         if bloc.validity_years is None and not bloc.validity_unlimited:
             report.missing(
                 Level.TO_COMPLETE,
                 _("Le bloc %(code)s ne dit pas combien de temps il reste acquis.", code=bloc.code),
-                url,
+                links.item("bloc", bloc, "validity"),
             )
-        uncovered = [
-            criterion.code
+        criteria = [
+            criterion
             for competency in bloc.competencies
             for criterion in competency.criteria
             if not criterion.modalities
         ]
+        uncovered = [criterion.code for criterion in criteria]
         if uncovered:
             report.missing(
                 Level.BLOCKING,
@@ -451,7 +550,8 @@ def _blocs(report: CriterionReport, version: FrameworkVersion, links: _Links) ->
                     bloc=bloc.code,
                     codes=", ".join(uncovered),
                 ),
-                url,
+                # The first one's form; saved, the check names the next.
+                links.item("critere", criteria[0], "modality_ids"),
             )
 
 
@@ -476,11 +576,25 @@ def _correspondences(
             )
         )
     if not marked and not written:
-        report.missing(
-            Level.TO_COMPLETE,
-            _(
-                "Ni correspondance établie avec le répertoire national, ni texte disant "
-                "pourquoi il n'y en a pas."
-            ),
-            links.correspondences(),
-        )
+        if _register_loaded():
+            report.missing(
+                Level.TO_COMPLETE,
+                _(
+                    "Ni correspondance établie avec le répertoire national, ni texte disant "
+                    "pourquoi il n'y en a pas."
+                ),
+                links.correspondences(),
+            )
+        else:
+            # The correspondences are chosen among the register's fiches: none to choose from
+            # until it is loaded. Meanwhile the text can say why there is none.
+            report.missing(
+                Level.TO_COMPLETE,
+                _(
+                    "Ni correspondance établie, ni texte disant pourquoi il n'y en a pas. Les "
+                    "correspondances se choisissent parmi les fiches du répertoire national, qui "
+                    "n'est pas chargé."
+                ),
+                links.text(next(t for t in TEXTS if t.key == "correspondences")),
+                hint=_how_to_load_the_register(),
+            )
