@@ -261,9 +261,14 @@ class _Mapper:
         if uncovered and len(uncovered) < len(self.criteria):
             for criterion, _ in self.criteria.values():
                 criterion.pop("modalities", None)
+            count = ngettext(
+                "%(num)d critère sans modalité d'évaluation liée",
+                "%(num)d critères sans modalité d'évaluation liée",
+                len(uncovered),
+            )
             self.report.notes.append(
-                f"{len(uncovered)} critère(s) sans modalité d'évaluation liée : les liens entre "
-                "critères et modalités sont ignorés (le format les veut pour tous ou aucun)"
+                f"{count} : les liens entre critères et modalités sont ignorés (le format les "
+                "veut pour tous ou aucun)"
             )
         return domains, blocs
 

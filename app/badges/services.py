@@ -23,8 +23,9 @@ from app.frameworks.models import FrameworkVersion
 from app.frameworks.structure import structure
 from app.people import audit
 from app.people.links import public_base, public_url
-from app.people.models import Organisation, OrganisationKind
+from app.people.models import Organisation
 from app.progress.records import closed_decisions, jury_dates
+from app.settings.services import certifier_of
 
 
 class BadgeRefused(Exception):
@@ -32,25 +33,6 @@ class BadgeRefused(Exception):
 
 
 # --- the certifier and its keys -----------------------------------------------------------------
-
-
-def certifier_of(version: FrameworkVersion) -> Organisation | None:
-    """The certifier organisation named by `version` (by SIRET, else by name), or the only
-    certifier organisation of this site."""
-    certifiers = list(
-        db.session.scalars(
-            sa.select(Organisation)
-            .where(Organisation.kind == OrganisationKind.CERTIFIER)
-            .order_by(Organisation.id)
-        )
-    )
-    for org in certifiers:
-        if version.certifier_siret and org.siret == version.certifier_siret:
-            return org
-    for org in certifiers:
-        if org.name.casefold() == version.certifier_name.casefold():
-            return org
-    return certifiers[0] if len(certifiers) == 1 else None
 
 
 def _secret() -> str:

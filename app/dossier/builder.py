@@ -26,6 +26,7 @@ from app.glossary import ACCESS_ROUTE, CONTRACT_TYPE, HORIZON, VERSION_STATUS
 from app.insertion.models import Horizon, SurveyAnswer
 from app.insertion.rates import horizon_rates
 from app.insertion.services import latest_answers
+from app.settings.services import certifier_siret
 from exports.dossier import (
     ActivityLine,
     BlocRate,
@@ -132,7 +133,7 @@ def _identity(version: FrameworkVersion) -> Identity:
         rome=_labelled("rome", version.rome_codes, typed),
         formacodes=_labelled("formacode", version.formacodes, typed),
         certifier_name=version.certifier_name,
-        certifier_siret=version.certifier_siret,
+        certifier_siret=certifier_siret(version),
         profile=[
             (_("Objectifs et contexte de la certification"), version.objectives_context),
             (_("Secteurs d'activité"), version.sectors),

@@ -38,6 +38,7 @@ from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.insertion.models import Horizon, SurveyAnswer
 from app.insertion.rates import survey_due
 from app.registry.models import BlocCorrespondence, RegistryFiche
+from app.settings.services import certifier_siret
 
 
 class Level(enum.IntEnum):
@@ -315,11 +316,13 @@ def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readine
 def _identity(
     report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
 ) -> None:
-    if not version.certifier_siret:
+    if not certifier_siret(version):
+        # The certifier organisation's SIRET serves when the version names none: it is filled
+        # in Administration › Paramètres du certificateur, whatever the version's state.
         report.missing(
             Level.BLOCKING,
             _("Le SIRET du certificateur n'est pas renseigné."),
-            links.identity("certifier_siret"),
+            url_for("settings.index") + "#siret",
         )
     required = (
         ("objectives_context", _("Les objectifs et le contexte de la certification")),

@@ -25,6 +25,7 @@ from app.names import name_key
 from app.people.models import User
 from app.registry import correspondences
 from app.registry.models import CorrespondenceKind
+from app.settings.services import certifier_siret
 from exports.accrochage import AccrochageData, Holder, Passage
 from exports.fiche import (
     Certifier,
@@ -159,7 +160,7 @@ def fiche_data(version: FrameworkVersion) -> FicheData:
         nsf=_labelled("nsf", version.nsf_codes, typed),
         rome=_labelled("rome", version.rome_codes, typed),
         formacodes=_labelled("formacode", version.formacodes, typed),
-        certifiers=[Certifier(version.certifier_name, version.certifier_siret)],
+        certifiers=[Certifier(version.certifier_name, certifier_siret(version))],
         state=state,
         active=active,
         objectives_context=version.objectives_context,

@@ -61,9 +61,18 @@ def certifier_of(version: FrameworkVersion) -> Organisation | None:
         if version.certifier_siret and org.siret == version.certifier_siret:
             return org
     for org in certifiers:
-        if org.name == version.certifier_name:
+        if org.name.casefold() == version.certifier_name.casefold():
             return org
     return certifiers[0] if len(certifiers) == 1 else None
+
+
+def certifier_siret(version: FrameworkVersion) -> str | None:
+    """The certifier's SIRET for the fiche and the dossier: the one the version names, else its
+    certifier organisation's (Administration › Paramètres du certificateur)."""
+    if version.certifier_siret:
+        return version.certifier_siret
+    organisation = certifier_of(version)
+    return organisation.siret if organisation is not None and organisation.siret else None
 
 
 def settings_of(organisation: Organisation) -> CertifierSettings | None:

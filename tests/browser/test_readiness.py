@@ -1,6 +1,6 @@
 """The coordinator's way through the readiness check, by clicking only: from the landing page to
-the check of the draft, a not-ready item's link to the field where it is filled, and back to the
-check, where the item is gone and its criterion ready."""
+the check of the revised version, a not-ready item's link to the field where it is filled, and
+back to the check, where the item is gone and its criterion ready."""
 
 from __future__ import annotations
 
@@ -19,15 +19,15 @@ def _criterion(page: Any, title: str) -> Any:
 
 
 def _open_the_check(page: Any) -> None:
-    """From the landing page: the dossier section's link to the CTA draft's check."""
+    """From the landing page: the dossier section's link to the check of CTA 2026-12."""
     page.get_by_role("link", name="Mon espace").first.click()
     page.wait_for_load_state()
     section = page.locator(
         "section", has=page.get_by_role("heading", name="Ce qui manque au dossier")
     )
-    section.get_by_role("link", name=re.compile(r"^CTA 2026-01 : ")).click()
+    section.get_by_role("link", name=re.compile(r"^CTA 2026-12 : ")).click()
     page.wait_for_load_state()
-    assert page.url.endswith("/dossier/CTA/2026-01/verification"), page.url
+    assert page.url.endswith("/dossier/CTA/2026-12/verification"), page.url
 
 
 def test_coordinator_follows_the_check_to_fill_what_is_missing(
@@ -54,27 +54,31 @@ def test_coordinator_follows_the_check_to_fill_what_is_missing(
     page.wait_for_load_state()
     assert "Textes du dossier enregistrés." in page.locator(".flash-success").inner_text()
 
-    # A bloc's validation rule: the link leads to that bloc's form, at the rule.
+    # The disability adaptations (criterion 3°): another text, another field of the same page.
     _open_the_check(page)
-    blocs = _criterion(page, re.compile("^7° Cohérence des blocs"))
-    blocs.get_by_role("link", name="Le bloc BC01 ne dit pas comment il est validé.").click()
+    quality = _criterion(page, re.compile("^3° Qualité des référentiels"))
+    quality.get_by_role("link", name=re.compile("Prise en compte du handicap")).click()
     page.wait_for_load_state()
-    assert re.search(r"/edition/\d+/bloc/\d+#validation_rule$", page.url), page.url
-    assert "BC01" in page.locator("h1").inner_text()
-    rule = page.locator("#validation_rule")
-    assert rule.is_visible() and rule.input_value() == ""
-    rule.fill("Tous les critères du bloc acquis, constatés par le jury.")
-    page.get_by_role("button", name="Enregistrer").click()
+    assert page.url.endswith("/dossier/CTA/textes#disability_adaptations"), page.url
+    page.locator("#disability_adaptations").fill(
+        "Les épreuves sont aménagées sur demande (temps majoré, supports adaptés, aide humaine), "
+        "après avis du référent handicap de l'organisme."
+    )
+    page.get_by_role("button", name="Enregistrer les textes").click()
     page.wait_for_load_state()
-    assert page.locator(".flash-success").count() == 1
+    assert "Textes du dossier enregistrés." in page.locator(".flash-success").inner_text()
 
-    # Back to the check: both items are done, criterion 4° is ready.
+    # Back to the check: criterion 4° is ready; 3° keeps only what the register must show.
     _open_the_check(page)
     control = _criterion(page, re.compile("^4° Contrôle des modalités"))
     assert control.locator("h2 .badge").inner_text() == "prêt"
     assert control.locator("ul.gaps").count() == 0
-    blocs = _criterion(page, re.compile("^7° Cohérence des blocs"))
-    gaps = blocs.locator("ul.gaps").inner_text()
-    assert "Le bloc BC01 ne dit pas comment il est validé." not in gaps
-    assert "Le bloc BC02 ne dit pas comment il est validé." in gaps  # the others remain
+    quality = _criterion(page, re.compile("^3° Qualité des référentiels"))
+    gaps = quality.locator("ul.gaps").inner_text()
+    assert "Prise en compte du handicap" not in gaps
+    assert "Le répertoire national n'est pas chargé" in gaps  # what remains, and how to load it
+    assert (
+        _criterion(page, re.compile("^7° Cohérence des blocs")).locator("h2 .badge").inner_text()
+        == "prêt"
+    )  # the revised référentiel: every criterion has its modality
     screenshot(page, "verification-avant-depot-apres-1280")

@@ -12,6 +12,7 @@ import pytest
 from app.cohorts.models import AccessRoute, EnrolmentStatus
 from app.db import db
 from app.dossier import services as texts_services
+from app.dossier.builder import _identity
 from app.dossier.readiness import Level, Readiness, check
 from app.dossier.texts import TEXT_KEYS
 from app.frameworks import services as frameworks
@@ -276,3 +277,26 @@ def test_the_command_exits_non_zero_while_something_blocks(
     )
     unknown = runner.invoke(args=["dossier", "check", "MINI", "--version", "v9"])
     assert unknown.exit_code == 2
+
+
+def test_the_certifier_organisations_siret_serves_when_the_version_names_none(
+    app: Any, create_version: Any, mini_doc: dict[str, Any], pilots: PilotMaker
+) -> None:
+    doc = complete_doc(mini_doc)
+    doc["certification"]["certifier"].pop("siret")
+    version = create_version(doc, publish=True)
+    complete_texts(version)
+    two_certified_promotions(version, pilots)
+    db.session.commit()
+    with app.test_request_context():
+        assert "Le SIRET du certificateur n'est pas renseigné." in messages(
+            readiness(version), "identity"
+        )
+    certifier = Organisation(
+        name="Le Labo de l'ESS", siret="44789845200001", kind=OrganisationKind.CERTIFIER
+    )
+    version.certification.organisation = certifier
+    db.session.commit()
+    with app.test_request_context():
+        assert level_of(readiness(version), "identity") is Level.READY
+        assert _identity(version).certifier_siret == "44789845200001"

@@ -70,9 +70,8 @@ def test_a_published_version_links_to_its_certifications_draft(
     assert _gap(result, "7", "ne dit pas").url == (
         f"/edition/{draft.id}/bloc/{draft_bloc.id}#validation_rule"
     )
-    assert _gap(result, "identity", "Le SIRET").url == (
-        f"/edition/{draft.id}/identite#certifier_siret"
-    )
+    # The certifier's SIRET is the organisation's when the version names none: its settings.
+    assert _gap(result, "identity", "Le SIRET").url == "/parametres#siret"
 
 
 def test_without_the_register_criterion_8_says_how_to_load_it(app: Any, version: Any) -> None:
