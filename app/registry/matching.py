@@ -1,9 +1,9 @@
 """Statements of the register that hold given stems: the one full-text query, per engine.
 
-SQLite answers from the FTS5 table, PostgreSQL from the GIN index over
-`to_tsvector('simple', terms)`; both index the same stems (app.registry.text), so both find the
-same statements. Stems are plain lower-case ASCII letters and digits after `fold`, so they are
-quoted as they are.
+SQLite answers from the FTS5 table, PostgreSQL from the GIN index over the stored
+`search_vector` (`to_tsvector('simple', terms)`); both index the same stems (app.registry.text),
+so both find the same statements. Stems are plain lower-case ASCII letters and digits after
+`fold`, so they are quoted as they are.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.registry.models import FTS_TABLE, RegistryStatement, RegistryTerm
+from app.registry.models import FTS_TABLE, PG_VECTOR, RegistryStatement, RegistryTerm
 
 _SAFE = re.compile(r"^[a-z0-9]+$")
 
@@ -49,7 +49,7 @@ def ranked(
             sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=query)
         )
         return (matched.order_by(fts.c.rank) if rank else matched).limit(limit)
-    vector = sa.func.to_tsvector(sa.literal_column("'simple'"), RegistryStatement.terms)
+    vector = sa.literal_column(f"{RegistryStatement.__tablename__}.{PG_VECTOR}")
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), query)
     matched = select.where(vector.op("@@")(tsquery))
     if rank:
