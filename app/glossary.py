@@ -67,7 +67,7 @@ VERSION_STATUS = Labels(
     },
 )
 
-# A change between two versions of a référentiel (app.frameworks.services.diff: strings).
+# A change between two versions of a référentiel (app.frameworks.comparison.diff: strings).
 CHANGE = {
     "added": _l("ajouté"),
     "removed": _l("supprimé"),

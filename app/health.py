@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from app.access import public
 from app.db import db
+from app.route_rules import public
 
 bp = Blueprint("health", __name__)
 

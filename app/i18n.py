@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_translations
 
-from app.access import public
+from app.route_rules import public
 
 F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "lang"

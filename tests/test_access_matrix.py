@@ -35,12 +35,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.access import RULE_ATTRIBUTE
 from app.assessment.evidence import attach, check_upload
 from app.cohorts.models import Cohort, Enrolment, EnrolmentInvitation
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.jury.models import JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind
+from app.route_rules import RULE_ATTRIBUTE
 from exports.case import NAMESPACE as CASE_NAMESPACE
 from tests.conftest import IsolatedClient
 from tests.factories import new_cohort

@@ -11,7 +11,6 @@ import io
 from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from app.access import current_person, roles
 from app.analytics import services, tables
 from app.analytics.forms import CohortFilterForm, VersionFilterForm
 from app.cohorts.models import Cohort
@@ -20,6 +19,7 @@ from app.frameworks.models import FrameworkVersion
 from app.frameworks.structure import structure
 from app.names import slug
 from app.people.models import Role
+from app.route_rules import current_person, roles
 from exports.spreadsheets import Cell, csv_bytes
 
 bp = Blueprint("analytics", __name__, url_prefix="/analyse")

@@ -29,7 +29,7 @@ from wtforms import Field, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
-from app.access import can_attach_evidence, can_view_enrolment, current_person, roles
+from app.access import can_attach_evidence, can_view_enrolment
 from app.assessment import evidence
 from app.assessment.models import EvidenceFile
 from app.cohorts.models import Enrolment
@@ -37,6 +37,7 @@ from app.db import after_rollback, db
 from app.frameworks.models import FrameworkVersion
 from app.frameworks.services import version_query
 from app.people.models import Role
+from app.route_rules import current_person, roles
 
 bp = Blueprint("evidence", __name__)
 

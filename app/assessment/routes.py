@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from app.access import cohort_or_404, roles
+from app.access import cohort_or_404
 from app.assessment import saving, services, xlsx
 from app.assessment.forms import (
     ConfirmCellForm,
@@ -57,6 +57,7 @@ from app.db import db, savepoint
 from app.glossary import BLOC_STATUS, RESULT_SOURCE
 from app.names import slug
 from app.people.models import Role
+from app.route_rules import roles
 from exports.guard import Limits
 from exports.spreadsheets import csv_bytes
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort
 from werkzeug.wrappers import Response
 
-from app.access import public
 from app.badges import services
 from app.db import db
 from app.people.models import Organisation, OrganisationKind
+from app.route_rules import public
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")
 

@@ -1,16 +1,15 @@
-"""Organisations, cohorts, enrolments, trainers and learner import."""
+"""Organisations, cohorts, enrolments and trainers (the import: import_routes.py; identities:
+identity_routes.py)."""
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,40 +17,30 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app import dates
 from app.access import (
     can_edit_certification,
-    can_erase_person,
     can_manage_cohort,
     cohort_or_404,
-    current_person,
-    identity_access,
     jury_session_query,
-    organisation_ids,
-    roles,
     staff_cohort_query,
 )
-from app.cohorts import enrolling, importer, importing, services
+from app.cohorts import enrolling, services
 from app.cohorts.forms import (
     ActionForm,
     AssignTrainerForm,
     CohortEditForm,
     CohortForm,
-    ConfirmImportForm,
     EntryDateForm,
-    IdentityForm,
-    ImportForm,
     LearnerForm,
     OrganisationForm,
     StatusForm,
     WithdrawCertificationForm,
 )
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus, LearnerIdentity
+from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.db import after_commit, db, savepoint
 from app.frameworks.models import FrameworkVersion, VersionStatus
 from app.glossary import BLOC_STATUS
@@ -59,8 +48,8 @@ from app.home import services as hub
 from app.jury.models import JuryPresentation, JurySession
 from app.names import name_key
 from app.people import mail
-from app.people.models import OrganisationKind, Role, User
-from exports.guard import Limits, size_text
+from app.people.models import OrganisationKind, Role
+from app.route_rules import current_person, roles
 
 bp = Blueprint("cohorts", __name__)
 
@@ -437,180 +426,5 @@ def withdraw_certification(enrolment_id: int) -> str | Response:
     )
 
 
-def _identity_data(identity: LearnerIdentity | None) -> dict[str, Any]:
-    if identity is None:
-        return {"revision": 0}
-    return {
-        **IdentityForm.first_name_data(identity.first_names),
-        "birth_name": identity.birth_name,
-        "usage_name": identity.usage_name,
-        "birth_date": identity.birth_date,
-        "sex": identity.sex.value if identity.sex else "",
-        "birth_commune_code": identity.birth_commune_code,
-        "birth_country_code": identity.birth_country_code,
-        "revision": identity.revision,
-    }
-
-
-@bp.route("/apprenants/<int:user_id>/identite", methods=["GET", "POST"])
-@roles(Role.COORDINATOR)
-def identity(user_id: int) -> str | Response:
-    learner = db.session.get(User, user_id)
-    if learner is None:
-        abort(404)
-    access = identity_access(current_person(), user_id)
-    if access is None:
-        abort(404)
-    if access != "edit" and request.method == "POST":
-        abort(403)
-    current = db.session.get(LearnerIdentity, user_id)
-    form = IdentityForm(data=_identity_data(current))
-    if access == "edit" and form.validate_on_submit():
-        data = services.IdentityData(
-            first_names=form.first_names,
-            birth_name=form.birth_name.data,
-            usage_name=form.usage_name.data or None,
-            birth_date=form.birth_date.data,
-            sex=form.sex_value,
-            birth_commune_code=form.birth_commune_code.data or None,
-            birth_country_code=form.birth_country_code.data or None,
-        )
-        try:
-            with savepoint():
-                services.save_identity(learner, data, revision=form.revision.data or 0)
-        except services.CohortError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("Identité enregistrée."), "success")
-            return redirect(url_for(".identity", user_id=user_id))
-    enrolments = db.session.scalars(
-        sa.select(Enrolment)
-        .join(Enrolment.cohort)
-        .where(
-            Enrolment.learner_id == user_id,
-            Cohort.organisation_id.in_(organisation_ids(current_person())),
-        )
-        .options(sa.orm.contains_eager(Enrolment.cohort))
-        .order_by(Cohort.start_date)
-    ).all()
-    return render_template(
-        "cohorts/identity.html",
-        form=form,
-        learner=learner,
-        enrolments=enrolments,
-        identity=current,
-        may_edit=access == "edit",
-        may_erase=can_erase_person(current_person(), learner),
-    )
-
-
-# --- import ------------------------------------------------------------------------------------
-
-
-def _upload_folder() -> Path:
-    return Path(current_app.config["INSTANCE_DIR"]) / "imports"
-
-
-def _limits() -> Limits:
-    return Limits.from_config(current_app.config)
-
-
-def _too_large_message() -> str:
-    return _(
-        "Le fichier dépasse %(size)s : découpez-le en plusieurs fichiers.",
-        size=size_text(_limits().max_bytes),
-    )
-
-
-@bp.route("/promotions/<int:cohort_id>/import", methods=["GET", "POST"])
-@roles(Role.COORDINATOR)
-def import_learners(cohort_id: int) -> str | Response | tuple[str, int]:
-    cohort = cohort_or_404(cohort_id, manage=True)
-    page: dict[str, Any] = {"cohort": cohort, "parsed": None, "plan": None}
-    # Refuse a huge body before reading it; the parser says the same for a smaller excess.
-    request.max_content_length = _limits().max_bytes + 64 * 1024
-    try:
-        form = ImportForm()
-        submitted = form.validate_on_submit()
-    except RequestEntityTooLarge:
-        form = ImportForm(formdata=None)
-        form.spreadsheet.errors = [_too_large_message()]
-        return render_template("cohorts/import.html", form=form, **page), 413
-    if submitted:
-        upload = form.spreadsheet.data
-        filename = upload.filename or ""
-        data = upload.read(_limits().max_bytes + 1)
-        parsed = importer.parse(data, filename, limits=_limits())
-        page.update(parsed=parsed, filename=filename)
-        if parsed.rows:
-            page["plan"] = plan = importing.plan_import(cohort, parsed, actor=current_person())
-            if parsed.ok and (plan.to_enrol or plan.offered):
-                key = importing.store_upload(
-                    _upload_folder(), cohort, current_person(), data, filename
-                )
-                page["confirm_form"] = ConfirmImportForm(
-                    formdata=None, upload=key, filename=filename
-                )
-    return render_template("cohorts/import.html", form=form, **page)
-
-
-@bp.post("/promotions/<int:cohort_id>/import/confirmer")
-@roles(Role.COORDINATOR)
-def confirm_import(cohort_id: int) -> str | Response:
-    cohort = cohort_or_404(cohort_id, manage=True)
-    form = ConfirmImportForm()
-    key = form.upload.data or ""
-    data = importing.read_upload(_upload_folder(), key, cohort, current_person())
-    if not form.validate_on_submit() or data is None:
-        flash(_("Ce fichier n'est plus disponible : déposez-le de nouveau."), "error")
-        return redirect(url_for(".import_learners", cohort_id=cohort.id))
-    filename = form.filename.data or key
-    # The stored file is read and checked again: nothing is taken on trust from the preview.
-    parsed = importer.parse(data, key, limits=_limits())
-    try:
-        with savepoint():
-            result = importing.import_learners(cohort, parsed, filename, actor=current_person())
-    except services.CohortError as error:
-        flash(str(error), "error")
-        page = {
-            "cohort": cohort,
-            "form": ImportForm(formdata=None),
-            "parsed": parsed,
-            "plan": importing.plan_import(cohort, parsed, actor=current_person())
-            if parsed.rows
-            else None,
-            "filename": filename,
-        }
-        return render_template("cohorts/import.html", **page)
-    except IntegrityError:
-        flash(
-            _(
-                "Une autre inscription a eu lieu pendant l'import : rien n'a été importé. "
-                "Vérifiez de nouveau le fichier."
-            ),
-            "error",
-        )
-        return redirect(url_for(".import_learners", cohort_id=cohort.id))
-    after_commit(functools.partial(importing.discard_upload, _upload_folder(), key))
-    for invitation in [*result.invitations, *result.offers]:
-        after_commit(functools.partial(mail.send_quietly, invitation))
-    flash(
-        _(
-            "%(count)s apprenant·es inscrit·es, dont %(new)s invité·es à créer leur compte.",
-            count=result.plan.to_enrol,
-            new=len(result.invitations),
-        ),
-        "success",
-    )
-    if result.plan.offered:
-        flash(
-            ngettext(
-                "%(num)d personne a un compte lié à un autre organisme : une inscription "
-                "lui est proposée, effective quand elle l'aura acceptée.",
-                "%(num)d personnes ont un compte lié à un autre organisme : une inscription "
-                "leur est proposée, effective quand elles l'auront acceptée.",
-                len(result.plan.offered),
-            ),
-            "success",
-        )
-    return redirect(url_for(".show", cohort_id=cohort.id))
+# The learner import and identity pages join this blueprint.
+from app.cohorts import identity_routes, import_routes  # noqa: E402, F401

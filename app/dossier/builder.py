@@ -19,7 +19,7 @@ from app.dates import local, local_date
 from app.db import db
 from app.dossier import criteria, services
 from app.dossier.texts import TEXT_KEYS
-from app.frameworks import codes
+from app.frameworks import codes, comparison
 from app.frameworks import services as frameworks
 from app.frameworks.models import Bloc, Competency, CompetencyRule, FrameworkVersion
 from app.glossary import ACCESS_ROUTE, CONTRACT_TYPE, HORIZON, VERSION_STATUS
@@ -157,9 +157,9 @@ def _versions(current: FrameworkVersion) -> list[VersionLine]:
     lines = []
     previous = None
     for version in versions:
-        diff: frameworks.VersionDiff | None = None
+        diff: comparison.VersionDiff | None = None
         if previous is not None:
-            diff = frameworks.diff(previous, version)
+            diff = comparison.diff(previous, version)
         lines.append(
             VersionLine(
                 label=version.label,

@@ -18,7 +18,6 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -31,13 +30,13 @@ from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.dates import today as local_today
 from app.db import db
 from app.dossier import services
-from app.dossier.forms import open_field
 from app.dossier.models import DossierText
+from app.dossier.readiness_links import Links, how_to_load_the_register, register_loaded
 from app.dossier.texts import TEXTS, WrittenText
-from app.frameworks.models import FrameworkVersion, VersionStatus
+from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, SurveyAnswer
 from app.insertion.rates import survey_due
-from app.registry.models import BlocCorrespondence, RegistryFiche
+from app.registry.models import BlocCorrespondence
 from app.settings.services import certifier_siret
 
 
@@ -160,120 +159,10 @@ def _answered(enrolment_ids: list[int]) -> set[tuple[int, Horizon]]:
     }
 
 
-class _Links:
-    """Where each thing is filled in: the form, and its field when there is one.
-
-    A draft is edited in place. A published version is frozen: what it lacks goes into the
-    certification's draft when there is one (the same bloc or criterion, found by its code),
-    else into a new draft copied from it.
-    """
-
-    def __init__(self, version: FrameworkVersion) -> None:
-        self.version = version
-        self.draft: FrameworkVersion | None = version
-        if version.status is not VersionStatus.DRAFT:
-            self.draft = db.session.scalar(
-                sa.select(FrameworkVersion)
-                .where(
-                    FrameworkVersion.certification_id == version.certification_id,
-                    FrameworkVersion.status == VersionStatus.DRAFT,
-                )
-                .order_by(FrameworkVersion.id.desc())
-                .limit(1)
-            )
-        self._ids: dict[Any, dict[str, int]] = {}
-
-    def _id(self, model: Any, item: Any) -> int | None:
-        """The id of `item` (or of the item with its code) in the draft."""
-        if self.draft is self.version:
-            return int(item.id)
-        if self.draft is None:
-            return None
-        if model not in self._ids:
-            rows = db.session.execute(
-                sa.select(model.code, model.id).where(model.version_id == self.draft.id)
-            )
-            self._ids[model] = {code: id_ for code, id_ in rows}
-        return self._ids[model].get(item.code)
-
-    def _frozen(self) -> str:
-        if self.draft is None:
-            return url_for("editor.copy", version_id=self.version.id)
-        return url_for("editor.edit", version_id=self.draft.id)
-
-    def text(self, text: WrittenText) -> str:
-        return url_for("dossier.texts", cert_code=self.version.certification.code, _anchor=text.key)
-
-    def jury_route(self, route: AccessRoute) -> str:
-        return url_for(
-            "dossier.texts", cert_code=self.version.certification.code, _anchor=open_field(route)
-        )
-
-    def identity(self, field: str) -> str:
-        """The certification's identity form, at `field` (the form's field name)."""
-        if self.draft is None:
-            return self._frozen()
-        return url_for("editor.metadata", version_id=self.draft.id, _anchor=field)
-
-    def add(self, kind: str, parent: Any = None, model: type | None = None) -> str:
-        """The form adding a `kind` (editor slug) to `parent` (of `model`), or to the version."""
-        if self.draft is None:
-            return self._frozen()
-        if parent is None:
-            return url_for("editor.add_item", version_id=self.draft.id, kind=kind)
-        parent_id = self._id(model or type(parent), parent)
-        if parent_id is None:
-            return self._frozen()
-        return url_for("editor.add_item", version_id=self.draft.id, kind=kind, dans=parent_id)
-
-    def item(self, kind: str, item: Any, field: str) -> str:
-        """The form of a bloc or a criterion, at `field`."""
-        item_id = self._id(type(item), item)
-        if self.draft is None or item_id is None:
-            return self._frozen()
-        return url_for(
-            "editor.edit_item", version_id=self.draft.id, kind=kind, item_id=item_id, _anchor=field
-        )
-
-    def cohorts(self) -> str:
-        return url_for("cohorts.index")
-
-    def juries(self) -> str:
-        return url_for("jury.index")
-
-    def insertion(self, cohort_id: int | None = None) -> str:
-        if cohort_id is None:
-            return url_for("insertion.index")
-        return url_for("insertion.cohort", cohort_id=cohort_id)
-
-    def correspondences(self) -> str:
-        return url_for(
-            "registry.correspondence_list",
-            cert_code=self.version.certification.code,
-            label=self.version.label,
-        )
-
-    def register_import(self) -> str:
-        return url_for("registry.import_export")
-
-
-def _register_loaded() -> bool:
-    return db.session.scalar(sa.select(RegistryFiche.id).limit(1)) is not None
-
-
-def _how_to_load_the_register() -> str:
-    return _(
-        "Le répertoire national se charge depuis son export en données ouvertes (France "
-        "Compétences, licence ouverte, fichier XML ou ZIP) : téléchargez-le, puis importez-le "
-        "depuis Registre national › Importer un export du registre, ou par la commande "
-        "« flask --app app rncp import FICHIER »."
-    )
-
-
 def _text_gaps(
     report: CriterionReport,
     texts: DossierText | None,
-    links: _Links,
+    links: Links,
     level: Callable[[WrittenText], Level] = lambda _t: Level.BLOCKING,
 ) -> None:
     for text in TEXTS:
@@ -289,7 +178,7 @@ def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readine
     """The readiness of `version`'s dossier (loaded with its content:
     frameworks.services.load_version)."""
     today = today or local_today()
-    links = _Links(version)
+    links = Links(version)
     texts = services.texts_for(version.certification_id)
     promotions = _promotions(version)
     reports = {key: CriterionReport(key, str(title)) for key, title in TITLES.items()}
@@ -314,7 +203,7 @@ def check(version: FrameworkVersion, *, today: dt.date | None = None) -> Readine
 
 
 def _identity(
-    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
+    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: Links
 ) -> None:
     if not certifier_siret(version):
         # The certifier organisation's SIRET serves when the version names none: it is filled
@@ -364,7 +253,7 @@ def _employment(
     second: CriterionReport,
     promotions: list[Promotion],
     today: dt.date,
-    links: _Links,
+    links: Links,
 ) -> None:
     with_certified = [p for p in promotions if p.certified]
     if not with_certified:
@@ -429,7 +318,7 @@ def _employment(
 
 
 def _referentials(
-    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
+    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: Links
 ) -> None:
     if not version.domains:
         report.missing(
@@ -450,7 +339,7 @@ def _referentials(
                     links.add("critere", competency),
                 )
     _text_gaps(report, texts, links)
-    if not _register_loaded():
+    if not register_loaded():
         report.missing(
             Level.TO_COMPLETE,
             _(
@@ -458,7 +347,7 @@ def _referentials(
                 "ne reproduisent pas ceux d'une autre certification."
             ),
             links.register_import(),
-            hint=_how_to_load_the_register(),
+            hint=how_to_load_the_register(),
         )
 
 
@@ -466,7 +355,7 @@ def _control(
     report: CriterionReport,
     promotions: list[Promotion],
     texts: DossierText | None,
-    links: _Links,
+    links: Links,
 ) -> None:
     _text_gaps(report, texts, links)
     sessions = 0
@@ -487,7 +376,7 @@ def _control(
         )
 
 
-def _regulations(report: CriterionReport, version: FrameworkVersion, links: _Links) -> None:
+def _regulations(report: CriterionReport, version: FrameworkVersion, links: Links) -> None:
     if version.regulated is None:
         report.missing(
             Level.BLOCKING,
@@ -503,7 +392,7 @@ def _regulations(report: CriterionReport, version: FrameworkVersion, links: _Lin
 
 
 def _vae(
-    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
+    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: Links
 ) -> None:
     _text_gaps(report, texts, links)
     routes = services.jury_routes(texts, services.used_routes(version.certification_id))
@@ -515,7 +404,7 @@ def _vae(
         )
 
 
-def _blocs(report: CriterionReport, version: FrameworkVersion, links: _Links) -> None:
+def _blocs(report: CriterionReport, version: FrameworkVersion, links: Links) -> None:
     for bloc in version.blocs:
         if not bloc.modalities:
             report.missing(
@@ -559,7 +448,7 @@ def _blocs(report: CriterionReport, version: FrameworkVersion, links: _Links) ->
 
 
 def _correspondences(
-    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: _Links
+    report: CriterionReport, version: FrameworkVersion, texts: DossierText | None, links: Links
 ) -> None:
     marked = (
         db.session.scalar(
@@ -579,7 +468,7 @@ def _correspondences(
             )
         )
     if not marked and not written:
-        if _register_loaded():
+        if register_loaded():
             report.missing(
                 Level.TO_COMPLETE,
                 _(
@@ -599,5 +488,5 @@ def _correspondences(
                     "n'est pas chargé."
                 ),
                 links.text(next(t for t in TEXTS if t.key == "correspondences")),
-                hint=_how_to_load_the_register(),
+                hint=how_to_load_the_register(),
             )

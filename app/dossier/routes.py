@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, current_person, owned_certifications, roles
+from app.access import can_edit_certification, owned_certifications
 from app.cohorts.models import AccessRoute
 from app.db import db, savepoint
 from app.dossier import services
@@ -19,6 +19,7 @@ from app.dossier.texts import TEXT_KEYS, TEXTS
 from app.frameworks.models import Certification, FrameworkError
 from app.frameworks.services import load_version
 from app.people.models import Role
+from app.route_rules import current_person, roles
 
 bp = Blueprint("dossier", __name__, url_prefix="/dossier")
 

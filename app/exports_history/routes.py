@@ -28,10 +28,8 @@ from app import glossary
 from app.access import (
     can_edit_certification,
     certifier_organisations,
-    current_person,
     export_query,
     organisation_ids,
-    roles,
 )
 from app.cohorts.models import Cohort
 from app.db import after_commit, db, savepoint
@@ -43,6 +41,7 @@ from app.frameworks.models import FrameworkVersion
 from app.glossary import VERSION_STATUS
 from app.jobs import queue
 from app.people.models import Role
+from app.route_rules import current_person, roles
 from app.settings import services as settings
 
 bp = Blueprint("exports", __name__)

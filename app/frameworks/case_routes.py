@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from app.access import public_frameworks
 from app.frameworks import case as case_service
+from app.route_rules import public_frameworks
 from exports import case
 
 bp = Blueprint("case", __name__, url_prefix=case.API_PATH)

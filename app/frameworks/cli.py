@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.db import CommandGroup
-from app.frameworks import documents, services
+from app.frameworks import comparison, documents, services
 from app.i18n import option
 
 referentiel_cli = CommandGroup(
@@ -138,7 +138,7 @@ def diff_command(cert_code: str, label_a: str, label_b: str) -> None:
         b = services.load_version(cert_code, label_b)
     except services.FrameworkError as exc:
         _fail(str(exc))
-    result = services.diff(a, b)
+    result = comparison.diff(a, b)
     signs = {"added": "+", "removed": "-", "reworded": "~"}
     for change in result.changes:
         text = change.after if change.after is not None else change.before

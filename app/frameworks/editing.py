@@ -12,13 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import (
-    can_edit_certification,
-    certifier_of,
-    current_person,
-    owned_certifications,
-    roles,
-)
+from app.access import can_edit_certification, certifier_of, owned_certifications
 from app.db import db, savepoint
 from app.frameworks import draft_items, forms, metadata_forms
 from app.frameworks import editing_services as editing
@@ -30,6 +24,7 @@ from app.frameworks.models import (
 )
 from app.people.models import Role
 from app.registry import copycheck
+from app.route_rules import current_person, roles
 
 bp = Blueprint("editor", __name__, url_prefix="/edition")
 

@@ -7,13 +7,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.access import public_frameworks
 from app.db import db
 from app.frameworks import case as case_service
-from app.frameworks import page_cache, services
+from app.frameworks import comparison, page_cache, services
 from app.frameworks.editing_services import load_version_by_id
 from app.frameworks.models import Certification, FrameworkVersion, VersionStatus
 from app.people.models import Role
+from app.route_rules import public_frameworks
 from exports import case
 
 bp = Blueprint("frameworks", __name__)
@@ -134,5 +134,7 @@ def compare(cert_code: str) -> str:
     label_a, label_b = request.args.get("a"), request.args.get("b")
     if not label_a or not label_b:
         abort(404)
-    result = services.diff(_version_or_404(cert_code, label_a), _version_or_404(cert_code, label_b))
+    result = comparison.diff(
+        _version_or_404(cert_code, label_a), _version_or_404(cert_code, label_b)
+    )
     return render_template("frameworks/diff.html", diff=result, cert_code=cert_code)

@@ -10,14 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
-from app.access import (
-    authenticated,
-    current_person,
-    export_query,
-    jury_session_query,
-    managed_cohort_query,
-    staff_cohort_query,
-)
+from app.access import export_query, jury_session_query, managed_cohort_query, staff_cohort_query
 from app.cohorts import enrolling
 from app.cohorts.models import Cohort, EnrolmentInvitation, cohort_trainers
 from app.db import db
@@ -25,6 +18,7 @@ from app.glossary import EXPORT_STATUS
 from app.home import services
 from app.jury.models import JurySession, jury_members
 from app.people.models import Role
+from app.route_rules import authenticated, current_person
 
 bp = Blueprint("home", __name__)
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import cohort_or_404, current_person, managed_cohort_query, roles
+from app.access import cohort_or_404, managed_cohort_query
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import db, savepoint
 from app.glossary import CONTRACT_TYPE, HORIZON, SITUATION, WORKING_TIME
@@ -19,6 +19,7 @@ from app.insertion import services
 from app.insertion.forms import AnswerForm
 from app.insertion.models import ContractType, Horizon
 from app.people.models import Role
+from app.route_rules import current_person, roles
 
 bp = Blueprint("insertion", __name__, url_prefix="/insertion")
 

@@ -16,12 +16,10 @@ from app.access import (
     can_decide,
     can_edit_certification,
     can_run_jury_session,
-    current_person,
     jury_member_query,
     jury_session_query,
     jury_versions_query,
     presentable_cohorts,
-    roles,
 )
 from app.assessment.progress import progress
 from app.db import db, savepoint
@@ -39,6 +37,7 @@ from app.jury.forms import (
 from app.jury.models import JuryPresentation, JurySession
 from app.names import name_key
 from app.people.models import Role, User
+from app.route_rules import current_person, roles
 from exports.minutes import render_minutes
 
 bp = Blueprint("jury", __name__, url_prefix="/jurys")

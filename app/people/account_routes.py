@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from app.access import authenticated, current_person
 from app.db import commit
 from app.people import services, two_factor
 from app.people.forms import ConfirmTwoFactorForm, PasswordConfirmForm
 from app.people.models import User
 from app.people.routes import _retry_minutes, bp
+from app.route_rules import authenticated, current_person
 
 T = TypeVar("T")
 

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app.access import can_erase_person, current_person, roles
+from app.access import can_erase_person
 from app.db import db, savepoint
 from app.people.models import Role, User
 from app.privacy.erasure import ErasureError, erase_person, plan_erasure
 from app.privacy.forms import EraseForm
+from app.route_rules import current_person, roles
 
 bp = Blueprint("privacy", __name__)
 

@@ -9,7 +9,6 @@ from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app.access import current_person, public, roles
 from app.badges.services import BadgeRefused, issue_badge
 from app.badges.verify import verify_text
 from app.db import utcnow
@@ -24,6 +23,7 @@ from app.progress.identity import identity_page
 from app.progress.page import learner_page
 from app.progress.personal_data import personal_data
 from app.progress.records import own_enrolments
+from app.route_rules import current_person, public, roles
 from exports.attestation import render_attestation
 
 bp = Blueprint("progress", __name__)

@@ -49,7 +49,9 @@ def ranked(
             sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=query)
         )
         return (matched.order_by(fts.c.rank) if rank else matched).limit(limit)
-    vector = sa.literal_column(f"{RegistryStatement.__tablename__}.{PG_VECTOR}")
+    vector: sa.ColumnElement[Any] = sa.literal_column(
+        f"{RegistryStatement.__tablename__}.{PG_VECTOR}"
+    )
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), query)
     matched = select.where(vector.op("@@")(tsquery))
     if rank:

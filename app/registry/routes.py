@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, certifier_of, current_person, roles
+from app.access import can_edit_certification, certifier_of
 from app.db import after_commit, db, savepoint
 from app.frameworks import services as frameworks
 from app.frameworks.editing_services import claim_certification
@@ -31,6 +31,7 @@ from app.people.models import Role
 from app.registry import borrow, copycheck, correspondences, search, tasks
 from app.registry.forms import BorrowForm, CorrespondenceForm, ImportForm, SearchForm
 from app.registry.models import CorrespondenceKind
+from app.route_rules import current_person, roles
 
 bp = Blueprint("registry", __name__, url_prefix="/registre")
 

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.access import certifier_organisations, current_person, roles
+from app.access import certifier_organisations
 from app.people.models import Organisation, Role
+from app.route_rules import current_person, roles
 from app.settings import services
 from app.settings.forms import CertifierSettingsForm
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.frameworks import documents, services
+from app.frameworks import comparison, documents, services
 from tests.conftest import REFERENTIEL
 
 NAMES = {"CTA": "animateur-cooperation-territoriale", "CTD": "developpeur-cooperation-territoriale"}
@@ -196,7 +196,7 @@ def test_the_diff_shows_the_revision(
 ) -> None:
     for label in ("2025-04", "2026-12"):
         create_version(load(code, label), publish=True)
-    result = services.diff(
+    result = comparison.diff(
         services.load_version(code, "2025-04"), services.load_version(code, "2026-12")
     )
     changes = {(c.change, c.kind, c.code, c.aspect) for c in result.changes}

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.frameworks import documents, services
+from app.frameworks import comparison, documents, services
 from app.frameworks.models import (
     Criterion,
     FrameworkVersion,
@@ -179,7 +179,9 @@ def test_diff(create_version: Any, mini_doc: dict[str, Any]) -> None:
         }
     )
     create_version(doc)
-    result = services.diff(services.load_version("MINI", "v1"), services.load_version("MINI", "v2"))
+    result = comparison.diff(
+        services.load_version("MINI", "v1"), services.load_version("MINI", "v2")
+    )
     assert [(c.change, c.kind, c.code) for c in result.changes] == [
         ("reworded", "compétence", "C1.1"),
         ("added", "compétence", "C1.3"),

@@ -387,7 +387,7 @@ def test_minutes_pdf(
 
 
 def test_every_view_declares_its_access_rule(app: Any) -> None:
-    from app.access import RULE_ATTRIBUTE
+    from app.route_rules import RULE_ATTRIBUTE
 
     mine = [
         (name, view)
