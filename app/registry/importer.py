@@ -13,7 +13,7 @@ import hashlib
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -31,6 +31,7 @@ from app.registry.models import (
     RegistryStatement,
     RegistryTerm,
     StatementKind,
+    index_built_after,
 )
 from app.registry.text import index_text
 from exports.fiche import FicheData, FicheXMLError
@@ -416,8 +417,12 @@ def import_register(
             report.statements += writer.add(fiche, fiche_id, digest, now)
         writer.flush()
 
+    first_load = not known
     try:
-        with open_export(path) as (raw, size):
+        with (
+            index_built_after(session.connection()) if first_load else nullcontext(),
+            open_export(path) as (raw, size),
+        ):
             stream = cast(IO[bytes], _Counted(raw, size, MAX_XML_BYTES, progress))
             for fiche in iter_fiches(stream):
                 if not fiche.number:
