@@ -4,8 +4,6 @@ same work whether or not the address has an account."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -195,21 +193,3 @@ def test_known_and_unknown_addresses_cost_the_same_work(
     assert not any("FROM users" in s for s in known)  # the account is looked up by the job
     payloads = db_session.scalars(sa.select(Job.payload).order_by(Job.id)).all()
     assert payloads == [{"email": "connue@exemple.fr"}, {"email": "inconnue@exemple.fr"}]
-
-
-def test_known_and_unknown_addresses_answer_in_the_same_time(
-    client: Any, create_user: Any, app: Flask, queued: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(app.config, "PASSWORD_RESET_PER_CLIENT", 1000)
-    users = [create_user("learner", email=f"connu{n}@exemple.fr") for n in range(40)]
-    timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for n, user in enumerate(users):  # interleaved, so both see the same machine load
-        pair = [("known", user.email), ("unknown", f"inconnu{n}@exemple.fr")]
-        for kind, email in pair if n % 2 else reversed(pair):
-            began = time.perf_counter()
-            assert client.post("/mot-de-passe-oublie", data={"email": email}).status_code == 200
-            timings[kind].append(time.perf_counter() - began)
-    known, unknown = (statistics.median(timings[k]) * 1000 for k in ("known", "unknown"))
-    print(f"\nreset request median: known {known:.2f} ms, unknown {unknown:.2f} ms")
-    # Loose, for a shared machine: the same SQL is proven above; before, 15.9 against 4.8 ms.
-    assert abs(known - unknown) < max(3.0, 0.5 * min(known, unknown))
