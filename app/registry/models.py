@@ -204,7 +204,11 @@ def index_built_after(connection: sa.Connection) -> Iterator[None]:
     """PostgreSQL, a first load: the GIN index dropped while the statements are written and
     built once at the end, in the same transaction (building it whole takes seconds; keeping it
     up to date row by row through 1.4 million statements takes far longer). Elsewhere, and on
-    SQLite, nothing changes."""
+    SQLite, nothing changes.
+
+    Dropping the index locks the statements until the import commits. The search and the copy
+    check read the register's terms and fiches first, which a first load has not committed yet:
+    they answer "nothing found" at once instead of waiting."""
     if connection.dialect.name != "postgresql":
         yield
         return

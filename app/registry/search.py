@@ -127,6 +127,8 @@ def search(session: Session, query: Query, *, limit: int = 50) -> Results:
         RegistryStatement.terms,
     ).join(RegistryFiche, RegistryFiche.id == RegistryStatement.fiche_id)
     narrow = _narrow_fiches(session, query, conditions)
+    if narrow == []:  # the codes leave no fiche (nor a statement to read)
+        return Results(hits=[], more=False)
     if narrow is not None:
         # A few fiches: read their statements and keep those holding every word.
         wanted = set(terms)
