@@ -2,8 +2,8 @@
 
 Each view is wrapped by exactly one of `public`, `public_frameworks`, `authenticated` or `roles`
 (app/route_rules.py); the route × role test walks the URL map and fails on a view that has none.
-Object-level checks (`cohort_query`,
-`cohort_or_404`, `can_view_enrolment`, …) are the only way routes reach cohorts and learners.
+Object-level checks (`cohort_query`, `cohort_or_404`, `can_view_enrolment`, …) are the only way
+routes reach cohorts and learners.
 
 Organisations are walls. One rule, `organisation_ids(user)`, decides every object check: what
 a coordinator, trainer or jury member reaches belongs to one of their organisations.
