@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from app.cohorts import importer
+from app.cohorts import importer, services
 from app.cohorts.models import AccessRoute, EnrolmentStatus, Sex
 from app.db import db
 from app.errors import MAX_ID
@@ -365,9 +366,9 @@ class IdentityForm(FlaskForm):
     def sex_value(self) -> Sex | None:
         return Sex(self.sex.data) if self.sex.data else None
 
-    def learner_data(self, email: str) -> importer.LearnerData:
-        return importer.LearnerData(
-            email=email,
+    def identity_data(self) -> services.IdentityData:
+        """The civil identity as typed (empty optional fields as None)."""
+        return services.IdentityData(
             first_names=self.first_names,
             birth_name=self.birth_name.data,
             usage_name=self.usage_name.data or None,
@@ -376,6 +377,9 @@ class IdentityForm(FlaskForm):
             birth_commune_code=self.birth_commune_code.data or None,
             birth_country_code=self.birth_country_code.data or None,
         )
+
+    def learner_data(self, email: str) -> importer.LearnerData:
+        return importer.LearnerData(email=email, **asdict(self.identity_data()))
 
 
 class LearnerForm(IdentityForm):

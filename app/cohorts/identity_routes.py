@@ -57,15 +57,7 @@ def identity(user_id: int) -> str | Response:
     current = db.session.get(LearnerIdentity, user_id)
     form = IdentityForm(data=_identity_data(current))
     if access == "edit" and form.validate_on_submit():
-        data = services.IdentityData(
-            first_names=form.first_names,
-            birth_name=form.birth_name.data,
-            usage_name=form.usage_name.data or None,
-            birth_date=form.birth_date.data,
-            sex=form.sex_value,
-            birth_commune_code=form.birth_commune_code.data or None,
-            birth_country_code=form.birth_country_code.data or None,
-        )
+        data = form.identity_data()
         try:
             with savepoint():
                 services.save_identity(learner, data, revision=form.revision.data or 0)
