@@ -98,7 +98,7 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
         db_session.scalar(
             sa.select(sa.func.count())
             .select_from(ResultHead)
-            .join(Enrolment)
+            .join(Enrolment, Enrolment.id == ResultHead.enrolment_id)
             .where(Enrolment.cohort_id == running.id)
         )
         > 0
