@@ -43,6 +43,8 @@ def _database_url(default_name: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Argon2id's parameters (app/people/passwords.py): "recommended" everywhere but in tests.
+    PASSWORD_HASHING = "recommended"
     # Encrypts the Open Badges signing keys stored in the database (docs/badges.md); SECRET_KEY
     # when unset. Changing it makes the stored private keys unreadable: set it once, keep it.
     BADGE_KEY_SECRET = os.environ.get("BADGE_KEY_SECRET")
@@ -183,6 +185,7 @@ class TestingConfig(Config):
     TESTING = True
     PUBLIC_URL = "http://localhost"
     SECRET_KEY = "testing"
+    PASSWORD_HASHING = "cheapest"  # real Argon2id, at the smallest cost: never outside tests
     # Tests use TEST_DATABASE_URL (PostgreSQL in CI) or a private SQLite file.
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 

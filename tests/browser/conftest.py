@@ -291,7 +291,11 @@ def logged_in(browser: Any, browser_server: Server, accounts: Any) -> Iterator[A
         context.close()
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, name: str) -> Path | None:
+    """Save a full-page screenshot for people to look at, when asked (`make screenshots`,
+    or SCREENSHOTS=1): a full page costs Chromium as much as the checks of the page."""
+    if not os.environ.get("SCREENSHOTS"):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

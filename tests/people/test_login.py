@@ -103,7 +103,8 @@ def test_outdated_hash_is_replaced_on_login(
     client: Any, create_user: Any, form_login: Any, db_session: Any
 ) -> None:
     user = create_user("learner")
-    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    # Parameters other than the configuration's (PASSWORD_HASHING): an older hash.
+    user.password_hash = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
     db_session.commit()
     assert needs_rehash(user.password_hash)
     assert form_login(user.email).status_code == 302

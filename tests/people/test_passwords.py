@@ -97,3 +97,16 @@ def test_change_password_page_refuses_a_common_password(
     assert 'aria-invalid="true"' in html
     db_session.refresh(user)
     assert user.password_hash == before
+
+
+def test_every_configuration_but_the_tests_hashes_at_the_recommended_cost() -> None:
+    from argon2 import profiles
+
+    import config
+    from app.people.passwords import HASHERS
+
+    assert HASHERS["recommended"].time_cost == profiles.RFC_9106_LOW_MEMORY.time_cost
+    assert HASHERS["recommended"].memory_cost == profiles.RFC_9106_LOW_MEMORY.memory_cost
+    for name, settings in config.CONFIGS.items():
+        expected = "cheapest" if name == "testing" else "recommended"
+        assert expected == settings.PASSWORD_HASHING, name

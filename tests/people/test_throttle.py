@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 
 from app.db import utcnow
@@ -26,7 +26,15 @@ class CountingHasher(PasswordHasher):
     """The real Argon2 hasher, counting the passwords it verifies (thread-safe)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        cost = profiles.CHEAPEST  # the tests' parameters (PASSWORD_HASHING)
+        super().__init__(
+            time_cost=cost.time_cost,
+            memory_cost=cost.memory_cost,
+            parallelism=cost.parallelism,
+            hash_len=cost.hash_len,
+            salt_len=cost.salt_len,
+            type=cost.type,
+        )
         self.checked: list[str] = []
         self.lock = threading.Lock()
 
@@ -40,7 +48,7 @@ class CountingHasher(PasswordHasher):
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password actually verified."""
     hasher = CountingHasher()
-    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setitem(passwords.HASHERS, "cheapest", hasher)
     return hasher.checked
 
 

@@ -55,7 +55,7 @@ def test_forty_simultaneous_wrong_logins_check_at_most_five_passwords(
     real_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hasher = CountingHasher()
-    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setitem(passwords.HASHERS, "cheapest", hasher)
     start = threading.Barrier(ATTEMPTS)
     statuses: list[int] = []
     errors: list[BaseException] = []
