@@ -1,7 +1,7 @@
 """End-to-end tests in a real browser: Debian's Chromium driven by Playwright.
 
 The real application is served by a background thread on 127.0.0.1 (a free port) from its own
-database, built once per session with the demo (`app.demo`: results, a closed jury, a weak
+database, built once per session (per xdist worker) with the demo (`app.demo`: results, a closed jury, a weak
 spot) plus a few results saved through the grid service. The browser tests need committed
 data that a second thread can read, which the rest of the suite's rolled-back transactions
 cannot give. So:
@@ -60,11 +60,12 @@ PHONE = {"width": 375, "height": 740}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every browser test is slow and runs on one xdist worker, the one serving the demo."""
+    """Every browser test is slow. Under xdist they spread over the workers like the others:
+    each worker that runs one serves its own demo (a few seconds to build) to its own
+    Chromium, so that neither worker waits on the other's share of the browser tests."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # --- the database and the server -------------------------------------------------------------

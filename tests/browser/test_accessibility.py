@@ -13,7 +13,7 @@ from flask import url_for
 
 from tests.browser.conftest import DESKTOP, Demo, Server, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLOCKING = {"serious", "critical"}
 

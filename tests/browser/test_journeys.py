@@ -16,7 +16,7 @@ from app.demo_activity import WEAK_COMPETENCY_POSITION
 from app.frameworks.models import Bloc, Competency
 from tests.browser.conftest import PHONE, Server, log_in, save_cells, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_trainer_fills_a_grid_with_the_keyboard(
