@@ -175,37 +175,30 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choisissez au moins une organisation."))
 
 
-class TwoFactorCodeForm(FlaskForm):
-    """The second step of a login: a code from the app, or a recovery code."""
-
-    code = StringField(
-        _l("Code de vérification"),
+def _code_field(label: Any, **render_kw: str) -> StringField:
+    """A code from the authenticator app (or a recovery code), with extra input attributes."""
+    return StringField(
+        label,
         validators=[
             DataRequired(_l("Indiquez le code affiché par votre application.")),
             Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
         ],
         filters=[_strip],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "autocapitalize": "off",
-            "spellcheck": "false",
-        },
+        render_kw={"autocomplete": "one-time-code", **render_kw},
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of a login: a code from the app, or a recovery code."""
+
+    code = _code_field(_l("Code de vérification"), autocapitalize="off", spellcheck="false")
     submit = SubmitField(_l("Vérifier"))
 
 
 class ConfirmTwoFactorForm(FlaskForm):
     """Turning two-factor authentication on: the first code of the app proves the setup."""
 
-    code = StringField(
-        _l("Code à 6 chiffres affiché par l'application"),
-        validators=[
-            DataRequired(_l("Indiquez le code affiché par votre application.")),
-            Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
-        ],
-        filters=[_strip],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    code = _code_field(_l("Code à 6 chiffres affiché par l'application"), inputmode="numeric")
     submit = SubmitField(_l("Activer la double authentification"))
 
 
