@@ -36,6 +36,8 @@ class EmptyForm(FlaskForm):
 
 
 class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (the forms of every domain use it)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
