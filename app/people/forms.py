@@ -76,10 +76,12 @@ def _confirm_field() -> PasswordField:
     )
 
 
-class _PasswordRules:
-    """Checks `new_password` against the rules for the person `self.user`."""
+class _NewPasswordForm(FlaskForm):
+    """A form for the person `user`: checks `new_password` against the rules for them."""
 
-    user: User
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def validate_new_password(self, field: PasswordField) -> None:
         problems = passwords.password_problems(
@@ -89,17 +91,13 @@ class _PasswordRules:
             raise ValidationError(" ".join(problems))
 
 
-class SetPasswordForm(_PasswordRules, FlaskForm):
+class SetPasswordForm(_NewPasswordForm):
     new_password = _new_password_field()
     confirm = _confirm_field()
     submit = SubmitField(_l("Enregistrer le mot de passe"))
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-
-class ChangePasswordForm(_PasswordRules, FlaskForm):
+class ChangePasswordForm(_NewPasswordForm):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[InputRequired(_l("Indiquez votre mot de passe actuel."))],
@@ -108,10 +106,6 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
     new_password = _new_password_field()
     confirm = _confirm_field()
     submit = SubmitField(_l("Changer le mot de passe"))
-
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
 
     def validate_current_password(self, field: PasswordField) -> None:
         if not passwords.verify_password(self.user.password_hash, field.data or ""):
