@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import enum
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -237,3 +239,10 @@ class CommandGroup(AppGroup):
             return register(unit_of_work(callback))
 
         return decorator
+
+
+def fail(*messages: str, status: int = 1) -> NoReturn:
+    """End a command with `messages` as errors on stderr; its unit of work rolls back."""
+    for message in messages:
+        click.echo(_("erreur : %(message)s", message=message), err=True)
+    sys.exit(status)

@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from exports.guard import xml_parser
-from exports.xmltext import is_xml_text, one_line
+from exports.xmltext import is_xml_text, one_line, schema_errors
 
 NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -372,8 +372,4 @@ def schema() -> etree.XMLSchema:
 
 def validation_errors(content: bytes) -> list[str]:
     """The schema's complaints about a generated file (empty when it validates)."""
-    document = etree.fromstring(content, xml_parser())
-    checker = schema()
-    if checker.validate(document):
-        return []
-    return [f"ligne {e.line} : {e.message}" for e in checker.error_log]
+    return schema_errors(schema(), content)

@@ -176,31 +176,54 @@ class _Builder:
             association["sequenceNumber"] = sequence
         self.associations.append(association)
 
+    def child(
+        self,
+        parent: dict[str, str],
+        position: int,
+        kind: str,
+        code: str,
+        statement: str,
+        *,
+        notes: str = "",
+        extensions: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Add an item as the `position`-th child of `parent`; return its link."""
+        link = self.item(
+            kind, code, statement, notes=notes, list_enumeration=position, extensions=extensions
+        )
+        self.associate("isChildOf", link, parent, position)
+        return link
+
+    def relate(self, origin: dict[str, str], kind: str, codes: list[str]) -> None:
+        """Relate `origin` to the items of `kind` with `codes`, in that order."""
+        for s, code in enumerate(codes, start=1):
+            self.associate("isRelatedTo", origin, self.links[(kind, code)], s)
+
     def tree(self) -> None:
         root = self.document_link
         position = 0
         for domain in self.doc["activity_domains"]:
             position += 1
-            link = self.item("domain", domain["code"], domain["title"], list_enumeration=position)
-            self.associate("isChildOf", link, root, position)
+            link = self.child(root, position, "domain", domain["code"], domain["title"])
             for a, activity in enumerate(domain["activities"], start=1):
-                child = self.item(
+                self.child(
+                    link,
+                    a,
                     "activity",
                     activity["code"],
                     activity["title"],
                     notes=activity.get("description", ""),
-                    list_enumeration=a,
                     extensions=_borrowed(activity),
                 )
-                self.associate("isChildOf", child, link, a)
         for bloc in self.doc["blocs"]:
             position += 1
-            link = self.item(
+            link = self.child(
+                root,
+                position,
                 "bloc",
                 bloc["code"],
                 bloc["title"],
                 notes=bloc.get("description", ""),
-                list_enumeration=position,
                 extensions={
                     "optional": bloc.get("optional", False),
                     **_borrowed(bloc),
@@ -212,36 +235,30 @@ class _Builder:
                     **({"validity": dict(bloc["validity"])} if "validity" in bloc else {}),
                 },
             )
-            self.associate("isChildOf", link, root, position)
             for m, modality in enumerate(bloc["modalities"], start=1):
-                child = self.item(
+                self.child(
+                    link,
+                    m,
                     "modality",
                     modality["code"],
                     modality["title"],
                     notes=modality.get("description", ""),
-                    list_enumeration=m,
                 )
-                self.associate("isChildOf", child, link, m)
             for c, competency in enumerate(bloc["competencies"], start=1):
-                child = self.item(
+                child = self.child(
+                    link,
+                    c,
                     "competency",
                     competency["code"],
                     competency["statement"],
-                    list_enumeration=c,
                     extensions=_borrowed(competency),
                 )
-                self.associate("isChildOf", child, link, c)
                 for k, criterion in enumerate(competency["criteria"], start=1):
-                    leaf = self.item(
-                        "criterion", criterion["code"], criterion["statement"], list_enumeration=k
+                    leaf = self.child(
+                        child, k, "criterion", criterion["code"], criterion["statement"]
                     )
-                    self.associate("isChildOf", leaf, child, k)
-                    for s, modality_code in enumerate(criterion.get("modalities", []), start=1):
-                        self.associate(
-                            "isRelatedTo", leaf, self.links[("modality", modality_code)], s
-                        )
-                for s, activity_code in enumerate(competency["activities"], start=1):
-                    self.associate("isRelatedTo", child, self.links[("activity", activity_code)], s)
+                    self.relate(leaf, "modality", criterion.get("modalities", []))
+                self.relate(child, "activity", competency["activities"])
 
     def rubric(self) -> dict[str, Any]:
         scale = self.doc["scale"]

@@ -240,6 +240,16 @@ class _Mapper:
             text = text[: cv.LONGTEXT_MAX - 1] + "…"
         return text
 
+    def titled(self, node: _Node, fallback_code: str) -> dict[str, Any]:
+        """An item with a title: its code, title and (when there is one) description."""
+        code = self.code(node, fallback_code)
+        title, cut = self.title(node)
+        entry: dict[str, Any] = {"code": code, "title": title}
+        description = self.description(node, cut)
+        if description:
+            entry["description"] = description
+        return entry
+
     def statement(self, node: _Node) -> str:
         return str(node.item.get("fullStatement") or "").strip() or "(sans énoncé)"
 
@@ -280,24 +290,15 @@ class _Mapper:
             child = self.nodes[key]
             if child.kind != "activity":
                 continue
-            activity_code = self.code(child, f"A{n}.{len(activities) + 1}")
-            activity_title, cut = self.title(child)
-            activity: dict[str, Any] = {"code": activity_code, "title": activity_title}
-            description = self.description(child, cut)
-            if description:
-                activity["description"] = description
+            activity = self.titled(child, f"A{n}.{len(activities) + 1}")
             self._borrowed(child, activity)
-            order[activity_code] = len(order)
+            order[activity["code"]] = len(order)
             activities.append(activity)
         return {"code": code, "title": title, "activities": activities}
 
     def _bloc(self, node: _Node, n: int, competencies: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        code = self.code(node, f"BC{n:02d}")
-        title, cut = self.title(node)
-        bloc: dict[str, Any] = {"code": code, "title": title}
-        description = self.description(node, cut)
-        if description:
-            bloc["description"] = description
+        bloc = self.titled(node, f"BC{n:02d}")
+        code = bloc["code"]
         bloc["optional"] = node.extension.get("optional") is True
         self._borrowed(node, bloc)
         rule = node.extension.get("validationRule")
@@ -316,14 +317,8 @@ class _Mapper:
         for _, key in node.children:
             child = self.nodes[key]
             if child.kind == "modality":
-                modality_code = self.code(child, f"M{n}.{len(bloc['modalities']) + 1}")
                 self.bloc_of[key] = code
-                modality_title, modality_cut = self.title(child)
-                modality = {"code": modality_code, "title": modality_title}
-                modality_description = self.description(child, modality_cut)
-                if modality_description:
-                    modality["description"] = modality_description
-                bloc["modalities"].append(modality)
+                bloc["modalities"].append(self.titled(child, f"M{n}.{len(bloc['modalities']) + 1}"))
             elif child.kind == "competency":
                 competency_code = self.code(child, f"C{n}.{len(bloc['competencies']) + 1}")
                 competency: dict[str, Any] = {

@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from exports.guard import xml_parser
-from exports.xmltext import one_line, xml_text
+from exports.xmltext import one_line, schema_errors, xml_text
 
 FLUX_VERSION = "4.1"
 # Not an official schema (none is published): what we write, pinned (see its header).
@@ -291,8 +291,4 @@ def schema() -> etree.XMLSchema:
 
 def validation_errors(content: bytes) -> list[str]:
     """What the fiche schema finds wrong in a written fiche (empty when it validates)."""
-    document = etree.fromstring(content, xml_parser())
-    checker = schema()
-    if checker.validate(document):
-        return []
-    return [f"ligne {e.line} : {e.message}" for e in checker.error_log]
+    return schema_errors(schema(), content)

@@ -154,13 +154,19 @@ def _children(element: etree._Element, container: str, *names: str) -> list[etre
     return [child for child in holder if _local(child) in names]
 
 
-def _value(element: etree._Element | None, *path: str) -> str:
-    """Text of the element at `path` (alternatives separated by '|'), '' when absent."""
+def _node(element: etree._Element | None, *path: str) -> etree._Element | None:
+    """The element at `path` below `element` (alternatives separated by '|'), None if absent."""
     node = element
     for step in path:
         if node is None:
-            return ""
+            return None
         node = _child(node, *step.split("|"))
+    return node
+
+
+def _value(element: etree._Element | None, *path: str) -> str:
+    """Text of the element at `path` (alternatives separated by '|'), '' when absent."""
+    node = _node(element, *path)
     if node is None:
         return ""
     return "".join(node.itertext()).strip()
@@ -168,11 +174,7 @@ def _value(element: etree._Element | None, *path: str) -> str:
 
 def _markup(element: etree._Element | None, *path: str) -> str:
     """The content of an HTML-ish field, whether carried as escaped text or as elements."""
-    node = element
-    for step in path:
-        if node is None:
-            return ""
-        node = _child(node, *step.split("|"))
+    node = _node(element, *path)
     if node is None:
         return ""
     parts = [node.text or ""]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from app.assessment.grid import Grid, current_heads, find_session, load_grid
 from app.assessment.inputs import GridError
 from app.assessment.models import EvaluationSession
 from app.cohorts.models import Cohort
-from app.db import CommandGroup, db
+from app.db import CommandGroup, db, fail
 from app.i18n import option
 from app.people.models import Organisation, User
 from exports.guard import Limits, Refused, bounded_read
@@ -41,21 +40,15 @@ def _in_default_locale(command: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
-def _fail(*messages: str) -> NoReturn:
-    for message in messages:
-        click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
-
-
 def _cohort(name: str, organisation: str | None) -> Cohort:
     query = sa.select(Cohort).where(Cohort.name == name)
     if organisation:
         query = query.join(Cohort.organisation).where(Organisation.name == organisation)
     found = list(db.session.scalars(query))
     if not found:
-        _fail(_("promotion inconnue : %(name)s", name=name))
+        fail(_("promotion inconnue : %(name)s", name=name))
     if len(found) > 1:
-        _fail(
+        fail(
             _("plusieurs promotions s'appellent « %(name)s » : précisez --organisation", name=name)
         )
     return found[0]
@@ -64,7 +57,7 @@ def _cohort(name: str, organisation: str | None) -> Cohort:
 def _grid(cohort: Cohort, bloc_code: str) -> Grid:
     grid = load_grid(cohort, bloc_code)
     if grid is None:
-        _fail(
+        fail(
             _(
                 "le référentiel de « %(cohort)s » n'a pas de bloc %(code)s",
                 cohort=cohort.name,
@@ -107,15 +100,15 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
     try:
         grid_file = xlsx.read_workbook(bounded_read(path, limits.max_bytes), limits, path.name)
     except Refused as refused:
-        _fail(str(refused))
+        fail(str(refused))
     except GridError as exc:
-        _fail(*exc.problems)
+        fail(*exc.problems)
     assessor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if assessor is None or not assessor.is_active:
-        _fail(_("aucun compte actif pour %(email)s", email=email))
+        fail(_("aucun compte actif pour %(email)s", email=email))
     cohort = db.session.scalar(staff_cohort_query(assessor).where(Cohort.id == grid_file.cohort_id))
     if cohort is None:
-        _fail(
+        fail(
             _(
                 "%(email)s n'évalue pas la promotion de ce fichier (ou elle n'existe plus)",
                 email=email,
@@ -126,7 +119,7 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
     if session_id is not None:
         session = find_session(grid, session_id)
         if session is None:
-            _fail(
+            fail(
                 _(
                     "la session %(id)s n'est pas une session de ce bloc et de cette promotion",
                     id=session_id,
@@ -136,7 +129,7 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
         cells = xlsx.cell_inputs(grid_file, grid)
         outcome = saving.save_grid(grid, assessor, cells, session=session, source="xlsx")
     except GridError as exc:
-        _fail(*exc.problems, _("rien n'a été importé"))
+        fail(*exc.problems, _("rien n'a été importé"))
     if outcome.conflicts:
         lines = []
         for conflict in outcome.conflicts:
@@ -154,7 +147,7 @@ def import_command(path: Path, email: str, session_id: int | None) -> None:
                     when=format_datetime(conflict.theirs_at, "dd/MM/yyyy HH:mm"),
                 )
             )
-        _fail(
+        fail(
             ngettext(
                 "%(num)d conflit : rien n'a été importé (%(report)s)",
                 "%(num)d conflits : rien n'a été importé (%(report)s)",

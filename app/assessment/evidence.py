@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from app.assessment.models import EvidenceFile
 from app.cohorts.models import Enrolment
 from app.db import db
+from app.files import write_private
 from app.frameworks.models import Competency
 from app.people import audit
 from app.people.models import User
@@ -268,12 +269,8 @@ def stored_path(stored_name: str) -> Path:
 def _write(path: Path, content: bytes) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_private(temporary, content, exclusive=True)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -21,12 +21,12 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.assessment.grid import Grid
 from app.assessment.inputs import CellInput, CommentInput
 from app.errors import MAX_ID
 from app.frameworks.models import FrameworkVersion
+from app.people.forms import CheckboxesField
 from app.people.models import User
 from exports.guard import Limits, size_text
 
@@ -44,12 +44,7 @@ class SessionForm(FlaskForm):
     )
     bloc_id = SelectField(_l("Bloc de compétences"), coerce=int)
     modality_id = SelectField(_l("Modalité d'évaluation (du bloc choisi)"), coerce=int)
-    assessors = SelectMultipleField(
-        _l("Évaluateur·rices"),
-        coerce=int,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
+    assessors = CheckboxesField(_l("Évaluateur·rices"), coerce=int)
     submit = SubmitField(_l("Créer la session"))
 
     def __init__(self, version: FrameworkVersion, trainers: Iterable[User], **kwargs: object):

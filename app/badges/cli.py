@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -11,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.badges import services
 from app.badges.models import BadgeKey
-from app.db import CommandGroup, db
+from app.db import CommandGroup, db, fail
 from app.i18n import option
 from app.people.models import Organisation, OrganisationKind
 
@@ -32,8 +30,7 @@ def _certifier(name: str | None) -> Organisation:
             message = _("précisez l'organisme certificateur avec --organisation")
         else:
             message = _("aucun organisme certificateur enregistré")
-        click.echo(_("erreur : %(message)s", message=message), err=True)
-        sys.exit(1)
+        fail(message)
     return found[0]
 
 

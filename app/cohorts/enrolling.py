@@ -127,14 +127,39 @@ def offer_enrolment(cohort: Cohort, user: User, *, actor: User) -> tuple[Enrolme
     return offer, True
 
 
-def _already_enrolled(cohort: Cohort, user: User, email: str) -> None:
-    already = db.session.scalar(
-        sa.select(Enrolment.id).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
+def _is_enrolled(cohort: Cohort, user: User) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Enrolment.id).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
+            )
         )
+        is not None
     )
-    if already is not None:
+
+
+def _already_enrolled(cohort: Cohort, user: User, email: str) -> None:
+    if _is_enrolled(cohort, user):
         raise CohortError(_("%(email)s est déjà inscrit·e dans cette promotion.", email=email))
+
+
+def _enrol(
+    cohort: Cohort, user: User, summary: str, *, new_account: bool, actor: User | None = None
+) -> Enrolment:
+    """Enrol `user` in `cohort`, journaled with `summary`."""
+    enrolment = Enrolment(cohort=cohort, learner=user)
+    db.session.add(enrolment)
+    db.session.flush()
+    audit.record(
+        "enrolment.create",
+        enrolment,
+        summary,
+        actor=actor,
+        cohort_id=cohort.id,
+        learner_id=user.id,
+        new_account=new_account,
+    )
+    return enrolment
 
 
 def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolResult:
@@ -159,15 +184,10 @@ def enrol_learner(cohort: Cohort, data: LearnerData, *, actor: User) -> EnrolRes
         identity = db.session.get(LearnerIdentity, user.id)
         identity_kept = identity is not None
         make_learner(user, identity, data)
-    enrolment = Enrolment(cohort=cohort, learner=user)
-    db.session.add(enrolment)
-    db.session.flush()
-    audit.record(
-        "enrolment.create",
-        enrolment,
+    enrolment = _enrol(
+        cohort,
+        user,
         f"{user.full_name} inscrit·e dans la promotion « {cohort.name} »",
-        cohort_id=cohort.id,
-        learner_id=user.id,
         new_account=invitation is not None,
     )
     return EnrolResult(enrolment, invitation=invitation, identity_kept=identity_kept)
@@ -193,25 +213,15 @@ def answer_offer(offer: EnrolmentInvitation, *, accept: bool) -> Enrolment | Non
     user, cohort = offer.user, offer.cohort
     enrolment = None
     if accept:
-        exists = db.session.scalar(
-            sa.select(Enrolment.id).where(
-                Enrolment.cohort_id == cohort.id, Enrolment.learner_id == user.id
-            )
-        )
-        if exists is None:
+        if not _is_enrolled(cohort, user):
             if not user.has_role(Role.LEARNER):
                 user.role_rows.append(UserRole(role=Role.LEARNER))
-            enrolment = Enrolment(cohort=cohort, learner=user)
-            db.session.add(enrolment)
-            db.session.flush()
-            audit.record(
-                "enrolment.create",
-                enrolment,
+            enrolment = _enrol(
+                cohort,
+                user,
                 f"{user.full_name} a accepté son inscription dans la promotion « {cohort.name} »",
-                actor=user,
-                cohort_id=cohort.id,
-                learner_id=user.id,
                 new_account=False,
+                actor=user,
             )
     else:
         audit.record(

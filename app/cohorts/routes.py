@@ -320,9 +320,9 @@ def new_learner(cohort_id: int) -> str | Response:
                 _("%(email)s est déjà inscrit·e dans cette promotion.", email=form.email.data)
             )
         else:
+            if result.invitation is not None:  # the new account's, or the offer's, mail
+                after_commit(functools.partial(mail.send_quietly, result.invitation))
             if result.offer is not None:
-                if result.invitation is not None:
-                    after_commit(functools.partial(mail.send_quietly, result.invitation))
                 flash(
                     _(
                         "%(email)s a déjà un compte lié à un autre organisme : une inscription "
@@ -336,7 +336,6 @@ def new_learner(cohort_id: int) -> str | Response:
             assert result.enrolment is not None
             name = result.enrolment.learner.full_name
             if result.invitation is not None:
-                after_commit(functools.partial(mail.send_quietly, result.invitation))
                 flash(
                     _("%(name)s est inscrit·e ; une invitation lui est envoyée.", name=name),
                     "success",

@@ -13,8 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.dossier.readiness import Level, check
 from app.exports_history.cli import dossier_cli
-from app.frameworks.models import FrameworkError
-from app.frameworks.services import load_version
+from app.frameworks.cli import version_or_fail
 from app.i18n import option
 
 
@@ -23,11 +22,7 @@ from app.i18n import option
 @option("--version", "label", default=None, help=_l("Libellé de la version (la dernière sinon)."))
 def dossier_check_command(cert_code: str, label: str | None) -> None:
     """Say, criterion by criterion, what the dossier still lacks."""
-    try:
-        version = load_version(cert_code, label)
-    except FrameworkError as exc:
-        click.echo(_("erreur : %(message)s", message=str(exc)), err=True)
-        sys.exit(2)
+    version = version_or_fail(cert_code, label, status=2)
     # The gaps' links are built as in a request to the site's root.
     with current_app.test_request_context():
         readiness = check(version)

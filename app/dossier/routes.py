@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.access import can_edit_certification, owned_certifications
+from app.access import can_edit_certification
 from app.cohorts.models import AccessRoute
 from app.db import db, savepoint
 from app.dossier import services
@@ -17,7 +17,7 @@ from app.dossier.models import DossierText
 from app.dossier.readiness import Level, check
 from app.dossier.texts import TEXT_KEYS, TEXTS
 from app.frameworks.models import Certification, FrameworkError
-from app.frameworks.services import load_version
+from app.frameworks.services import load_version, owned_certifications_with_versions
 from app.people.models import Role
 from app.route_rules import current_person, roles
 
@@ -27,12 +27,7 @@ bp = Blueprint("dossier", __name__, url_prefix="/dossier")
 @bp.get("/")
 @roles(Role.COORDINATOR)
 def index() -> str:
-    certifications = db.session.scalars(
-        sa.select(Certification)
-        .where(owned_certifications(current_person()))
-        .options(selectinload(Certification.versions))
-        .order_by(Certification.code)
-    ).all()
+    certifications = owned_certifications_with_versions(current_person())
     texts = {
         t.certification_id: t
         for t in db.session.scalars(

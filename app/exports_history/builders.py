@@ -105,18 +105,6 @@ def _promotion_stats(version: FrameworkVersion) -> list[PromotionStats]:
     return stats
 
 
-def _open_routes(version: FrameworkVersion) -> set[AccessRoute]:
-    """Access routes the certification's cohorts have used."""
-    return set(
-        db.session.scalars(
-            sa.select(Cohort.access_route)
-            .distinct()
-            .join(FrameworkVersion, FrameworkVersion.id == Cohort.version_id)
-            .where(FrameworkVersion.certification_id == version.certification_id)
-        )
-    )
-
-
 def _modality(title: str, description: str) -> str:
     description = " ".join(description.split())
     return f"{title} : {description}" if description else title
@@ -146,7 +134,8 @@ def fiche_state(version: FrameworkVersion) -> tuple[str, bool]:
 def fiche_data(version: FrameworkVersion) -> FicheData:
     """The fiche of a version loaded with its content (frameworks.services.load_version)."""
     routes = dossier_services.jury_routes(
-        dossier_services.texts_for(version.certification_id), _open_routes(version)
+        dossier_services.texts_for(version.certification_id),
+        dossier_services.used_routes(version.certification_id),
     )
     rncp = version.certification.rncp_number
     shown = {bloc.code: codes.bloc_code(bloc.code, bloc.position, rncp) for bloc in version.blocs}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.cohorts.models import Cohort
-from app.db import CommandGroup, commit, db
+from app.db import CommandGroup, commit, db, fail
 from app.exports_history import services
 from app.exports_history.models import ExportKind, ExportRecord
 from app.i18n import option
@@ -45,11 +45,6 @@ def _cohorts(help: Any) -> Callable[[F], F]:
     return option("--cohort", "cohort_names", multiple=True, help=help)
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
-
-
 def _report_left_out(left_out: Sequence[LeftOut] | Sequence[dict[str, object]]) -> None:
     for item in left_out:
         if isinstance(item, LeftOut):
@@ -70,9 +65,9 @@ def _report_left_out(left_out: Sequence[LeftOut] | Sequence[dict[str, object]]) 
 
 def _check_output(output: Path) -> None:
     if output.exists() and output.is_dir():
-        _fail(_("%(path)s est un dossier", path=output))
+        fail(_("%(path)s est un dossier", path=output))
     if not output.parent.is_dir():
-        _fail(_("dossier inexistant : %(path)s", path=output.parent))
+        fail(_("dossier inexistant : %(path)s", path=output.parent))
 
 
 def _export(
@@ -96,7 +91,7 @@ def _export(
         record = services.perform_export(record.id, lambda percent: None)
     except services.ExportError as exc:
         _report_left_out(exc.left_out)
-        _fail(str(exc))
+        fail(str(exc))
     _finish(record, output)
 
 
@@ -107,11 +102,11 @@ def _finish(record: ExportRecord, output: Path) -> None:
     _report_left_out(record.details.get("left_out", []))
     content = services.read_verified(record)
     if content is None:
-        _fail(_("le fichier enregistré ne correspond pas à son empreinte"))
+        fail(_("le fichier enregistré ne correspond pas à son empreinte"))
     try:
         output.write_bytes(content)
     except OSError as exc:
-        _fail(_("écriture impossible : %(error)s", error=str(exc)))
+        fail(_("écriture impossible : %(error)s", error=str(exc)))
     if record.kind is ExportKind.ACCROCHAGE:
         declared = record.details.get("declared", 0)
         click.echo(ngettext("%(num)d personne déclarée", "%(num)d personnes déclarées", declared))
@@ -193,7 +188,7 @@ def dossier_export_command(
             record = services.perform_export(record.id, step)
             step(100)
     except services.ExportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     pages = record.details.get("pages")
     if pages is not None:
         click.echo(ngettext("%(num)d page", "%(num)d pages", pages))

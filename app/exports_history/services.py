@@ -25,6 +25,7 @@ from app.db import db, utcnow
 from app.dossier.builder import dossier_data
 from app.exports_history import builders
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus, Integrity
+from app.files import write_private
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from app.jobs import queue
@@ -102,11 +103,7 @@ def store_file(record: ExportRecord, content: bytes) -> Path:
     path = exports_dir() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_private(temporary, content)
     os.replace(temporary, path)
     record.stored_path = relative.as_posix()
     record.size = len(content)

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.db import CommandGroup
+from app.db import CommandGroup, fail
 from app.frameworks import case as case_service
 from app.frameworks import services
+from app.frameworks.cli import version_or_fail
 from app.i18n import option
 from exports import case, case_import, case_values, guard
 
@@ -22,21 +23,13 @@ case_cli = CommandGroup(
 )
 
 
-def _fail(message: str) -> None:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
-
-
 @case_cli.command("export")
 @click.argument("cert_code")
 @option("--version", "label", help=_l("Libellé de la version (par défaut : la dernière)."))
 @option("-o", "--output", type=click.Path(path_type=Path), help=_l("Fichier JSON à écrire."))
 def export_command(cert_code: str, label: str | None, output: Path | None) -> None:
     """Write a version as a CASE 1.1 CFPackage (JSON)."""
-    try:
-        version = services.load_version(cert_code, label)
-    except services.FrameworkError as exc:
-        _fail(str(exc))
+    version = version_or_fail(cert_code, label)
     data = case.package_bytes(case_service.package(version))
     if output is None:
         click.echo(data.decode("utf-8"))
@@ -108,9 +101,9 @@ def import_command(path: Path, code: str | None, label: str | None, level: int |
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     except guard.Refused as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except services.FrameworkError as exc:
-        _fail(
+        fail(
             _(
                 "%(error)s (choisissez un autre libellé avec --version ou un autre code avec "
                 "--code)",

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.db import CommandGroup
+from app.db import CommandGroup, fail
 from app.frameworks import comparison, documents, services
+from app.frameworks.models import FrameworkVersion
 from app.i18n import option
 
 referentiel_cli = CommandGroup(
@@ -20,9 +21,12 @@ referentiel_cli = CommandGroup(
 )
 
 
-def _fail(message: str) -> None:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
+def version_or_fail(cert_code: str, label: str | None, *, status: int = 1) -> FrameworkVersion:
+    """The version a command names (without a label: the latest), or the command fails."""
+    try:
+        return services.load_version(cert_code, label)
+    except services.FrameworkError as exc:
+        fail(str(exc), status=status)
 
 
 def _max_bytes() -> int:
@@ -61,7 +65,7 @@ def import_command(path: Path) -> None:
     try:
         version = services.import_document(document)
     except services.FrameworkError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(
         _(
             "%(code)s %(label)s importée (brouillon)",
@@ -77,7 +81,7 @@ def seed_command() -> None:
     try:
         shipped = documents.load_shipped(Path(current_app.config["REFERENTIEL_DIR"]), _max_bytes())
     except documents.DocumentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     loaded = []
     for document in shipped:  # each certification's versions in label order
         version = services.ensure_published(document)
@@ -102,10 +106,7 @@ def list_command() -> None:
 @option("-o", "--output", type=click.Path(path_type=Path), help=_l("Fichier à écrire."))
 def export_command(cert_code: str, label: str | None, output: Path | None) -> None:
     """Write a version as a référentiel file that imports back to the same content."""
-    try:
-        version = services.load_version(cert_code, label)
-    except services.FrameworkError as exc:
-        _fail(str(exc))
+    version = version_or_fail(cert_code, label)
     text = documents.dump(services.export_document(version))
     if output is None:
         click.echo(text, nl=False)
@@ -123,7 +124,7 @@ def publish_command(cert_code: str, label: str) -> None:
         version = services.load_version(cert_code, label)
         services.publish(version)
     except services.FrameworkError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(_("%(code)s %(label)s publiée", code=cert_code, label=label))
 
 
@@ -133,11 +134,8 @@ def publish_command(cert_code: str, label: str) -> None:
 @click.argument("label_b")
 def diff_command(cert_code: str, label_a: str, label_b: str) -> None:
     """List what was added, removed or changed: items, their parts, the fiche's fields."""
-    try:
-        a = services.load_version(cert_code, label_a)
-        b = services.load_version(cert_code, label_b)
-    except services.FrameworkError as exc:
-        _fail(str(exc))
+    a = version_or_fail(cert_code, label_a)
+    b = version_or_fail(cert_code, label_b)
     result = comparison.diff(a, b)
     signs = {"added": "+", "removed": "-", "reworded": "~"}
     for change in result.changes:

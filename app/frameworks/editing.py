@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.access import can_edit_certification, certifier_of, owned_certifications
@@ -22,6 +21,7 @@ from app.frameworks.models import (
     FrameworkVersion,
     ImmutableVersionError,
 )
+from app.frameworks.services import owned_certifications_with_versions
 from app.people.models import Role
 from app.registry import copycheck
 from app.route_rules import current_person, roles
@@ -116,12 +116,7 @@ def _to_edit(version: FrameworkVersion, anchor: str | None = None) -> Response:
 @bp.get("/")
 @roles(Role.COORDINATOR)
 def index() -> str:
-    certifications = db.session.scalars(
-        sa.select(Certification)
-        .where(owned_certifications(current_person()))
-        .options(selectinload(Certification.versions))
-        .order_by(Certification.code)
-    ).all()
+    certifications = owned_certifications_with_versions(current_person())
     return render_template(
         "editor/index.html",
         certifications=certifications,

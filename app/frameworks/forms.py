@@ -14,15 +14,15 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
 from app.frameworks import editing_services as editing
 from app.frameworks.models import Bloc, FrameworkVersion
+from app.people.forms import CheckboxesField
 
 # Lazy strings (_l) count as safe HTML in templates: messages that quote what was typed use _().
 
@@ -94,11 +94,6 @@ class CodeListField(StringField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
             self.data = [code for code in re.split(r"[\s,;]+", str(valuelist[0])) if code]
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def code_field(label: Any = None, description: Any = None) -> StringField:

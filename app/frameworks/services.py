@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.access import owned_certifications
 from app.db import db, utcnow
 from app.frameworks.models import (
     Activity,
@@ -27,6 +28,7 @@ from app.frameworks.models import (
     ScaleLevel,
     VersionStatus,
 )
+from app.people.models import User
 
 # --- import / export -----------------------------------------------------------------------------
 
@@ -380,6 +382,19 @@ def list_versions() -> list[FrameworkVersion]:
             .join(FrameworkVersion.certification)
             .options(selectinload(FrameworkVersion.certification))
             .order_by(Certification.code, FrameworkVersion.id)
+        )
+    )
+
+
+def owned_certifications_with_versions(user: User) -> list[Certification]:
+    """The certifications whose référentiels and dossier `user` changes, by code, with their
+    versions loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(Certification)
+            .where(owned_certifications(user))
+            .options(selectinload(Certification.versions))
+            .order_by(Certification.code)
         )
     )
 

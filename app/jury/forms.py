@@ -13,23 +13,17 @@ from wtforms import (
     Field,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.frameworks.models import Bloc
 from app.glossary import DECISION
 from app.jury.models import Decision
 from app.jury.services import departs, missing_reason_message
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from app.people.forms import CheckboxesField
 
 
 class SessionForm(FlaskForm):
@@ -46,7 +40,7 @@ class SessionForm(FlaskForm):
         _l("Lieu"),
         validators=[Length(max=200, message=_l("Le lieu tient en 200 caractères au plus."))],
     )
-    members = MultiCheckboxField(_l("Membres du jury (comptes de l'application)"), coerce=int)
+    members = CheckboxesField(_l("Membres du jury (comptes de l'application)"), coerce=int)
     external_members = TextAreaField(
         _l("Membres extérieurs"),
         validators=[Length(max=5000, message=_l("5 000 caractères au plus."))],
@@ -58,7 +52,7 @@ class SessionForm(FlaskForm):
 
 
 class PresentForm(FlaskForm):
-    enrolments = MultiCheckboxField(_l("Apprenant·es à présenter"), coerce=int)
+    enrolments = CheckboxesField(_l("Apprenant·es à présenter"), coerce=int)
 
     def validate_enrolments(self, field: Field) -> None:
         if not field.data:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -172,6 +172,19 @@ def show(session_id: int) -> str:
     return _show(_session_or_404(session_id))
 
 
+def _change_then_show(session_id: int, change: Callable[[], object], done: str) -> Response:
+    """Apply `change` and flash `done`, or flash why it was refused (nothing changed); then
+    back to the session's page."""
+    try:
+        with savepoint():
+            change()
+    except services.JuryError as error:
+        flash(str(error), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for(".show", session_id=session_id))
+
+
 @bp.post("/<int:session_id>/presenter")
 @roles(Role.COORDINATOR)
 def present(session_id: int) -> Response | tuple[str, int]:
@@ -186,16 +199,12 @@ def present(session_id: int) -> Response | tuple[str, int]:
     form.enrolments.choices = [SelectChoice(i, str(i)) for i in eligible]
     if not form.validate_on_submit():
         return _show(jury_session, form), 400
-    try:
-        with savepoint():
-            services.present(
-                jury_session, [eligible[i] for i in form.enrolments.data], current_person()
-            )
-    except services.JuryError as error:
-        flash(str(error), "error")
-        return redirect(url_for(".show", session_id=session_id))
-    flash(_("Apprenant·es présenté·es au jury."), "success")
-    return redirect(url_for(".show", session_id=session_id))
+    chosen = [eligible[i] for i in form.enrolments.data]
+    return _change_then_show(
+        session_id,
+        lambda: services.present(jury_session, chosen, current_person()),
+        _("Apprenant·es présenté·es au jury."),
+    )
 
 
 def _presentation_page(
@@ -301,13 +310,11 @@ def withdraw(session_id: int, presentation_id: int) -> Response:
     if not can_run_jury_session(current_person(), jury_session):
         abort(403)
     if EmptyForm().validate_on_submit():
-        try:
-            with savepoint():
-                services.withdraw_presentation(presentation, current_person())
-        except services.JuryError as error:
-            flash(str(error), "error")
-            return redirect(url_for(".show", session_id=session_id))
-        flash(_("Présentation retirée."), "success")
+        return _change_then_show(
+            session_id,
+            lambda: services.withdraw_presentation(presentation, current_person()),
+            _("Présentation retirée."),
+        )
     return redirect(url_for(".show", session_id=session_id))
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
@@ -13,15 +11,10 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.db import unit_of_work
+from app.db import fail, unit_of_work
 from app.i18n import option
 from app.ops.backup import BackupError, write_backup
 from app.ops.restore import open_archive, restore_archive, verify_archive
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
 
 
 def _size(size: int) -> str:
@@ -43,14 +36,14 @@ def _size(size: int) -> str:
 def backup_command(output: Path) -> None:
     """Write a consistent snapshot of the database and the stored files to one archive."""
     if not output.parent.is_dir():
-        _fail(_("dossier inexistant : %(path)s", path=output.parent))
+        fail(_("dossier inexistant : %(path)s", path=output.parent))
     started = time.perf_counter()
     try:
         report = write_backup(output)
     except BackupError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(_("écriture impossible : %(error)s", error=str(exc)))
+        fail(_("écriture impossible : %(error)s", error=str(exc)))
     elapsed = time.perf_counter() - started
     for warning in report.warnings:
         click.echo(_("avertissement : %(warning)s", warning=warning), err=True)
@@ -71,7 +64,7 @@ def backup_command(output: Path) -> None:
     click.echo(f"SHA-256 : {report.sha256}")
     if report.warnings:
         # Written, but someone should look: cron mails a failing command's output.
-        _fail(
+        fail(
             ngettext(
                 "sauvegarde écrite avec %(num)d avertissement",
                 "sauvegarde écrite avec %(num)d avertissements",
@@ -113,9 +106,9 @@ def restore_command(archive: Path, check: bool) -> None:
             return
         report = restore_archive(archive)
     except BackupError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(_("lecture ou écriture impossible : %(error)s", error=str(exc)))
+        fail(_("lecture ou écriture impossible : %(error)s", error=str(exc)))
     elapsed = time.perf_counter() - started
     click.echo(
         _(

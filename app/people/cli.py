@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 import click
 from flask import current_app
@@ -11,17 +10,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.db import CommandGroup
+from app.db import CommandGroup, fail
 from app.i18n import option
 from app.people import services
 from app.people.models import Role
 
 users_cli = CommandGroup("users", help=_l("Comptes : création et administration."))
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
 
 
 @users_cli.command("create")
@@ -55,10 +49,10 @@ def create_command(
 ) -> None:
     """Create an active account whose password is read from standard input."""
     if not password_stdin:
-        _fail(_("passez le mot de passe sur l'entrée standard avec --password-stdin"))
+        fail(_("passez le mot de passe sur l'entrée standard avec --password-stdin"))
     password = sys.stdin.read().rstrip("\r\n")
     if not password:
-        _fail(_("aucun mot de passe reçu sur l'entrée standard"))
+        fail(_("aucun mot de passe reçu sur l'entrée standard"))
     # No request to choose a language from: messages in the default one.
     with force_locale(current_app.config["CLI_LOCALE"]):
         try:
@@ -70,7 +64,7 @@ def create_command(
                 organisation_names=organisations,
             )
         except services.AccountError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     click.echo(
         _("compte créé : %(email)s (%(roles)s)", email=user.email, roles=", ".join(sorted(roles)))
     )

@@ -36,6 +36,8 @@ class EmptyForm(FlaskForm):
 
 
 class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (the forms of every domain use it)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -74,10 +76,12 @@ def _confirm_field() -> PasswordField:
     )
 
 
-class _PasswordRules:
-    """Checks `new_password` against the rules for the person `self.user`."""
+class _NewPasswordForm(FlaskForm):
+    """A form for the person `user`: checks `new_password` against the rules for them."""
 
-    user: User
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def validate_new_password(self, field: PasswordField) -> None:
         problems = passwords.password_problems(
@@ -87,17 +91,13 @@ class _PasswordRules:
             raise ValidationError(" ".join(problems))
 
 
-class SetPasswordForm(_PasswordRules, FlaskForm):
+class SetPasswordForm(_NewPasswordForm):
     new_password = _new_password_field()
     confirm = _confirm_field()
     submit = SubmitField(_l("Enregistrer le mot de passe"))
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-
-class ChangePasswordForm(_PasswordRules, FlaskForm):
+class ChangePasswordForm(_NewPasswordForm):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[InputRequired(_l("Indiquez votre mot de passe actuel."))],
@@ -106,10 +106,6 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
     new_password = _new_password_field()
     confirm = _confirm_field()
     submit = SubmitField(_l("Changer le mot de passe"))
-
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
 
     def validate_current_password(self, field: PasswordField) -> None:
         if not passwords.verify_password(self.user.password_hash, field.data or ""):
@@ -175,37 +171,30 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choisissez au moins une organisation."))
 
 
-class TwoFactorCodeForm(FlaskForm):
-    """The second step of a login: a code from the app, or a recovery code."""
-
-    code = StringField(
-        _l("Code de vérification"),
+def _code_field(label: Any, **render_kw: str) -> StringField:
+    """A code from the authenticator app (or a recovery code), with extra input attributes."""
+    return StringField(
+        label,
         validators=[
             DataRequired(_l("Indiquez le code affiché par votre application.")),
             Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
         ],
         filters=[_strip],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "autocapitalize": "off",
-            "spellcheck": "false",
-        },
+        render_kw={"autocomplete": "one-time-code", **render_kw},
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of a login: a code from the app, or a recovery code."""
+
+    code = _code_field(_l("Code de vérification"), autocapitalize="off", spellcheck="false")
     submit = SubmitField(_l("Vérifier"))
 
 
 class ConfirmTwoFactorForm(FlaskForm):
     """Turning two-factor authentication on: the first code of the app proves the setup."""
 
-    code = StringField(
-        _l("Code à 6 chiffres affiché par l'application"),
-        validators=[
-            DataRequired(_l("Indiquez le code affiché par votre application.")),
-            Length(max=40, message=_l("Le code ne doit pas dépasser 40 caractères.")),
-        ],
-        filters=[_strip],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    code = _code_field(_l("Code à 6 chiffres affiché par l'application"), inputmode="numeric")
     submit = SubmitField(_l("Activer la double authentification"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from datetime import timedelta
 from typing import cast
 from urllib.parse import urlsplit
@@ -299,22 +300,41 @@ def _invalid_link(purpose: TokenPurpose) -> tuple[str, int]:
     return render_template("people/link_invalid.html", purpose=purpose.value), 410
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-@public
-def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+def _set_password_page(
+    token: str, purpose: TokenPurpose, use: Callable[[str, str], User], done: str
+) -> str | Response | tuple[str, int]:
+    """The page of a one-time link that sets the password; `use(token, password)` spends it."""
     try:
-        user = services.find_token(token, TokenPurpose.INVITATION).user
+        user = services.find_token(token, purpose).user
     except services.TokenInvalid:
-        return _invalid_link(TokenPurpose.INVITATION)
+        return _invalid_link(purpose)
+    if purpose is TokenPurpose.PASSWORD_RESET and not user.active:
+        return _invalid_link(purpose)
     form = SetPasswordForm(user)
     if form.validate_on_submit():
         try:
-            services.accept_invitation(token, form.new_password.data or "")
+            use(token, form.new_password.data or "")
         except services.TokenInvalid:
-            return _invalid_link(TokenPurpose.INVITATION)
-        flash(_("Votre compte est activé : vous pouvez vous connecter."))
+            return _invalid_link(purpose)
+        flash(done)
         return redirect(url_for("people.login"))
-    return render_template("people/set_password.html", form=form, user=user, invitation=True)
+    return render_template(
+        "people/set_password.html",
+        form=form,
+        user=user,
+        invitation=purpose is TokenPurpose.INVITATION,
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    return _set_password_page(
+        token,
+        TokenPurpose.INVITATION,
+        services.accept_invitation,
+        _("Votre compte est activé : vous pouvez vous connecter."),
+    )
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
@@ -347,21 +367,12 @@ def forgot_password() -> str | tuple[str, int, dict[str, str]]:
 @bp.route("/reinitialisation/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str) -> str | Response | tuple[str, int]:
-    try:
-        user = services.find_token(token, TokenPurpose.PASSWORD_RESET).user
-    except services.TokenInvalid:
-        return _invalid_link(TokenPurpose.PASSWORD_RESET)
-    if not user.active:
-        return _invalid_link(TokenPurpose.PASSWORD_RESET)
-    form = SetPasswordForm(user)
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data or "")
-        except services.TokenInvalid:
-            return _invalid_link(TokenPurpose.PASSWORD_RESET)
-        flash(_("Mot de passe enregistré : vous pouvez vous connecter."))
-        return redirect(url_for("people.login"))
-    return render_template("people/set_password.html", form=form, user=user, invitation=False)
+    return _set_password_page(
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        services.reset_password,
+        _("Mot de passe enregistré : vous pouvez vous connecter."),
+    )
 
 
 # The person's own two-factor settings and the accounts' administration join this blueprint.

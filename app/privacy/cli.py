@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from typing import NoReturn
-
 import click
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.db import CommandGroup
+from app.db import CommandGroup, fail
 from app.i18n import option
 from app.privacy import retention
 from app.privacy.erasure import ErasureError, ErasurePlan, erase_person, find_person, plan_erasure
@@ -19,11 +16,6 @@ people_cli = CommandGroup("people", help=_l("Données personnelles : effacement 
 retention_cli = CommandGroup(
     "retention", help=_l("Durées de conservation des données personnelles.")
 )
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(_("erreur : %(message)s", message=message), err=True)
-    sys.exit(1)
 
 
 def _describe(plan: ErasurePlan) -> None:
@@ -61,17 +53,17 @@ def erase_command(email: str, yes: bool) -> None:
     """Erase a person's identity and contact data, keeping their certification evidence."""
     person = find_person(email)
     if person is None:
-        _fail(_("aucun compte pour %(email)s", email=email))
+        fail(_("aucun compte pour %(email)s", email=email))
     if person.erased_at is not None:
-        _fail(_("les données de cette personne ont déjà été effacées"))
+        fail(_("les données de cette personne ont déjà été effacées"))
     click.echo(_("Effacement des données personnelles du compte n° %(id)d :", id=person.id))
     _describe(plan_erasure(person))
     if not yes and not click.confirm(_("Effacer définitivement ?"), default=False):
-        _fail(_("abandon, rien n'a été effacé"))
+        fail(_("abandon, rien n'a été effacé"))
     try:
         plan = erase_person(person, actor=None)
     except ErasureError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(
         _(
             "effacé : le compte n° %(id)d est désormais « %(name)s »",

@@ -34,6 +34,7 @@ from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity
 from app.db import after_commit, after_rollback, db, utcnow
 from app.exports_history.models import ExportKind, ExportRecord, ExportStatus
 from app.exports_history.services import stored_file
+from app.files import write_private
 from app.insertion.models import SurveyAnswer
 from app.jury.models import BlocDecision, JuryPresentation
 from app.people import audit
@@ -406,11 +407,7 @@ def _pseudonymise_flow(
         ],
     }
     temporary = path.with_name(path.name + ".erasure")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_private(temporary, content)
     files_after_commit(
         lambda: os.replace(temporary, path), lambda: temporary.unlink(missing_ok=True)
     )

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.db import CommandGroup, db
-from app.frameworks import services
+from app.frameworks.cli import version_or_fail
 from app.i18n import option
 from app.registry import copycheck
 from app.registry.importer import RegisterImportError, import_register
@@ -64,11 +64,7 @@ def import_command(path: Path) -> None:
 @option("--version", "label", default=None, help=_l("Libellé de la version (la dernière sinon)."))
 def check_command(cert_code: str, label: str | None) -> None:
     """Compare every statement of a version with the register; exit 1 when one is flagged."""
-    try:
-        version = services.load_version(cert_code, label)
-    except services.FrameworkError as exc:
-        click.echo(_("erreur : %(message)s", message=str(exc)), err=True)
-        sys.exit(2)
+    version = version_or_fail(cert_code, label, status=2)
     statements = copycheck.version_statements(version)
     started = time.perf_counter()
     flags = copycheck.check(db.session(), statements)
