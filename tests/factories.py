@@ -1,5 +1,6 @@
 """Test data builders and helpers shared by several test packages: a cohort with the usual
-dates, the second bloc of the small référentiel, SIRETs, the mails of the outbox.
+dates, the second bloc of the small référentiel, SIRETs, the mails of the outbox, row counts
+and a page's text.
 
 The packages' own worlds (tests/jury/factories.py's `Pilot`, the access matrix's `World`)
 build on these.
@@ -12,8 +13,11 @@ import re
 from collections.abc import Sequence
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort
 
@@ -75,6 +79,16 @@ def siret(prefix: str) -> str:
         if total % 10 == 0:
             return candidate
     raise AssertionError("unreachable")
+
+
+def count_rows(session: Any, model: Any) -> int:
+    """How many rows `model`'s table holds."""
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def page_text(response: Any) -> str:
+    """A response's body as text, its HTML entities decoded."""
+    return unescape(response.get_data(as_text=True))
 
 
 def read_mails(folder: Path) -> list[EmailMessage]:

@@ -89,6 +89,12 @@ def create_cohort(db_session: Any, version: Any):  # type: ignore[no-untyped-def
 
 
 @pytest.fixture
+def cohort(create_cohort: Any, org: Organisation) -> Any:
+    """An empty cohort of `org`."""
+    return create_cohort(org, name="Promotion Lyon")
+
+
+@pytest.fixture
 def create_learner(db_session: Any, create_user: Any):  # type: ignore[no-untyped-def]
     """A learner with a full civil identity (birth date 14/07/1990, born in Lyon 69123)."""
 
