@@ -23,11 +23,12 @@ from app.assessment.grid import load_grid
 from app.assessment.inputs import CellInput
 from app.assessment.models import Result, ResultHead
 from app.assessment.saving import SaveOutcome, save_grid
-from app.cohorts.models import AccessRoute, Cohort, Enrolment
+from app.cohorts.models import Cohort, Enrolment
 from app.db import commit, db
 from app.frameworks import services as frameworks
 from app.frameworks.models import Certification
 from app.people.models import AuditEvent, Organisation, OrganisationKind, Role, User, UserRole
+from tests.factories import new_cohort
 
 pytestmark = pytest.mark.postgres_only
 
@@ -48,17 +49,17 @@ def _build(mini_doc: dict[str, Any], tag: str) -> dict[str, int]:
         for who in ("anne", "bruno")
     ]
     learner = User(email=f"zoe-{tag}@verrou.test", full_name="Zoé N'Diaye")
-    cohort = Cohort(
-        name=f"Promotion {tag}",
-        organisation=org,
-        version=version,
+    cohort = new_cohort(
+        db.session,
+        org,
+        version,
+        f"Promotion {tag}",
+        trainers,
         start_date=dt.date(2025, 1, 6),
         end_date=dt.date(2025, 12, 19),
-        access_route=AccessRoute.CONTINUING_TRAINING,
-        trainers=trainers,
     )
     enrolment = Enrolment(cohort=cohort, learner=learner)
-    db.session.add_all([org, cohort, learner, enrolment])
+    db.session.add_all([org, learner, enrolment])
     db.session.flush()
     ids = {
         "cohort": cohort.id,
