@@ -12,7 +12,7 @@ from app.cohorts.models import Enrolment
 from app.jury.models import Decision, JurySession
 from app.people.models import Organisation, OrganisationKind
 from tests.jury import factories
-from tests.jury.factories import Pilot, close, decide, make_proposed, open_session
+from tests.jury.factories import Pilot, close_jury, make_proposed
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
 
@@ -29,7 +29,8 @@ def certifier(db_session: Any) -> Organisation:
 
 @pytest.fixture
 def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
-    """Open a jury session, present `enrolment`, record `choices` by bloc code, close it."""
+    """close_jury() (tests/jury/factories.py), each validated bloc first proposed by its
+    results."""
 
     def run(
         pilot: Pilot,
@@ -40,12 +41,7 @@ def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
         for code, choice in choices.items():
             if choice is Decision.VALIDATED:  # the results propose the bloc, as in real life
                 make_proposed(db_session, enrolment, pilot.bloc(code), pilot.trainer)
-        session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
-        decide(pilot, session, enrolment, **choices)
-        db_session.flush()
-        close(pilot, session)
-        db_session.commit()
-        return session
+        return close_jury(db_session, pilot, enrolment, on, **choices)
 
     return run
 
