@@ -50,3 +50,24 @@ def form_login(client: Any):  # type: ignore[no-untyped-def]
         )
 
     return log_in
+
+
+@pytest.fixture
+def refused_password_change(client: Any, create_user: Any, login: Any, db_session: Any):  # type: ignore[no-untyped-def]
+    """Post the password form as a new learner, check it is refused (the form again, the
+    password unchanged), and return the page."""
+
+    def post(current: str, new: str, confirm: str) -> str:
+        user = create_user("learner")
+        login(user)
+        before = user.password_hash
+        response = client.post(
+            "/compte/mot-de-passe",
+            data={"current_password": current, "new_password": new, "confirm": confirm},
+        )
+        assert response.status_code == 200
+        db_session.refresh(user)
+        assert user.password_hash == before
+        return response.get_data(as_text=True)
+
+    return post
