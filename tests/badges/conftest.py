@@ -47,6 +47,14 @@ def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def bc01_validated(pilot: Pilot, certifier: Organisation, closed_jury: Any) -> Enrolment:
+    """The first learner's enrolment, BC01 validated by a closed jury (the certifier exists)."""
+    enrolment = pilot.enrolments[0]
+    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    return enrolment
+
+
+@pytest.fixture
 def download(client: Any, login: Any):  # type: ignore[no-untyped-def]
     """Download a badge as the enrolment's learner: the credential as text."""
 
