@@ -1,6 +1,6 @@
 """Test data builders and helpers shared by several test packages: a cohort with the usual
-dates, the second bloc of the small référentiel, SIRETs, the mails of the outbox, row counts
-and a page's text.
+dates, the second bloc of the small référentiel, a référentiel complete for the fiche, SIRETs,
+the mails of the outbox, row counts and a page's text.
 
 The packages' own worlds (tests/jury/factories.py's `Pilot`, the access matrix's `World`)
 build on these.
@@ -8,6 +8,7 @@ build on these.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -66,6 +67,31 @@ BC02 = {
         }
     ],
 }
+
+
+def fiche_doc(mini_doc: dict[str, Any], certifier_siret: str) -> dict[str, Any]:
+    """A copy of the small référentiel with every field the fiche and the dossier need (no RNCP
+    number: a test that wants one sets it)."""
+    doc = copy.deepcopy(mini_doc)
+    cert = doc["certification"]
+    cert["certifier"]["siret"] = certifier_siret
+    cert["code_labels"] = {"42806": "Animation réseau"}
+    cert["objectives_context"] = "Les coopérations se multiplient.\nElles manquent de métiers."
+    cert["sectors"] = "Associations et SCIC\nCollectivités territoriales"
+    cert["job_types"] = "Animateur·rice de coopération"
+    cert["entry_prerequisites"] = "Deux ans d'expérience dans l'animation de projets"
+    cert["validation_prerequisites"] = "Valider le bloc BC01"
+    cert["regulations"] = {"regulated": False}
+    cert["partners"] = [
+        {"name": "Savoir Devenir", "siret": "52923713600005", "habilitation": "train"}
+    ]
+    bloc = doc["blocs"][0]
+    bloc["validation_rule"] = "Tous les critères du bloc acquis, décision du jury"
+    bloc["validity"] = {"unlimited": True}
+    for competency in bloc["competencies"]:
+        for criterion in competency["criteria"]:
+            criterion["modalities"] = ["M1.1"]
+    return doc
 
 
 def siret(prefix: str) -> str:

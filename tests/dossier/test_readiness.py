@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -19,32 +18,14 @@ from app.frameworks import services as frameworks
 from app.insertion.models import Horizon, Situation
 from app.people.models import Organisation, OrganisationKind
 from tests.dossier.conftest import PilotMaker
+from tests.factories import fiche_doc
 
 TODAY = dt.date(2026, 12, 5)
 
 
 def complete_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
     """The small référentiel with everything the fiche and the dossier need."""
-    doc = copy.deepcopy(mini_doc)
-    cert = doc["certification"]
-    cert["certifier"]["siret"] = "44789845200001"
-    cert["objectives_context"] = "Reconnaître le métier d'animateur·rice de coopération."
-    cert["sectors"] = "Économie sociale et solidaire"
-    cert["job_types"] = "Animateur·rice de coopération territoriale"
-    cert["entry_prerequisites"] = "Une expérience de projet collectif."
-    cert["validation_prerequisites"] = "Valider le bloc."
-    cert["regulations"] = {"regulated": False}
-    cert["partners"] = [
-        {"name": "Savoir Devenir", "siret": "52923713600005", "habilitation": "train"}
-    ]
-    cert["code_labels"] = {"42806": "Animation"}
-    bloc = doc["blocs"][0]
-    bloc["validation_rule"] = "Tous les critères du bloc sont acquis."
-    bloc["validity"] = {"unlimited": True}
-    for competency in bloc["competencies"]:
-        for criterion in competency["criteria"]:
-            criterion["modalities"] = ["M1.1"]
-    return doc
+    return fiche_doc(mini_doc, certifier_siret="44789845200001")
 
 
 def complete_texts(version: Any) -> None:
