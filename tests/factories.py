@@ -1,6 +1,6 @@
-"""Test data builders and helpers shared by several test packages: a cohort with the usual
-dates, the second bloc of the small référentiel, a référentiel complete for the fiche, SIRETs,
-the mails of the outbox, row counts and a page's text.
+"""Test data builders and helpers shared by several test packages: an organisation, a cohort
+with the usual dates, the second bloc of the small référentiel, a référentiel complete for the
+fiche, SIRETs, the mails of the outbox, row counts and a page's text.
 
 The packages' own worlds (tests/jury/factories.py's `Pilot`, the access matrix's `World`)
 build on these.
@@ -21,6 +21,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort
+from app.people.models import Organisation, OrganisationKind
+
+# The certifier the small référentiel (tests/data/mini.yaml) names.
+MINI_CERTIFIER = {"name": "Organisme d'essai", "siret": "44789845200001"}
 
 COHORT_START = dt.date(2026, 1, 5)
 COHORT_END = dt.date(2026, 12, 18)
@@ -48,6 +52,19 @@ def new_cohort(
     )
     session.add(cohort)
     return cohort
+
+
+def new_organisation(
+    session: Any,
+    name: str,
+    kind: OrganisationKind = OrganisationKind.TRAINING,
+    siret: str | None = None,
+) -> Organisation:
+    """An organisation, added to `session` and committed."""
+    organisation = Organisation(name=name, kind=kind, siret=siret)
+    session.add(organisation)
+    session.commit()
+    return organisation
 
 
 BC02 = {

@@ -7,16 +7,14 @@ from typing import Any
 import pytest
 
 from app.cohorts.models import Cohort
-from app.people.models import Organisation, OrganisationKind, Role, User
+from app.people.models import Organisation, Role, User
 from tests.analytics.conftest import Pilot
+from tests.factories import new_organisation
 
 
 @pytest.fixture
 def other_org(db_session: Any) -> Organisation:
-    org = Organisation(name="Autre Organisme", kind=OrganisationKind.TRAINING)
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, "Autre Organisme")
 
 
 @pytest.fixture

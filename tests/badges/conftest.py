@@ -11,20 +11,16 @@ import pytest
 from app.cohorts.models import Enrolment
 from app.jury.models import Decision, JurySession
 from app.people.models import Organisation, OrganisationKind
+from tests.factories import MINI_CERTIFIER, new_organisation
 from tests.jury import factories
 from tests.jury.factories import Pilot, close_jury, make_proposed
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
 
-CERTIFIER = ("Organisme d'essai", "44789845200001")
-
 
 @pytest.fixture
 def certifier(db_session: Any) -> Organisation:
-    org = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, kind=OrganisationKind.CERTIFIER, **MINI_CERTIFIER)
 
 
 @pytest.fixture
