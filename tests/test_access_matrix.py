@@ -437,6 +437,7 @@ def _request(app: Flask, user: Any | None, method: str, url: str) -> int:
 def world(
     app: Flask, db_session: Any, create_user: Any, create_version: Any, mini_doc: Any, tmp_path: Any
 ) -> World:
+    """Organisations A and B, certifiers C (MINI) and D (AUTRE), and their people."""
     app.config["EVIDENCE_DIR"] = tmp_path / "evidence"
     return build_world(app, db_session, create_user, create_version, mini_doc)
 
