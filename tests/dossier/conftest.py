@@ -18,6 +18,7 @@ from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, Role, User
+from tests.factories import new_cohort
 
 
 @pytest.fixture
@@ -55,15 +56,15 @@ class PilotMaker:
         learners: int = 0,
         start: dt.date = dt.date(2025, 3, 10),
     ) -> PilotCohort:
-        cohort = Cohort(
-            name=name,
-            organisation=self.organisation,
-            version=version,
+        cohort = new_cohort(
+            self.db_session,
+            self.organisation,
+            version,
+            name,
             start_date=start,
             end_date=start + dt.timedelta(days=270),
             access_route=route,
         )
-        self.db_session.add(cohort)
         made = PilotCohort(cohort)
         people = dict(statuses or {})
         for n in range(learners):

@@ -12,9 +12,10 @@ from flask import Flask
 
 from app.assessment.evidence import attach, check_upload, stored_path
 from app.assessment.models import EvidenceFile
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.people.models import AuditEvent, User
+from tests.factories import new_cohort
 
 PDF = b"%PDF-1.4\n% preuve\n%%EOF\n"
 NOW = dt.datetime.now(dt.UTC)
@@ -42,17 +43,15 @@ def cohorts(db_session: Any, version: Any, organisation: Any, create_user: Any) 
     trainer = create_user("trainer", organisations=[organisation])
 
     def cohort(name: str, end: dt.date) -> Cohort:
-        made = Cohort(
-            name=name,
-            organisation=organisation,
-            version=version,
+        return new_cohort(
+            db_session,
+            organisation,
+            version,
+            name,
+            [trainer],
             start_date=end - dt.timedelta(days=200),
             end_date=end,
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=[trainer],
         )
-        db_session.add(made)
-        return made
 
     old = cohort("Promotion 2021", (NOW - dt.timedelta(days=1500)).date())
     recent = cohort("Promotion en cours", (NOW + dt.timedelta(days=100)).date())
