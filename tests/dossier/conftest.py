@@ -13,12 +13,38 @@ from flask import Flask
 
 from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
+from app.db import db, utcnow
+from app.dossier import services as texts_services
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, Role, User
 from tests.factories import new_cohort
+
+
+def write_texts(
+    version: FrameworkVersion,
+    values: dict[str, str],
+    jury: dict[AccessRoute, tuple[bool, str]] | None = None,
+    *,
+    by: User | None = None,
+    revision: int = 0,
+) -> None:
+    """Save the certification's dossier texts and jury routes (`{route: (open, composition)}`),
+    then commit."""
+    texts_services.save_texts(
+        version.certification,
+        revision=revision,
+        data=texts_services.TextsInput(
+            values=values,
+            jury={
+                route: texts_services.JuryRouteState(*state)
+                for route, state in (jury or {}).items()
+            },
+        ),
+        by=by,
+    )
+    db.session.commit()
 
 
 @pytest.fixture

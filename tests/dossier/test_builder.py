@@ -9,13 +9,12 @@ from typing import Any
 
 from app.cohorts.models import AccessRoute, EnrolmentStatus
 from app.db import db
-from app.dossier import services as texts_services
 from app.dossier.builder import dossier_data
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation
 from app.jury.models import Decision
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -155,19 +154,12 @@ def test_jury_routes_from_texts_and_cohorts(
     version: Any, pilots: PilotMaker, coordinator: Any
 ) -> None:
     pilots.cohort(version, "En VAE", route=AccessRoute.VAE, learners=1)
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={"context_and_opportunity": "Contexte", "vae_access": "VAE : oui"},
-            jury={
-                AccessRoute.APPRENTICESHIP: texts_services.JuryRouteState(True, "Trois membres"),
-                AccessRoute.VAE: texts_services.JuryRouteState(False, "Jury VAE"),
-            },
-        ),
+    write_texts(
+        version,
+        {"context_and_opportunity": "Contexte", "vae_access": "VAE : oui"},
+        {AccessRoute.APPRENTICESHIP: (True, "Trois membres"), AccessRoute.VAE: (False, "Jury VAE")},
         by=coordinator,
     )
-    db.session.commit()
     data = dossier_data(load(version), [], generated_on=TODAY)
     routes = {r.route: r for r in data.jury}
     assert routes["apprentissage"].open and routes["apprentissage"].composition == "Trois membres"

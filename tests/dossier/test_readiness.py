@@ -17,7 +17,7 @@ from app.dossier.texts import TEXT_KEYS
 from app.frameworks import services as frameworks
 from app.insertion.models import Horizon, Situation
 from app.people.models import Organisation, OrganisationKind
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
 from tests.factories import fiche_doc
 
 TODAY = dt.date(2026, 12, 5)
@@ -29,16 +29,10 @@ def complete_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def complete_texts(version: Any) -> None:
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={key: f"Texte {key}." for key in TEXT_KEYS},
-            jury={
-                AccessRoute.VAE: texts_services.JuryRouteState(True, "Trois professionnel·les"),
-            },
-        ),
-        by=None,
+    write_texts(
+        version,
+        {key: f"Texte {key}." for key in TEXT_KEYS},
+        {AccessRoute.VAE: (True, "Trois professionnel·les")},
     )
 
 
@@ -192,13 +186,7 @@ def test_one_promotion_limits_the_registration_to_three_years(
 def test_the_vae_route_must_be_open(app: Any, complete: Any) -> None:
     texts = texts_services.texts_for(complete.certification_id)
     assert texts is not None
-    texts_services.save_texts(
-        complete.certification,
-        revision=texts.revision,
-        data=texts_services.TextsInput(values={}, jury={}),
-        by=None,
-    )
-    db.session.commit()
+    write_texts(complete, {}, revision=texts.revision)
     with app.test_request_context():
         result = readiness(complete)
     assert level_of(result, "6") is Level.BLOCKING
