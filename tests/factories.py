@@ -86,6 +86,19 @@ BC02 = {
 }
 
 
+def doc_variant(
+    mini_doc: dict[str, Any], *, label: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """A copy of the small référentiel as another version (`label`) or another certification
+    (`code`)."""
+    doc = copy.deepcopy(mini_doc)
+    if label is not None:
+        doc["version"]["label"] = label
+    if code is not None:
+        doc["certification"]["code"] = code
+    return doc
+
+
 def fiche_doc(mini_doc: dict[str, Any], certifier_siret: str) -> dict[str, Any]:
     """A copy of the small référentiel with every field the fiche and the dossier need (no RNCP
     number: a test that wants one sets it)."""

@@ -7,7 +7,6 @@ of its own that it deletes at the end.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import threading
 import time
@@ -28,14 +27,13 @@ from app.db import commit, db
 from app.frameworks import services as frameworks
 from app.frameworks.models import Certification
 from app.people.models import AuditEvent, Organisation, OrganisationKind, Role, User, UserRole
-from tests.factories import new_cohort
+from tests.factories import doc_variant, new_cohort
 
 pytestmark = pytest.mark.postgres_only
 
 
 def _build(mini_doc: dict[str, Any], tag: str) -> dict[str, int]:
-    doc = copy.deepcopy(mini_doc)
-    doc["certification"]["code"] = f"LOCK-{tag}"
+    doc = doc_variant(mini_doc, code=f"LOCK-{tag}")
     version = frameworks.import_document(doc)
     frameworks.publish(version)
     org = Organisation(name=f"Organisme {tag}", kind=OrganisationKind.TRAINING)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort
 from app.people.models import AuditEvent, Role
-from tests.factories import count_rows
+from tests.factories import count_rows, doc_variant
 
 
 def cohort_form(org: Any, version: Any, **values: Any) -> dict[str, Any]:
@@ -67,8 +66,7 @@ def test_draft_version_refused(
     mini_doc: dict[str, Any],
     db_session: Any,
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     draft = create_version(doc)
     login(coordinator)
     page = client.get("/promotions/nouvelle").get_data(as_text=True)

@@ -3,7 +3,6 @@ versions, texts, in a fixed number of queries."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation
 from app.jury.models import Decision
 from tests.dossier.conftest import PilotMaker, write_texts
+from tests.factories import doc_variant
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -100,8 +100,7 @@ def test_only_chosen_cohorts_of_the_version_are_in(
 ) -> None:
     chosen = pilots.cohort(version, "Retenue", learners=2)
     pilots.cohort(version, "Pas retenue", learners=2)
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     other = create_version(doc, publish=True)
     foreign = pilots.cohort(other, "Autre version", learners=2)
     db.session.commit()
@@ -136,8 +135,7 @@ def test_identity_and_référentiel(version: Any, mini_doc: dict[str, Any]) -> N
 def test_version_history_counts_changes(
     version: Any, create_version: Any, mini_doc: dict[str, Any]
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     doc["blocs"][0]["competencies"][0]["statement"] = "Préparer une réunion pour décider"
     doc["blocs"][0]["competencies"][1]["criteria"].pop()
     doc["activity_domains"][0]["activities"].append({"code": "A1.3", "title": "Évaluer"})

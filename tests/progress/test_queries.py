@@ -3,7 +3,6 @@ number of blocs and of enrolments."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -11,7 +10,7 @@ from app.assessment.models import EvaluationSession
 from app.cohorts.models import AccessRoute, Enrolment
 from app.jury.models import Decision
 from app.people.models import Role
-from tests.factories import new_cohort
+from tests.factories import doc_variant, new_cohort
 from tests.jury.factories import Pilot
 from tests.progress.conftest import criterion, level
 
@@ -95,8 +94,7 @@ def test_same_count_for_one_bloc_or_three_and_for_more_enrolments(
     db_session: Any,
     count_queries: Any,
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["certification"]["code"] = "UNBLOC"
+    doc = doc_variant(mini_doc, code="UNBLOC")
     one_bloc = create_version(doc, publish=True)
     assert len(one_bloc.blocs) == 1 and len(pilot.version.blocs) == 3
     solo = create_user(Role.LEARNER, name="Sacha Seul")
