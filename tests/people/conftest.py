@@ -12,6 +12,19 @@ PASSWORD = "motdepasse-solide-42"  # the create_user fixture's password
 NEW_PASSWORD = "trois-pommes-sur-la-table"
 
 
+def invite(client: Any, organisation: Any, base_url: str | None = None, **fields: Any) -> Any:
+    """Post the invitation form for Marie Curie, learner of `organisation`, with `fields`
+    changed."""
+    data = {
+        "full_name": "Marie Curie",
+        "email": "marie@exemple.fr",
+        "roles": ["learner"],
+        "organisations": [str(organisation.id)],
+        **fields,
+    }
+    return client.post("/comptes/inviter", data=data, base_url=base_url)
+
+
 @pytest.fixture
 def create_org(db_session: Any):  # type: ignore[no-untyped-def]
     from app.people.models import Organisation, OrganisationKind
