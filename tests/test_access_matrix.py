@@ -43,7 +43,7 @@ from app.people.models import Organisation, OrganisationKind
 from app.route_rules import RULE_ATTRIBUTE
 from exports.case import NAMESPACE as CASE_NAMESPACE
 from tests.conftest import IsolatedClient
-from tests.factories import new_cohort
+from tests.factories import doc_variant, new_cohort
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -200,8 +200,7 @@ def build_world(
     db_session.commit()
 
     def versions(code: str, owner: Organisation) -> tuple[Any, Any]:
-        doc = copy.deepcopy(mini_doc)
-        doc["certification"]["code"] = code
+        doc = doc_variant(mini_doc, code=code)
         published = create_version(doc, publish=True)
         draft_doc = copy.deepcopy(doc)
         draft_doc["version"]["label"] = "v2"
@@ -437,6 +436,7 @@ def _request(app: Flask, user: Any | None, method: str, url: str) -> int:
 def world(
     app: Flask, db_session: Any, create_user: Any, create_version: Any, mini_doc: Any, tmp_path: Any
 ) -> World:
+    """Organisations A and B, certifiers C (MINI) and D (AUTRE), and their people."""
     app.config["EVIDENCE_DIR"] = tmp_path / "evidence"
     return build_world(app, db_session, create_user, create_version, mini_doc)
 

@@ -21,10 +21,7 @@ from app.people.passwords import verify_password
 from app.settings.services import accrochage_ids
 from app.validators import is_valid_siret
 from exports.accrochage import validation_errors
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+from tests.factories import count_rows
 
 
 def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
@@ -68,9 +65,9 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
         assert len(cohort.trainers) == 1
     assert finished.trainers[0].id != running.trainers[0].id
     statuses = {e.status for c in cohorts for e in c.enrolments}
-    assert count(db_session, Cohort) == 3
+    assert count_rows(db_session, Cohort) == 3
     assert EnrolmentStatus.WITHDRAWN in statuses
-    assert count(db_session, LearnerIdentity) == count(db_session, Enrolment)
+    assert count_rows(db_session, LearnerIdentity) == count_rows(db_session, Enrolment)
 
     # Every account can log in with the password the JSON gives, and has its cohorts.
     by_email = {u.email: u for u in db_session.scalars(sa.select(User))}
@@ -87,13 +84,13 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
     assert any(not n.isascii() or "'" in n or "-" in n for n in names)
 
     # The finished cohort went through a closed jury; the running one has partial results.
-    assert count(db_session, Result) > 1000
-    assert count(db_session, JurySession) == 1
+    assert count_rows(db_session, Result) > 1000
+    assert count_rows(db_session, JurySession) == 1
     assert db_session.scalar(sa.select(JurySession.closed_at)) is not None
     certified = [e for e in finished.enrolments if e.status is EnrolmentStatus.CERTIFIED]
     assert certified and all(e.certified_on for e in certified)
     assert not any(e.status is EnrolmentStatus.CERTIFIED for e in running.enrolments)
-    assert count(db_session, SurveyAnswer) >= 1
+    assert count_rows(db_session, SurveyAnswer) >= 1
     assert (
         db_session.scalar(
             sa.select(sa.func.count())
@@ -104,12 +101,20 @@ def test_demo_builds_a_pilot_once(runner: Any, db_session: Any) -> None:
         > 0
     )
 
-    before = (count(db_session, User), count(db_session, Enrolment), count(db_session, UserRole))
-    events = count(db_session, AuditEvent)
+    before = (
+        count_rows(db_session, User),
+        count_rows(db_session, Enrolment),
+        count_rows(db_session, UserRole),
+    )
+    events = count_rows(db_session, AuditEvent)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "déjà présente" in second.output
-    after = (count(db_session, User), count(db_session, Enrolment), count(db_session, UserRole))
-    assert after == before and count(db_session, AuditEvent) == events
+    after = (
+        count_rows(db_session, User),
+        count_rows(db_session, Enrolment),
+        count_rows(db_session, UserRole),
+    )
+    assert after == before and count_rows(db_session, AuditEvent) == events
     assert json.loads(runner.invoke(args=["demo", "--json"]).output) == accounts
 
 

@@ -5,7 +5,6 @@ certified enrolment changes only by jury or by a recorded withdrawal."""
 from __future__ import annotations
 
 import datetime as dt
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,11 @@ from app.cohorts.models import (
 from app.jury import services as jury_services
 from app.jury.models import JurySession
 from app.people.models import AuditEvent, Organisation, Role
-from tests.test_access_matrix import World, _client_for, build_world
+from tests import test_access_matrix
+from tests.factories import read_mails
+from tests.test_access_matrix import World, _client_for
+
+world = test_access_matrix.world  # the fixture, shared with the access matrix
 
 
 @pytest.fixture
@@ -34,22 +37,6 @@ def outbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://certification.example.org")
     return folder
-
-
-@pytest.fixture
-def world(
-    app: Flask, db_session: Any, create_user: Any, create_version: Any, mini_doc: Any, tmp_path: Any
-) -> World:
-    """The access matrix's world: organisations A and B, certifiers C (MINI) and D (AUTRE)."""
-    app.config["EVIDENCE_DIR"] = tmp_path / "evidence"
-    return build_world(app, db_session, create_user, create_version, mini_doc)
-
-
-def mails(folder: Path) -> list[Any]:
-    return [
-        message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[arg-type]
-        for p in sorted(folder.glob("*.eml"))
-    ]
 
 
 def organisation(db_session: Any, name: str) -> Organisation:
@@ -103,7 +90,7 @@ def test_enrolling_an_existing_account_invites_and_hands_nothing_over(
     )
     db_session.expire_all()
     assert db_session.get(LearnerIdentity, classmate.id).birth_name == "Martin"
-    (message,) = mails(outbox)
+    (message,) = read_mails(outbox)
     assert message["To"] == classmate.email
     assert "https://certification.example.org/compte/inscriptions" in message.get_content()
 

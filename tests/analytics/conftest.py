@@ -21,6 +21,7 @@ from app.assessment.saving import save_grid
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
 from app.frameworks.models import Criterion, FrameworkVersion
 from app.people.models import Organisation, OrganisationKind, Role, User
+from tests.factories import new_cohort
 
 Values = dict[str, str | None]  # criterion code → level code (None: cleared)
 
@@ -79,16 +80,16 @@ def make_cohort(db_session: Any, create_user: Any, pilot: Pilot) -> Callable[...
         version: FrameworkVersion | None = None,
     ) -> Cohort:
         pilot.counter[0] += 1
-        cohort = Cohort(
-            name=f"Promotion {pilot.counter[0]}",
-            organisation=org or pilot.org,
-            version=version or pilot.version,
+        cohort = new_cohort(
+            db_session,
+            org or pilot.org,
+            version or pilot.version,
+            f"Promotion {pilot.counter[0]}",
+            [pilot.trainer] if trainers is None else trainers,
             start_date=dt.date(2025, 1, 6) + dt.timedelta(days=pilot.counter[0]),
             end_date=dt.date(2025, 12, 19),
             access_route=route,
-            trainers=[pilot.trainer] if trainers is None else trainers,
         )
-        db_session.add(cohort)
         for name in learners:
             db_session.add(Enrolment(cohort=cohort, learner=create_user(Role.LEARNER, name=name)))
         db_session.commit()

@@ -7,16 +7,26 @@ from typing import Any
 import pytest
 
 from app.cohorts.models import Cohort
-from app.people.models import Organisation, OrganisationKind, Role
+from app.people.models import Organisation, Role, User
 from tests.analytics.conftest import Pilot
+from tests.factories import new_organisation
 
 
 @pytest.fixture
 def other_org(db_session: Any) -> Organisation:
-    org = Organisation(name="Autre Organisme", kind=OrganisationKind.TRAINING)
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, "Autre Organisme")
+
+
+@pytest.fixture
+def colleague(create_user: Any, pilot: Pilot) -> User:
+    """Another trainer of the pilot's organisation."""
+    return create_user(Role.TRAINER, organisations=[pilot.org])
+
+
+@pytest.fixture
+def theirs(make_cohort: Any, colleague: User) -> Cohort:
+    """A cohort of the same organisation that only `colleague` trains."""
+    return make_cohort(["Maya"], trainers=[colleague])
 
 
 URLS = [
@@ -53,10 +63,8 @@ def test_enrolled_learner_is_forbidden(client: Any, login: Any, small_cohort: Co
 
 
 def test_trainer_sees_only_their_cohorts(
-    client: Any, login: Any, pilot: Pilot, create_user: Any, make_cohort: Any, small_cohort: Cohort
+    client: Any, login: Any, pilot: Pilot, small_cohort: Cohort, colleague: User, theirs: Cohort
 ) -> None:
-    colleague = create_user(Role.TRAINER, organisations=[pilot.org])
-    theirs = make_cohort(["Maya"], trainers=[colleague])
     login(pilot.trainer)
     for url in urls(small_cohort):
         assert client.get(url).status_code == 200, url
@@ -75,10 +83,8 @@ def test_trainer_sees_only_their_cohorts(
 
 
 def test_coordinator_sees_their_organisations_cohorts(
-    client: Any, login: Any, pilot: Pilot, create_user: Any, make_cohort: Any, small_cohort: Cohort
+    client: Any, login: Any, pilot: Pilot, small_cohort: Cohort, theirs: Cohort
 ) -> None:
-    colleague = create_user(Role.TRAINER, organisations=[pilot.org])
-    theirs = make_cohort(["Maya"], trainers=[colleague])
     login(pilot.coordinator)
     assert client.get(f"/analyse/promotions/{theirs.id}").status_code == 200
     html = client.get(f"/analyse/versions/{pilot.version.id}").get_data(as_text=True)

@@ -27,10 +27,20 @@ def as_trainer(client: Any, login: Any, pilot: Pilot) -> Any:
     return client
 
 
-def test_heatmap_csv(as_trainer: Any, small_cohort: Cohort) -> None:
-    rows = read_csv(
-        as_trainer.get(f"/analyse/promotions/{small_cohort.id}?format=csv&table=heatmap")
-    )
+@pytest.fixture
+def cohort_csv(as_trainer: Any, small_cohort: Cohort) -> Any:
+    """The rows of one of the small cohort's tables as CSV (`filters`: a query string's tail),
+    downloaded by the trainer."""
+
+    def get(table: str, filters: str = "") -> list[list[str]]:
+        url = f"/analyse/promotions/{small_cohort.id}?format=csv&table={table}{filters}"
+        return read_csv(as_trainer.get(url))
+
+    return get
+
+
+def test_heatmap_csv(cohort_csv: Any) -> None:
+    rows = cohort_csv("heatmap")
     assert rows[0] == [
         "Apprenant·e",
         "Inscription",
@@ -46,10 +56,8 @@ def test_heatmap_csv(as_trainer: Any, small_cohort: Cohort) -> None:
     ]
 
 
-def test_competencies_csv(as_trainer: Any, small_cohort: Cohort) -> None:
-    rows = read_csv(
-        as_trainer.get(f"/analyse/promotions/{small_cohort.id}?format=csv&table=competencies")
-    )
+def test_competencies_csv(cohort_csv: Any) -> None:
+    rows = cohort_csv("competencies")
     assert rows[0] == [
         "Bloc",
         "Code",
@@ -70,10 +78,8 @@ def test_competencies_csv(as_trainer: Any, small_cohort: Cohort) -> None:
     assert by_code["C2.1"][3:] == ["2", "2", "4", "50,0", "4", "4", "8", "50,0"]
 
 
-def test_criteria_csv(as_trainer: Any, small_cohort: Cohort) -> None:
-    rows = read_csv(
-        as_trainer.get(f"/analyse/promotions/{small_cohort.id}?format=csv&table=criteria")
-    )
+def test_criteria_csv(cohort_csv: Any) -> None:
+    rows = cohort_csv("criteria")
     assert rows[0] == [
         "Bloc",
         "Compétence",
@@ -96,19 +102,13 @@ def test_criteria_csv(as_trainer: Any, small_cohort: Cohort) -> None:
     assert rows[4][4:] == ["1", "2", "1", "4", "25,0"]  # C1.2.b
 
 
-def test_not_acquired_csv(as_trainer: Any, small_cohort: Cohort) -> None:
-    rows = read_csv(
-        as_trainer.get(f"/analyse/promotions/{small_cohort.id}?format=csv&table=not-acquired")
-    )
+def test_not_acquired_csv(cohort_csv: Any) -> None:
+    rows = cohort_csv("not-acquired")
     assert [row[2] for row in rows[1:]] == ["C1.2.b", "C1.2.a", "C1.1.b"]
 
 
-def test_csv_follows_the_filters(as_trainer: Any, small_cohort: Cohort) -> None:
-    rows = read_csv(
-        as_trainer.get(
-            f"/analyse/promotions/{small_cohort.id}?format=csv&table=heatmap&bloc=BC02&status=withdrawn"
-        )
-    )
+def test_csv_follows_the_filters(cohort_csv: Any) -> None:
+    rows = cohort_csv("heatmap", "&bloc=BC02&status=withdrawn")
     assert rows == [
         ["Apprenant·e", "Inscription", "C2.1 : critères acquis sur 2"],
         ["Émile Parti", "abandon", "0"],

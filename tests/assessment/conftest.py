@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from flask_babel import force_locale
 
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.frameworks.models import Bloc, Criterion, FrameworkVersion
 from app.people.models import Organisation, OrganisationKind, Role, User
+from tests.factories import new_cohort
 
 LEARNER_NAMES = [
     "Élodie Brûlé-L'Hôte",
@@ -82,16 +83,15 @@ def make_world(  # type: ignore[no-untyped-def]
         coordinator = create_user(Role.COORDINATOR, name=f"Claire Coord {n}", organisations=[org])
         trainer_a = create_user(Role.TRAINER, name=f"Anne Formatrice {n}", organisations=[org])
         trainer_b = create_user(Role.TRAINER, name=f"Bruno Formateur {n}", organisations=[org])
-        cohort = Cohort(
-            name=f"Promotion pilote {n}",
-            organisation=org,
-            version=version,
+        cohort = new_cohort(
+            db_session,
+            org,
+            version,
+            f"Promotion pilote {n}",
+            [trainer_a, trainer_b],
             start_date=dt.date(2025, 3, 1),
             end_date=dt.date(2025, 12, 1),
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=[trainer_a, trainer_b],
         )
-        db_session.add(cohort)
         enrolments = []
         for i in range(learners):
             base = LEARNER_NAMES[i % len(LEARNER_NAMES)]

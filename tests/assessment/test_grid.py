@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -46,6 +46,30 @@ def save_as(client: Any, login: Any, load_grid_form: Any) -> Any:
     return save
 
 
+class Overtaken(NamedTuple):
+    """Trainer A's grid form, loaded before trainer B saved cell `x` as acquired."""
+
+    learner: Any
+    crit: Any
+    x: str
+    loaded_by_a: dict[str, str]
+
+
+@pytest.fixture
+def overtaken(world: World, login: Any, load_grid_form: Any, save_as: Any) -> Overtaken:
+    """A loads the grid, B then saves the first learner's first criterion as acquired, and A
+    is logged in again with the form as loaded."""
+    learner, crit = world.enrolments[0], world.criteria[0]
+    x = "c-" + key(learner, crit)
+    login(world.trainer_a)
+    loaded_by_a = load_grid_form(world.grid_url)
+    assert (
+        save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)}).status_code == 302
+    )
+    login(world.trainer_a)
+    return Overtaken(learner, crit, x, loaded_by_a)
+
+
 def test_save_records_only_changed_cells(
     client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
 ) -> None:
@@ -79,24 +103,17 @@ def test_save_records_only_changed_cells(
 
 
 def test_history_is_kept_and_the_latest_wins(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, load_grid_form: Any, db_session: Any, save_as: Any
 ) -> None:
     learner, crit = world.enrolments[0], world.criteria[0]
     name = "c-" + key(learner, crit)
-    login(world.trainer_a)
-    data = load_grid_form(world.grid_url)
-    data[name] = str(world.levels["NA"].id)
-    assert client.post(world.grid_url, data=data).status_code == 302
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[name] = str(world.levels["A"].id)
-    assert client.post(world.grid_url, data=data).status_code == 302
-    data = load_grid_form(world.grid_url)
-    data[name] = ""  # cleared: a result too
-    assert client.post(world.grid_url, data=data).status_code == 302
-    data = load_grid_form(world.grid_url)
-    data[name] = str(world.levels["A"].id)
-    assert client.post(world.grid_url, data=data).status_code == 302
+    for person, value in (
+        (world.trainer_a, str(world.levels["NA"].id)),
+        (world.trainer_b, str(world.levels["A"].id)),
+        (world.trainer_b, ""),  # cleared: a result too
+        (world.trainer_b, str(world.levels["A"].id)),
+    ):
+        assert save_as(person, world.grid_url, {name: value}).status_code == 302
 
     assert [r.level_id for r in results(db_session)] == [
         world.levels["NA"].id,
@@ -196,19 +213,11 @@ def test_bad_input_saves_nothing(
 
 
 def test_concurrent_edit_shows_both_values_and_applies_nothing(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
+    client: Any, world: World, db_session: Any, overtaken: Overtaken
 ) -> None:
-    learner, crit = world.enrolments[0], world.criteria[0]
+    learner, crit, x, loaded_by_a = overtaken
     other_crit = world.criteria[1]
-    x, y = "c-" + key(learner, crit), "c-" + key(learner, other_crit)
-    login(world.trainer_a)
-    loaded_by_a = load_grid_form(world.grid_url)
-
-    assert (
-        save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)}).status_code == 302
-    )
-
-    login(world.trainer_a)
+    y = "c-" + key(learner, other_crit)
     loaded_by_a[x] = str(world.levels["NA"].id)
     loaded_by_a[y] = str(world.levels["A"].id)
     response = client.post(world.grid_url, data=loaded_by_a)
@@ -235,15 +244,9 @@ def test_concurrent_edit_shows_both_values_and_applies_nothing(
 
 
 def test_conflict_resolved_by_applying_mine(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
+    client: Any, world: World, db_session: Any, overtaken: Overtaken
 ) -> None:
-    learner, crit = world.enrolments[0], world.criteria[0]
-    x = "c-" + key(learner, crit)
-    login(world.trainer_a)
-    loaded_by_a = load_grid_form(world.grid_url)
-    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
-
-    login(world.trainer_a)
+    learner, crit, x, loaded_by_a = overtaken
     loaded_by_a[x] = str(world.levels["NA"].id)
     html = client.post(world.grid_url, data=loaded_by_a).get_data(as_text=True)
     resolution = read_form(html)
@@ -254,15 +257,10 @@ def test_conflict_resolved_by_applying_mine(
 
 
 def test_a_stale_confirmation_conflicts_again(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
+    client: Any, world: World, login: Any, db_session: Any, save_as: Any, overtaken: Overtaken
 ) -> None:
     """The conflict page carries the ids it showed: a third change meanwhile is caught."""
-    learner, crit = world.enrolments[0], world.criteria[0]
-    x = "c-" + key(learner, crit)
-    login(world.trainer_a)
-    loaded_by_a = load_grid_form(world.grid_url)
-    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
-    login(world.trainer_a)
+    learner, crit, x, loaded_by_a = overtaken
     loaded_by_a[x] = str(world.levels["NA"].id)
     resolution = read_form(client.post(world.grid_url, data=loaded_by_a).get_data(as_text=True))
     resolution[f"r-{learner.id}-{crit.id}"] = "mine"
@@ -273,37 +271,33 @@ def test_a_stale_confirmation_conflicts_again(
 
 
 def test_same_value_meanwhile_is_not_a_conflict_and_records_nothing(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any, save_as: Any
+    client: Any, world: World, db_session: Any, overtaken: Overtaken
 ) -> None:
     """#13.6: a cell sent with its current value is unchanged, whoever set it."""
-    learner, crit = world.enrolments[0], world.criteria[0]
-    x = "c-" + key(learner, crit)
-    login(world.trainer_a)
-    loaded_by_a = load_grid_form(world.grid_url)
-    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["A"].id)})
-    login(world.trainer_a)
-    loaded_by_a[x] = str(world.levels["A"].id)
+    loaded_by_a = overtaken.loaded_by_a
+    loaded_by_a[overtaken.x] = str(world.levels["A"].id)
     assert client.post(world.grid_url, data=loaded_by_a).status_code == 302
     assert [r.assessor_id for r in results(db_session)] == [world.trainer_b.id]
 
 
 def test_comments_are_appended_and_checked_for_conflicts(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any,
+    world: World,
+    login: Any,
+    load_grid_form: Any,
+    db_session: Any,
+    save_as: Any,
 ) -> None:
     learner, comp = world.enrolments[0], world.bloc.competencies[0]
     name = f"m-{learner.id}-{comp.id}"
-    login(world.trainer_a)
-    data = load_grid_form(world.grid_url)
-    data[name] = "Prépare bien l'ordre du jour ; <b>à suivre</b>"
-    assert client.post(world.grid_url, data=data).status_code == 302
+    first = "Prépare bien l'ordre du jour ; <b>à suivre</b>"
+    assert save_as(world.trainer_a, world.grid_url, {name: first}).status_code == 302
     html = client.get(world.grid_url).get_data(as_text=True)
     assert escape("Prépare bien l'ordre du jour ; <b>à suivre</b>") in html
     loaded_by_a = load_grid_form(world.grid_url)
 
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[name] = "Ordre du jour envoyé trop tard."
-    assert client.post(world.grid_url, data=data).status_code == 302
+    later = "Ordre du jour envoyé trop tard."
+    assert save_as(world.trainer_b, world.grid_url, {name: later}).status_code == 302
 
     login(world.trainer_a)
     loaded_by_a[name] = "Très bien."
@@ -320,21 +314,15 @@ def test_comments_are_appended_and_checked_for_conflicts(
 
 
 def test_disagreement_is_flagged_and_can_be_settled(
-    client: Any, world: World, login: Any, load_grid_form: Any, db_session: Any
+    client: Any, world: World, login: Any, db_session: Any, save_as: Any
 ) -> None:
     learner, crit = world.enrolments[0], world.criteria[0]
     x = "c-" + key(learner, crit)
-    login(world.trainer_a)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["A"].id)
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_a, world.grid_url, {x: str(world.levels["A"].id)})
     html = client.get(world.grid_url).get_data(as_text=True)
     assert "disagreement" not in html.split("<tbody>")[-1]
 
-    login(world.trainer_b)
-    data = load_grid_form(world.grid_url)
-    data[x] = str(world.levels["NA"].id)
-    client.post(world.grid_url, data=data)
+    save_as(world.trainer_b, world.grid_url, {x: str(world.levels["NA"].id)})
     html = client.get(world.grid_url).get_data(as_text=True)
     assert html.count('class="cell disagreement ') == 1
     flagged = html[html.index('class="cell disagreement ') :].split("</td>")[0]

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from app.assessment.models import CompetencyComment, Result
 from tests.assessment.conftest import World
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count(model.id)))
+from tests.factories import count_rows
 
 
 def test_a_comment_loaded_with_another_learners_comment_is_refused(
@@ -28,12 +23,12 @@ def test_a_comment_loaded_with_another_learners_comment_is_refused(
     data = load_grid_form(world.grid_url)
     data[f"mh-{mine}"] = data[f"mh-{theirs}"]  # an id from elsewhere, as a crafted form would
     data[f"m-{mine}"] = "Réécrit."
-    comments, results = count(db_session, CompetencyComment), count(db_session, Result)
+    comments, results = count_rows(db_session, CompetencyComment), count_rows(db_session, Result)
     response = client.post(world.grid_url, data=data)
     assert response.status_code == 400
     assert "ne correspond à aucun commentaire connu" in response.get_data(as_text=True)
-    assert count(db_session, CompetencyComment) == comments
-    assert count(db_session, Result) == results
+    assert count_rows(db_session, CompetencyComment) == comments
+    assert count_rows(db_session, Result) == results
 
 
 def test_a_cell_loaded_with_an_older_result_of_its_own_compares_with_that_value(
@@ -51,6 +46,6 @@ def test_a_cell_loaded_with_an_older_result_of_its_own_compares_with_that_value(
     data = load_grid_form(world.grid_url)
     data[f"c-{cell}"] = str(world.levels["A"].id)
     assert client.post(world.grid_url, data=data).status_code == 302
-    before = count(db_session, Result)
+    before = count_rows(db_session, Result)
     assert client.post(world.grid_url, data=old_page).status_code == 302
-    assert count(db_session, Result) == before
+    assert count_rows(db_session, Result) == before

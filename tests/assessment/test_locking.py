@@ -7,7 +7,6 @@ of its own that it deletes at the end.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import threading
 import time
@@ -23,18 +22,18 @@ from app.assessment.grid import load_grid
 from app.assessment.inputs import CellInput
 from app.assessment.models import Result, ResultHead
 from app.assessment.saving import SaveOutcome, save_grid
-from app.cohorts.models import AccessRoute, Cohort, Enrolment
+from app.cohorts.models import Cohort, Enrolment
 from app.db import commit, db
 from app.frameworks import services as frameworks
 from app.frameworks.models import Certification
 from app.people.models import AuditEvent, Organisation, OrganisationKind, Role, User, UserRole
+from tests.factories import doc_variant, new_cohort
 
 pytestmark = pytest.mark.postgres_only
 
 
 def _build(mini_doc: dict[str, Any], tag: str) -> dict[str, int]:
-    doc = copy.deepcopy(mini_doc)
-    doc["certification"]["code"] = f"LOCK-{tag}"
+    doc = doc_variant(mini_doc, code=f"LOCK-{tag}")
     version = frameworks.import_document(doc)
     frameworks.publish(version)
     org = Organisation(name=f"Organisme {tag}", kind=OrganisationKind.TRAINING)
@@ -48,17 +47,17 @@ def _build(mini_doc: dict[str, Any], tag: str) -> dict[str, int]:
         for who in ("anne", "bruno")
     ]
     learner = User(email=f"zoe-{tag}@verrou.test", full_name="Zoé N'Diaye")
-    cohort = Cohort(
-        name=f"Promotion {tag}",
-        organisation=org,
-        version=version,
+    cohort = new_cohort(
+        db.session,
+        org,
+        version,
+        f"Promotion {tag}",
+        trainers,
         start_date=dt.date(2025, 1, 6),
         end_date=dt.date(2025, 12, 19),
-        access_route=AccessRoute.CONTINUING_TRAINING,
-        trainers=trainers,
     )
     enrolment = Enrolment(cohort=cohort, learner=learner)
-    db.session.add_all([org, cohort, learner, enrolment])
+    db.session.add_all([org, learner, enrolment])
     db.session.flush()
     ids = {
         "cohort": cohort.id,

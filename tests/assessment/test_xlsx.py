@@ -36,6 +36,10 @@ class Plain:
     login_a: Any
     login_b: Any
 
+    def cell(self, learner: int, criterion: int) -> str:
+        """The grid input of the `learner`-th enrolment's `criterion`-th criterion."""
+        return f"c-{self.enrolment_ids[learner]}-{self.criterion_ids[criterion]}"
+
 
 class Login:
     def __init__(self, user_id: str) -> None:
@@ -95,6 +99,22 @@ def all_results(db_session: Any) -> int:
     return db_session.scalar(sa.select(sa.func.count(Result.id))) or 0
 
 
+def cli_import(runner: Any, path: Path, data: bytes, assessor: str) -> Any:
+    """Write `data` to `path` and import it with `flask grid import` as `assessor`."""
+    path.write_bytes(data)
+    return runner.invoke(args=["grid", "import", str(path), "--assessor", assessor])
+
+
+def upload(client: Any, pw: Plain, data: bytes, filename: str, **kwargs: Any) -> Any:
+    """Send `data` to the grid's import page."""
+    return client.post(
+        pw.url + "/import",
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
+
+
 def web_set(client: Any, login: Any, who: Any, url: str, values: dict[str, int | None]) -> None:
     login(who)
     page = client.get(url)
@@ -107,13 +127,7 @@ def web_set(client: Any, login: Any, who: Any, url: str, values: dict[str, int |
 def test_export_has_the_scale_drop_down_and_the_learners(
     client: Any, login: Any, pw: Plain
 ) -> None:
-    web_set(
-        client,
-        login,
-        pw.login_a,
-        pw.url,
-        {f"c-{pw.enrolment_ids[1]}-{pw.criterion_ids[2]}": pw.levels["A"]},
-    )
+    web_set(client, login, pw.login_a, pw.url, {pw.cell(1, 2): pw.levels["A"]})
     workbook = load_workbook(io.BytesIO(export(client, login, pw)))
     sheet = workbook["Grille"]
     assert [sheet.cell(row=3 + i, column=1).value for i in range(3)] == pw.names
@@ -165,22 +179,14 @@ def test_cli_export(runner: Any, pw: Plain, tmp_path: Path) -> None:
 def test_import_records_changed_cells_only(
     client: Any, login: Any, runner: Any, pw: Plain, tmp_path: Path, db_session: Any
 ) -> None:
-    web_set(
-        client,
-        login,
-        pw.login_a,
-        pw.url,
-        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["NA"]},
-    )
+    web_set(client, login, pw.login_a, pw.url, {pw.cell(0, 0): pw.levels["NA"]})
     filled = edit(
         export(client, login, pw),
         D3=" acquis ",  # a label, case and spaces aside
         E4="na",  # a code
         F5="Acquis",
     )
-    path = tmp_path / "remplie.xlsx"
-    path.write_bytes(filled)
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_b.upper()])
+    result = cli_import(runner, tmp_path / "remplie.xlsx", filled, pw.trainer_b.upper())
     assert result.exit_code == 0, result.output
     cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
     assert (
@@ -203,12 +209,12 @@ def test_importing_the_same_file_again_records_nothing(
     """#13.6: a cell equal to its current value records nothing, so a second import of the
     same file (its loaded ids now stale) adds no "Acquis → Acquis" to anyone's history."""
     path = tmp_path / "deux-fois.xlsx"
-    path.write_bytes(edit(export(client, login, pw), C3="Acquis", D4="Non acquis", E5=None))
+    filled = edit(export(client, login, pw), C3="Acquis", D4="Non acquis", E5=None)
     cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
-    first = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    first = cli_import(runner, path, filled, pw.trainer_a)
     assert first.exit_code == 0, first.output
     assert f"2 cellules appliquées, {cells - 2} inchangées, 0 refusée" in first.output
-    again = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_b])
+    again = cli_import(runner, path, filled, pw.trainer_b)
     assert again.exit_code == 0, again.output
     assert f"0 cellule appliquée, {cells} inchangées, 0 refusée" in again.output
     assert all_results(db_session) == 2
@@ -220,12 +226,7 @@ def test_uploading_the_same_file_again_reports_it_unchanged(
     filled = edit(export(client, login, pw), C3="Acquis", D4="Non acquis")
     cells = len(pw.enrolment_ids) * len(pw.criterion_ids)
     for applied in (2, 0):
-        response = client.post(
-            pw.url + "/import",
-            data={"file": (io.BytesIO(filled), "grille.xlsx")},
-            content_type="multipart/form-data",
-            follow_redirects=True,
-        )
+        response = upload(client, pw, filled, "grille.xlsx", follow_redirects=True)
         assert response.status_code == 200
         applied_text = "2 cellules appliquées" if applied else "0 cellule appliquée"
         report = f"Import : {applied_text}, {cells - applied} inchangées, 0 refusée."
@@ -236,16 +237,9 @@ def test_uploading_the_same_file_again_reports_it_unchanged(
 def test_clearing_a_cell_offline_is_a_change(
     client: Any, login: Any, runner: Any, pw: Plain, tmp_path: Path, db_session: Any
 ) -> None:
-    web_set(
-        client,
-        login,
-        pw.login_a,
-        pw.url,
-        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["A"]},
-    )
-    path = tmp_path / "videe.xlsx"
-    path.write_bytes(edit(export(client, login, pw), C3=None))
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    web_set(client, login, pw.login_a, pw.url, {pw.cell(0, 0): pw.levels["A"]})
+    filled = edit(export(client, login, pw), C3=None)
+    result = cli_import(runner, tmp_path / "videe.xlsx", filled, pw.trainer_a)
     assert result.exit_code == 0, result.output
     assert [r.level_id for r in xlsx_results(db_session)] == [None]
 
@@ -255,16 +249,9 @@ def test_import_conflicts_apply_nothing(
 ) -> None:
     exported = export(client, login, pw)
     # Someone changes C3 in the browser after the export.
-    web_set(
-        client,
-        login,
-        pw.login_b,
-        pw.url,
-        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["A"]},
-    )
-    path = tmp_path / "conflit.xlsx"
-    path.write_bytes(edit(exported, C3="Non acquis", D3="Acquis"))
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    web_set(client, login, pw.login_b, pw.url, {pw.cell(0, 0): pw.levels["A"]})
+    filled = edit(exported, C3="Non acquis", D3="Acquis")
+    result = cli_import(runner, tmp_path / "conflit.xlsx", filled, pw.trainer_a)
     assert result.exit_code == 1
     assert "1 conflit : rien n'a été importé (0 cellule appliquée" in result.output
     assert ", 1 refusée)" in result.output
@@ -277,9 +264,8 @@ def test_import_conflicts_apply_nothing(
 def test_import_errors_name_the_cell_and_apply_nothing(
     client: Any, login: Any, runner: Any, pw: Plain, tmp_path: Path, db_session: Any
 ) -> None:
-    path = tmp_path / "erreurs.xlsx"
-    path.write_bytes(edit(export(client, login, pw), C3="Acquis", D4="Super", F5="Très bien"))
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    filled = edit(export(client, login, pw), C3="Acquis", D4="Super", F5="Très bien")
+    result = cli_import(runner, tmp_path / "erreurs.xlsx", filled, pw.trainer_a)
     assert result.exit_code == 1
     assert "D4 : « Super » n'est pas un niveau de l'échelle (Non acquis, Acquis)" in result.output
     assert "F5 : « Très bien »" in result.output
@@ -300,13 +286,7 @@ def test_tampered_files_are_refused(
 ) -> None:
     other = plain(make_world())
     # A result elsewhere whose id the tampered file points at.
-    web_set(
-        client,
-        login,
-        other.login_a,
-        other.url,
-        {f"c-{other.enrolment_ids[0]}-{other.criterion_ids[0]}": other.levels["A"]},
-    )
+    web_set(client, login, other.login_a, other.url, {other.cell(0, 0): other.levels["A"]})
     foreign_head = db_session.scalar(sa.select(sa.func.max(Result.id)))
     workbook = load_workbook(io.BytesIO(edit(export(client, login, pw), C3="Acquis")))
     meta = workbook["meta"]
@@ -325,9 +305,7 @@ def test_tampered_files_are_refused(
         del workbook["meta"]
     out = io.BytesIO()
     workbook.save(out)
-    path = tmp_path / "modifiee.xlsx"
-    path.write_bytes(out.getvalue())
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", pw.trainer_a])
+    result = cli_import(runner, tmp_path / "modifiee.xlsx", out.getvalue(), pw.trainer_a)
     assert result.exit_code == 1
     assert "erreur" in result.output
     assert all_results(db_session) == 1  # only the other cohort's result
@@ -343,22 +321,17 @@ def test_import_by_someone_outside_the_cohort_is_refused(
     db_session: Any,
 ) -> None:
     outsider = plain(make_world())
-    path = tmp_path / "remplie.xlsx"
-    path.write_bytes(edit(export(client, login, pw), C3="Acquis"))
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", outsider.trainer_a])
+    filled = edit(export(client, login, pw), C3="Acquis")
+    result = cli_import(runner, tmp_path / "remplie.xlsx", filled, outsider.trainer_a)
     assert result.exit_code == 1 and "n'évalue pas" in result.output
-    result = runner.invoke(args=["grid", "import", str(path), "--assessor", "personne@nulle.part"])
+    result = cli_import(runner, tmp_path / "remplie.xlsx", filled, "personne@nulle.part")
     assert result.exit_code == 1 and "aucun compte" in result.output
     assert all_results(db_session) == 0
 
 
 def test_upload_in_the_page(client: Any, login: Any, pw: Plain, db_session: Any) -> None:
     filled = edit(export(client, login, pw), C3="Acquis", D4="Non acquis")
-    response = client.post(
-        pw.url + "/import",
-        data={"file": (io.BytesIO(filled), "grille.xlsx")},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, pw, filled, "grille.xlsx")
     assert response.status_code == 302
     assert len(xlsx_results(db_session)) == 2
 
@@ -367,20 +340,10 @@ def test_upload_conflicts_are_shown_to_decide(
     client: Any, login: Any, pw: Plain, db_session: Any
 ) -> None:
     exported = export(client, login, pw)
-    d4 = f"c-{pw.enrolment_ids[1]}-{pw.criterion_ids[1]}"  # left as exported in the file
-    web_set(
-        client,
-        login,
-        pw.login_b,
-        pw.url,
-        {f"c-{pw.enrolment_ids[0]}-{pw.criterion_ids[0]}": pw.levels["A"], d4: pw.levels["NA"]},
-    )
+    d4 = pw.cell(1, 1)  # left as exported in the file
+    web_set(client, login, pw.login_b, pw.url, {pw.cell(0, 0): pw.levels["A"], d4: pw.levels["NA"]})
     login(pw.login_a)
-    response = client.post(
-        pw.url + "/import",
-        data={"file": (io.BytesIO(edit(exported, C3="Non acquis", D3="Acquis")), "g.xlsx")},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, pw, edit(exported, C3="Non acquis", D3="Acquis"), "g.xlsx")
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "cellule C3" in html
@@ -414,11 +377,7 @@ def test_upload_of_a_wrong_file(
         Workbook().save(out)
         content = out.getvalue()
     login(pw.login_a)
-    response = client.post(
-        pw.url + "/import",
-        data={"file": (io.BytesIO(content), "x.xlsx")},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, pw, content, "x.xlsx")
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 

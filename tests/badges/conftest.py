@@ -11,25 +11,22 @@ import pytest
 from app.cohorts.models import Enrolment
 from app.jury.models import Decision, JurySession
 from app.people.models import Organisation, OrganisationKind
+from tests.factories import MINI_CERTIFIER, new_organisation
 from tests.jury import factories
-from tests.jury.factories import Pilot, close, decide, make_proposed, open_session
+from tests.jury.factories import Pilot, close_jury, make_proposed
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
-
-CERTIFIER = ("Organisme d'essai", "44789845200001")
 
 
 @pytest.fixture
 def certifier(db_session: Any) -> Organisation:
-    org = Organisation(name=CERTIFIER[0], siret=CERTIFIER[1], kind=OrganisationKind.CERTIFIER)
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, kind=OrganisationKind.CERTIFIER, **MINI_CERTIFIER)
 
 
 @pytest.fixture
 def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
-    """Open a jury session, present `enrolment`, record `choices` by bloc code, close it."""
+    """close_jury() (tests/jury/factories.py), each validated bloc first proposed by its
+    results."""
 
     def run(
         pilot: Pilot,
@@ -40,14 +37,17 @@ def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
         for code, choice in choices.items():
             if choice is Decision.VALIDATED:  # the results propose the bloc, as in real life
                 make_proposed(db_session, enrolment, pilot.bloc(code), pilot.trainer)
-        session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
-        decide(pilot, session, enrolment, **choices)
-        db_session.flush()
-        close(pilot, session)
-        db_session.commit()
-        return session
+        return close_jury(db_session, pilot, enrolment, on, **choices)
 
     return run
+
+
+@pytest.fixture
+def bc01_validated(pilot: Pilot, certifier: Organisation, closed_jury: Any) -> Enrolment:
+    """The first learner's enrolment, BC01 validated by a closed jury (the certifier exists)."""
+    enrolment = pilot.enrolments[0]
+    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    return enrolment
 
 
 @pytest.fixture

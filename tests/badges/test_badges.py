@@ -19,7 +19,7 @@ from app.badges import crypto, services
 from app.badges.credential import case_item_id
 from app.badges.models import BadgeKey, IssuedBadge
 from app.cohorts.enrolling import withdraw_certification
-from app.cohorts.models import EnrolmentStatus
+from app.cohorts.models import Enrolment, EnrolmentStatus
 from app.jury.models import Decision
 from tests.jury.factories import Pilot
 
@@ -49,10 +49,9 @@ def verify(client: Any, text: str) -> Any:
 
 
 def test_bloc_badge_is_a_valid_open_badge(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any
+    pilot: Pilot, certifier: Any, download: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
 
     text = download(enrolment, "BC01")
     badge = json.loads(text)
@@ -101,10 +100,9 @@ def test_bloc_badge_is_a_valid_open_badge(
 
 
 def test_alignments_resolve_to_the_case_items(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+    download: Any, client: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     achievement = json.loads(download(enrolment))["credentialSubject"]["achievement"]
     for alignment in achievement["alignment"]:
         item = client.get(alignment["targetUrl"].removeprefix("http://localhost"))
@@ -126,10 +124,9 @@ def test_uuid5_identifiers_are_stable() -> None:
 
 
 def test_verifier_accepts_a_badge_pasted_or_uploaded(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+    download: Any, client: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     text = download(enrolment)
 
     client.get("/deconnexion")
@@ -152,10 +149,9 @@ def test_verifier_accepts_a_badge_pasted_or_uploaded(
 
 
 def test_learner_page_links_to_each_validated_bloc_badge(
-    pilot: Pilot, certifier: Any, closed_jury: Any, client: Any, login: Any
+    client: Any, login: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     login(enrolment.learner)
     html = client.get("/me").get_data(as_text=True)
     assert f"/me/badges/{enrolment.id}/blocs/BC01.json" in html
@@ -164,10 +160,9 @@ def test_learner_page_links_to_each_validated_bloc_badge(
 
 
 def test_one_changed_byte_is_refused_with_a_reason(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+    pilot: Pilot, download: Any, client: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     text = download(enrolment)
 
     # One letter of the bloc's title changed.
@@ -192,10 +187,9 @@ def test_one_changed_byte_is_refused_with_a_reason(
 
 
 def test_schema_problems_are_named_by_path(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+    download: Any, client: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     badge = json.loads(download(enrolment))
     del badge["credentialSubject"]["achievement"]["criteria"]
     html = verify(client, json.dumps(badge)).get_data(as_text=True)
@@ -209,10 +203,9 @@ def test_schema_problems_are_named_by_path(
 
 
 def test_a_badge_signed_elsewhere_is_refused(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any
+    download: Any, client: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     badge = json.loads(download(enrolment))
     seed, _public = crypto.new_key_pair()
     forged = crypto.sign(
@@ -227,10 +220,15 @@ def test_a_badge_signed_elsewhere_is_refused(
 
 
 def test_later_jury_revokes_and_the_status_list_says_so(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, client: Any, db_session: Any
+    pilot: Pilot,
+    certifier: Any,
+    closed_jury: Any,
+    download: Any,
+    client: Any,
+    db_session: Any,
+    bc01_validated: Enrolment,
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     text = download(enrolment)
     badge = json.loads(text)
     index = int(badge["credentialStatus"]["statusListIndex"])
@@ -324,10 +322,9 @@ def test_certification_badge_and_its_withdrawal(
 
 
 def test_no_badge_for_a_bloc_not_validated_nor_for_someone_else(
-    pilot: Pilot, certifier: Any, closed_jury: Any, client: Any, login: Any
+    pilot: Pilot, client: Any, login: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     login(enrolment.learner)
     response = client.get(f"/me/badges/{enrolment.id}/blocs/BC02.json", follow_redirects=True)
     assert "pas validé par un jury" in response.get_data(as_text=True)
@@ -345,10 +342,9 @@ def test_issuer_profile_is_published(pilot: Pilot, certifier: Any, client: Any) 
 
 
 def test_private_keys_are_stored_encrypted(
-    pilot: Pilot, certifier: Any, closed_jury: Any, download: Any, db_session: Any, app: Any
+    download: Any, db_session: Any, app: Any, bc01_validated: Enrolment
 ) -> None:
-    enrolment = pilot.enrolments[0]
-    closed_jury(pilot, enrolment, BC01=Decision.VALIDATED)
+    enrolment = bc01_validated
     download(enrolment)
     key = db_session.scalar(sa.select(BadgeKey))
     seed = services.seed_of(key)

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from exports import case
+from tests.factories import doc_variant
 
 API = "/ims/case/v1p1"
 
@@ -14,8 +15,7 @@ def test_documents_list_published_versions_only(
     client: Any, create_version: Any, mini_doc: dict[str, Any]
 ) -> None:
     published = create_version(publish=True)
-    draft_doc = copy.deepcopy(mini_doc)
-    draft_doc["version"]["label"] = "v2"
+    draft_doc = doc_variant(mini_doc, label="v2")
     create_version(draft_doc)
     response = client.get(f"{API}/CFDocuments")
     assert response.status_code == 200
@@ -105,8 +105,7 @@ def test_version_page_links_to_the_package(
     assert response.headers["Content-Disposition"] == 'attachment; filename="MINI-v1.case.json"'
     assert case.schema_problems(response.get_json()) == []
     # A draft's package: for those who see drafts (coordinators) only.
-    draft_doc = copy.deepcopy(mini_doc)
-    draft_doc["version"]["label"] = "v2"
+    draft_doc = doc_variant(mini_doc, label="v2")
     create_version(draft_doc)
     assert client.get("/referentiels/MINI/v2/case.json").status_code == 404
     login(coordinator)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, LearnerIdentity, Sex
+from app.cohorts.models import Enrolment, LearnerIdentity, Sex
 from app.people.models import Organisation, OrganisationKind, Role
-from tests.factories import siret
+from tests.factories import new_cohort, siret
 
 
 @pytest.fixture(autouse=True)
@@ -70,22 +70,27 @@ def create_cohort(db_session: Any, version: Any):  # type: ignore[no-untyped-def
         learners: list[Any] | None = None,
     ):  # type: ignore[no-untyped-def]
         counter["n"] += 1
-        cohort = Cohort(
-            name=name or f"Promotion {counter['n']}",
-            organisation=organisation,
-            version=version,
+        cohort = new_cohort(
+            db_session,
+            organisation,
+            version,
+            name or f"Promotion {counter['n']}",
+            trainers or [],
             start_date=dt.date(2025, 9, 1),
             end_date=dt.date(2026, 6, 30),
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=list(trainers or []),
         )
-        db_session.add(cohort)
         for learner in learners or []:
             db_session.add(Enrolment(cohort=cohort, learner=learner))
         db_session.commit()
         return cohort
 
     return create
+
+
+@pytest.fixture
+def cohort(create_cohort: Any, org: Organisation) -> Any:
+    """An empty cohort of `org`."""
+    return create_cohort(org, name="Promotion Lyon")
 
 
 @pytest.fixture

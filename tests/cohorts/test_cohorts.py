@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.cohorts.models import AccessRoute, Cohort
 from app.people.models import AuditEvent, Role
+from tests.factories import count_rows, doc_variant
 
 
 def cohort_form(org: Any, version: Any, **values: Any) -> dict[str, Any]:
@@ -22,10 +22,6 @@ def cohort_form(org: Any, version: Any, **values: Any) -> dict[str, Any]:
     }
     data.update(values)
     return data
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_create_cohort(
@@ -57,7 +53,7 @@ def test_end_before_start_refused(
     assert 'value="2026-01-09"' in html  # the typed input is kept
     bad_date = cohort_form(org, version, start_date="pas une date")
     assert "date" in client.post("/promotions/nouvelle", data=bad_date).get_data(as_text=True)
-    assert count(db_session, Cohort) == 0
+    assert count_rows(db_session, Cohort) == 0
 
 
 def test_draft_version_refused(
@@ -70,8 +66,7 @@ def test_draft_version_refused(
     mini_doc: dict[str, Any],
     db_session: Any,
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     draft = create_version(doc)
     login(coordinator)
     page = client.get("/promotions/nouvelle").get_data(as_text=True)
@@ -82,7 +77,7 @@ def test_draft_version_refused(
         "/promotions/nouvelle", data=cohort_form(org, draft, version_id="9999")
     ).get_data(as_text=True)
     assert "Choisissez une version publiée du référentiel" in html
-    assert count(db_session, Cohort) == 0
+    assert count_rows(db_session, Cohort) == 0
 
 
 def test_organisation_must_be_one_of_mine(
@@ -100,7 +95,7 @@ def test_organisation_must_be_one_of_mine(
         as_text=True
     )
     assert "Choisissez l&#39;un de vos organismes." in html.replace("'", "&#39;")
-    assert count(db_session, Cohort) == 0
+    assert count_rows(db_session, Cohort) == 0
 
 
 def test_duplicate_name_in_organisation_refused(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,28 @@ import sqlalchemy as sa
 
 from app.cohorts.models import Enrolment, EnrolmentStatus, LearnerIdentity, Sex
 from app.people.models import AuditEvent, OneTimeToken, Role, TokenPurpose, User
-from tests.factories import read_mails
+from tests.factories import count_rows, page_text, read_mails
 
 
 @pytest.fixture
-def cohort(create_cohort: Any, org: Any) -> Any:
-    return create_cohort(org, name="Promotion Lyon")
+def learner(create_learner: Any) -> Any:
+    return create_learner()
+
+
+@pytest.fixture
+def enrolment(create_cohort: Any, org: Any, learner: Any, db_session: Any) -> Enrolment:
+    """`learner`'s enrolment in a new cohort of `org`."""
+    create_cohort(org, learners=[learner])
+    return db_session.scalar(sa.select(Enrolment))
+
+
+@pytest.fixture
+def certified(enrolment: Enrolment, db_session: Any) -> Enrolment:
+    """`enrolment`, certified on 20/06/2026."""
+    enrolment.status = EnrolmentStatus.CERTIFIED
+    enrolment.certified_on = dt.date(2026, 6, 20)
+    db_session.commit()
+    return enrolment
 
 
 def learner_form(**values: str) -> dict[str, str]:
@@ -38,14 +53,6 @@ def learner_form(**values: str) -> dict[str, str]:
 
 def post_learner(client: Any, cohort: Any, **values: str) -> Any:
     return client.post(f"/promotions/{cohort.id}/apprenants/nouveau", data=learner_form(**values))
-
-
-def text(response: Any) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_new_learner_gets_an_account_an_identity_and_an_invitation(
@@ -81,7 +88,7 @@ def test_new_learner_gets_an_account_an_identity_and_an_invitation(
     assert [m["To"] for m in mails] == ["helene.ndiaye@exemple.fr"]
     actions = set(db_session.scalars(sa.select(AuditEvent.action)))
     assert {"enrolment.create", "user.invite"} <= actions
-    page = text(client.get(f"/promotions/{cohort.id}"))
+    page = page_text(client.get(f"/promotions/{cohort.id}"))
     assert "Hélène Marie Dupré-Lefèvre" in page and "inscrit·e" in page
 
 
@@ -105,10 +112,10 @@ def test_existing_account_is_reused_and_its_identity_kept(
     login(coordinator)
     response = post_learner(client, cohort, birth_name="Autre-Nom")
     assert response.status_code == 302
-    assert count(db_session, User) == 3  # coordinator, learner, trainer: no new account
+    assert count_rows(db_session, User) == 3  # coordinator, learner, trainer: no new account
     identity = db_session.get(LearnerIdentity, learner.id)
     assert identity.birth_name == "N'Diaye"  # not overwritten by the form
-    assert "identité enregistrée est conservée" in text(client.get(f"/promotions/{cohort.id}"))
+    assert "identité enregistrée est conservée" in page_text(client.get(f"/promotions/{cohort.id}"))
     # Someone without the learner role gets it, and an identity.
     assert post_learner(client, cohort, email="theo@exemple.fr").status_code == 302
     db_session.refresh(trainer)
@@ -124,8 +131,10 @@ def test_duplicate_enrolment_refused(
     assert post_learner(client, cohort).status_code == 302
     response = post_learner(client, cohort, email="helene.ndiaye@exemple.fr")
     assert response.status_code == 200
-    assert "helene.ndiaye@exemple.fr est déjà inscrit·e dans cette promotion." in text(response)
-    assert count(db_session, Enrolment) == 1
+    assert "helene.ndiaye@exemple.fr est déjà inscrit·e dans cette promotion." in page_text(
+        response
+    )
+    assert count_rows(db_session, Enrolment) == 1
 
 
 @pytest.mark.parametrize(
@@ -169,10 +178,10 @@ def test_bad_learner_input_refused_in_french(
     login(coordinator)
     response = post_learner(client, cohort, **values)
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert message in page
     assert "Le formulaire contient des erreurs" in page
-    assert count(db_session, Enrolment) == 0 and count(db_session, LearnerIdentity) == 0
+    assert count_rows(db_session, Enrolment) == 0 and count_rows(db_session, LearnerIdentity) == 0
 
 
 @pytest.mark.parametrize(
@@ -225,14 +234,11 @@ def test_change_status(
     coordinator: Any,
     org: Any,
     create_cohort: Any,
-    create_learner: Any,
+    enrolment: Enrolment,
     db_session: Any,
 ) -> None:
-    learner = create_learner()
-    cohort = create_cohort(org, learners=[learner])
-    enrolment = db_session.scalar(sa.select(Enrolment))
     login(coordinator)
-    url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}/statut"
+    url = f"/promotions/{enrolment.cohort_id}/apprenants/{enrolment.id}/statut"
     assert client.post(url, data={f"e{enrolment.id}-status": "withdrawn"}).status_code == 302
     db_session.refresh(enrolment)
     assert enrolment.status is EnrolmentStatus.WITHDRAWN and enrolment.status_changed_at
@@ -269,7 +275,7 @@ def test_status_labels_in_french(
     enrolments[2].status = EnrolmentStatus.CERTIFIED
     db_session.commit()
     login(trainer)
-    page = text(client.get(f"/promotions/{cohort.id}"))
+    page = page_text(client.get(f"/promotions/{cohort.id}"))
     for label in ("inscrit·e", "abandon", "certifié·e"):
         assert f">{label}</span>" in page
 
@@ -292,19 +298,12 @@ def identity_form(identity: Any, **values: Any) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.usefixtures("enrolment")
 def test_identity_shown_and_edited_by_coordinators(
-    client: Any,
-    login: Any,
-    coordinator: Any,
-    org: Any,
-    create_cohort: Any,
-    create_learner: Any,
-    db_session: Any,
+    client: Any, login: Any, coordinator: Any, learner: Any, db_session: Any
 ) -> None:
-    learner = create_learner()
-    create_cohort(org, learners=[learner])
     login(coordinator)
-    page = text(client.get(f"/apprenants/{learner.id}/identite"))
+    page = page_text(client.get(f"/apprenants/{learner.id}/identite"))
     assert 'value="1990-07-14"' in page and 'value="69123"' in page
     identity = db_session.get(LearnerIdentity, learner.id)
     data = identity_form(
@@ -335,7 +334,7 @@ def test_identity_created_when_missing(
     learner = create_user(Role.LEARNER)
     create_cohort(org, learners=[learner])
     login(coordinator)
-    assert 'name="revision" type="hidden" value="0"' in text(
+    assert 'name="revision" type="hidden" value="0"' in page_text(
         client.get(f"/apprenants/{learner.id}/identite")
     )
     data = {"first_name_1": "Anne", "birth_name": "Durand", "revision": "0", "sex": "M"}
@@ -343,39 +342,25 @@ def test_identity_created_when_missing(
     assert db_session.get(LearnerIdentity, learner.id).sex is Sex.MALE
 
 
+@pytest.mark.usefixtures("enrolment")
 def test_identity_stale_edit_refused(
-    client: Any,
-    login: Any,
-    coordinator: Any,
-    org: Any,
-    create_cohort: Any,
-    create_learner: Any,
-    db_session: Any,
+    client: Any, login: Any, coordinator: Any, learner: Any, db_session: Any
 ) -> None:
-    learner = create_learner()
-    create_cohort(org, learners=[learner])
     identity = db_session.get(LearnerIdentity, learner.id)
     first = identity_form(identity, usage_name="Martin")
     second = identity_form(identity, birth_date="1991-01-01")
     login(coordinator)
     assert client.post(f"/apprenants/{learner.id}/identite", data=first).status_code == 302
     response = client.post(f"/apprenants/{learner.id}/identite", data=second)
-    assert "Quelqu'un d'autre a modifié ces informations" in text(response)
+    assert "Quelqu'un d'autre a modifié ces informations" in page_text(response)
     db_session.refresh(identity)
     assert identity.birth_date == dt.date(1990, 7, 14) and identity.usage_name == "Martin"
 
 
+@pytest.mark.usefixtures("enrolment")
 def test_identity_bad_codes_refused(
-    client: Any,
-    login: Any,
-    coordinator: Any,
-    org: Any,
-    create_cohort: Any,
-    create_learner: Any,
-    db_session: Any,
+    client: Any, login: Any, coordinator: Any, learner: Any, db_session: Any
 ) -> None:
-    learner = create_learner()
-    create_cohort(org, learners=[learner])
     identity = db_session.get(LearnerIdentity, learner.id)
     login(coordinator)
     for values, message in (
@@ -385,7 +370,7 @@ def test_identity_bad_codes_refused(
         response = client.post(
             f"/apprenants/{learner.id}/identite", data=identity_form(identity, **values)
         )
-        assert message in text(response)
+        assert message in page_text(response)
     db_session.refresh(identity)
     assert identity.revision == 1 and identity.birth_commune_code == "69123"
 
@@ -394,24 +379,13 @@ def test_identity_bad_codes_refused(
 
 
 def test_entry_date_defaults_to_the_cohort_start_and_is_edited_by_the_coordinator(
-    client: Any,
-    login: Any,
-    coordinator: Any,
-    org: Any,
-    create_cohort: Any,
-    create_learner: Any,
-    db_session: Any,
+    client: Any, login: Any, coordinator: Any, certified: Enrolment, db_session: Any
 ) -> None:
-    learner = create_learner()
-    cohort = create_cohort(org, learners=[learner])
-    enrolment = db_session.scalar(sa.select(Enrolment))
-    enrolment.status = EnrolmentStatus.CERTIFIED
-    enrolment.certified_on = dt.date(2026, 6, 20)
-    db_session.commit()
+    enrolment = certified
     assert enrolment.entry_date == dt.date(2025, 9, 1)  # the cohort's start
     login(coordinator)
-    page_url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}"
-    page = text(client.get(page_url))
+    page_url = f"/promotions/{enrolment.cohort_id}/apprenants/{enrolment.id}"
+    page = page_text(client.get(page_url))
     assert "Date d'entrée en formation" in page and "début de la promotion" in page
     url = f"{page_url}/entree"
     assert client.post(url, data={"entered_on": "2025-10-06"}).status_code == 302
@@ -433,19 +407,14 @@ def test_entry_date_after_the_certification_is_refused_at_entry(
     coordinator: Any,
     org: Any,
     create_cohort: Any,
-    create_learner: Any,
+    certified: Enrolment,
     db_session: Any,
 ) -> None:
-    learner = create_learner()
-    cohort = create_cohort(org, learners=[learner])
-    enrolment = db_session.scalar(sa.select(Enrolment))
-    enrolment.status = EnrolmentStatus.CERTIFIED
-    enrolment.certified_on = dt.date(2026, 6, 20)
-    db_session.commit()
+    enrolment = certified
     login(coordinator)
-    url = f"/promotions/{cohort.id}/apprenants/{enrolment.id}/entree"
+    url = f"/promotions/{enrolment.cohort_id}/apprenants/{enrolment.id}/entree"
     response = client.post(url, data={"entered_on": "2026-06-21"}, follow_redirects=True)
-    page = text(response)
+    page = page_text(response)
     assert (
         "La date d'entrée en formation (21/06/2026) ne peut pas être postérieure à la date de "
         "certification (20/06/2026)." in page
@@ -456,7 +425,7 @@ def test_entry_date_after_the_certification_is_refused_at_entry(
     assert client.post(url, data={"entered_on": "2026-06-20"}).status_code == 302
     db_session.refresh(enrolment)
     assert enrolment.entered_on == dt.date(2026, 6, 20)
-    page = text(client.post(url, data={"entered_on": "demain"}, follow_redirects=True))
+    page = page_text(client.post(url, data={"entered_on": "demain"}, follow_redirects=True))
     assert "Date d'entrée invalide" in page
     # An enrolment of another cohort is not reachable through this one.
     other = create_cohort(org)

@@ -6,18 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from app.cohorts.models import Enrolment
 from tests.bombs import xlsx_bomb
-from tests.cohorts.test_import_pages import text, upload
+from tests.cohorts.test_import_pages import upload
 from tests.cohorts.test_importer import HEADER, csv_bytes
-
-
-@pytest.fixture
-def cohort(create_cohort: Any, org: Any) -> Any:
-    return create_cohort(org, name="Promotion Lyon")
+from tests.factories import count_rows, page_text
 
 
 def test_the_zip_bomb_is_refused_on_the_page(
@@ -28,13 +23,13 @@ def test_the_zip_bomb_is_refused_on_the_page(
     bomb = xlsx_bomb(tmp_path / "apprenants.xlsx", unpacked_mib=100)
     response = upload(client, cohort, bomb.read_bytes(), "apprenants.xlsx")
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert (
         "Fichier refusé : apprenants.xlsx › xl/sharedStrings.xml : 100 Mo une fois décompressé, "
         "au-delà de la limite de 32 Mo"
     ) in page
     assert 'name="upload"' not in page  # nothing to confirm
-    assert db_session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+    assert count_rows(db_session, Enrolment) == 0
 
 
 def test_the_limits_are_read_from_the_configuration(
@@ -49,7 +44,7 @@ def test_the_limits_are_read_from_the_configuration(
     monkeypatch.setitem(app.config, "UPLOAD_MAX_ROWS", 3)
     rows = [[f"p{i}@exemple.fr", "Anne", "Durand"] for i in range(5)]
     response = upload(client, cohort, csv_bytes(rows, header=HEADER[:3]), "promo.csv")
-    assert "Fichier refusé : promo.csv, ligne 4 : plus de 3 lignes" in text(response)
+    assert "Fichier refusé : promo.csv, ligne 4 : plus de 3 lignes" in page_text(response)
     monkeypatch.setitem(app.config, "UPLOAD_MAX_CELL_CHARS", 20)
     monkeypatch.setitem(app.config, "UPLOAD_MAX_ROWS", 100)
     rows = [["p@exemple.fr", "Anne", "D" * 21]]
@@ -57,7 +52,7 @@ def test_the_limits_are_read_from_the_configuration(
     assert (
         "Fichier refusé : promo.csv, ligne 2, colonne C : cellule de 21 caractères, au-delà de "
         "la limite de 20"
-    ) in text(response)
+    ) in page_text(response)
 
 
 def test_the_offline_grid_import_uses_the_same_guard(app: Flask, tmp_path: Path) -> None:

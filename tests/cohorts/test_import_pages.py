@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,7 @@ from app.cohorts.models import Enrolment, LearnerIdentity
 from app.people.models import AuditEvent, Role, User
 from exports.guard import Limits
 from tests.cohorts.test_importer import HEADER, ROWS, csv_bytes, xlsx_bytes
-from tests.factories import read_mails
-
-
-@pytest.fixture
-def cohort(create_cohort: Any, org: Any) -> Any:
-    return create_cohort(org, name="Promotion Lyon")
+from tests.factories import count_rows, page_text, read_mails
 
 
 def upload(client: Any, cohort: Any, data: bytes, filename: str = "promo.csv") -> Any:
@@ -63,14 +57,6 @@ def confirm(client: Any, cohort: Any, key: str) -> Any:
     )
 
 
-def text(response: Any) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def uploads(app: Flask) -> list[Path]:
     folder = Path(app.config["INSTANCE_DIR"]) / "imports"
     return sorted(folder.iterdir()) if folder.exists() else []
@@ -88,19 +74,19 @@ def test_preview_then_confirm(
     login(coordinator)
     assert client.get(f"/promotions/{cohort.id}/import").status_code == 200
     preview = upload(client, cohort, csv_bytes(ROWS, encoding="cp1252"))
-    page = text(preview)
+    page = page_text(preview)
     assert preview.status_code == 200
     for name in ("Hélène", "N'Diaye", "Jean-Éric, Marie", "Ørsted-Müller", "14/07/1990", "99350"):
         assert name in page
     assert "3 apprenant·es à inscrire, dont 3 nouveaux comptes" in page
     # Nothing is saved by the preview.
-    assert count(db_session, Enrolment) == 0 and count(db_session, User) == 1
+    assert count_rows(db_session, Enrolment) == 0 and count_rows(db_session, User) == 1
     key = key_in(preview)
     assert [p.name for p in uploads(app)] == [key]
 
     response = confirm(client, cohort, key)
     assert response.status_code == 302 and response.location == f"/promotions/{cohort.id}"
-    assert count(db_session, Enrolment) == 3 and count(db_session, LearnerIdentity) == 3
+    assert count_rows(db_session, Enrolment) == 3 and count_rows(db_session, LearnerIdentity) == 3
     helene = db_session.scalar(sa.select(User).where(User.email == "helene.ndiaye@exemple.fr"))
     assert helene.full_name == "Hélène N'Diaye" and helene.roles == {Role.LEARNER}
     identity = db_session.get(LearnerIdentity, helene.id)
@@ -109,10 +95,10 @@ def test_preview_then_confirm(
     assert event.object_id == cohort.id and event.details["enrolled"] == 3
     assert len(read_mails(outbox)) == 3
     assert uploads(app) == []
-    assert "3 apprenant·es inscrit·es" in text(client.get(f"/promotions/{cohort.id}"))
+    assert "3 apprenant·es inscrit·es" in page_text(client.get(f"/promotions/{cohort.id}"))
     # The same key cannot be used twice.
     assert confirm(client, cohort, key).status_code == 302
-    assert count(db_session, Enrolment) == 3
+    assert count_rows(db_session, Enrolment) == 3
 
 
 def test_xlsx_import(
@@ -121,9 +107,9 @@ def test_xlsx_import(
     login(coordinator)
     data = xlsx_bytes([["a@exemple.fr", "Anne", "Durand", None, None, "F", 1053, None]])
     preview = upload(client, cohort, data, "promo.xlsx")
-    assert "01053" in text(preview)
+    assert "01053" in page_text(preview)
     assert confirm(client, cohort, key_in(preview)).status_code == 302
-    assert count(db_session, Enrolment) == 1
+    assert count_rows(db_session, Enrolment) == 1
 
 
 def test_already_enrolled_and_existing_accounts(
@@ -142,13 +128,13 @@ def test_already_enrolled_and_existing_accounts(
     create_cohort(org, learners=[elsewhere])
     login(coordinator)
     preview = upload(client, cohort, csv_bytes(ROWS))
-    page = text(preview)
+    page = page_text(preview)
     assert (
         "Déjà inscrit·es dans la promotion, ignoré·es : helene.ndiaye@exemple.fr (ligne 2)" in page
     )
     assert "2 apprenant·es à inscrire, dont 1 nouveau compte" in page
     assert confirm(client, cohort, key_in(preview)).status_code == 302
-    assert count(db_session, Enrolment) == 4  # 1 + 1 before, 2 imported
+    assert count_rows(db_session, Enrolment) == 4  # 1 + 1 before, 2 imported
     # The known identity of an existing account is kept.
     assert db_session.get(LearnerIdentity, elsewhere.id).birth_name == "Ørsted"
     assert len(read_mails(outbox)) == 1
@@ -162,7 +148,7 @@ def test_bad_rows_reported_with_line_and_column_and_no_confirm(
     rows.append(["HELENE.NDIAYE@exemple.fr", "Hélène", "N'Diaye", "", "", "", "", ""])
     login(coordinator)
     preview = upload(client, cohort, csv_bytes(rows, sep=",", bom=True))
-    page = text(preview)
+    page = page_text(preview)
     assert "Le fichier contient 2 erreurs" in page
     assert re.search(
         r"<td>3</td><td>Date de naissance</td><td>Date invalide : « 31/02/1985 »", page
@@ -172,7 +158,7 @@ def test_bad_rows_reported_with_line_and_column_and_no_confirm(
     )
     assert "2 lignes valides : rien ne sera importé" in page
     assert 'name="upload"' not in page and uploads(app) == []
-    assert count(db_session, Enrolment) == 0
+    assert count_rows(db_session, Enrolment) == 0
 
 
 def test_bad_file_imports_nothing_even_if_confirm_is_forced(
@@ -190,10 +176,10 @@ def test_bad_file_imports_nothing_even_if_confirm_is_forced(
         )
     login(coordinator)
     response = confirm(client, cohort, key)
-    page = text(response)
+    page = page_text(response)
     assert "Le fichier contient des erreurs : aucun apprenant n'a été importé." in page
     assert "Sexe : F ou M attendu" in page
-    assert count(db_session, Enrolment) == 0 and count(db_session, User) == 1
+    assert count_rows(db_session, Enrolment) == 0 and count_rows(db_session, User) == 1
 
 
 def test_stored_file_is_checked_again_on_confirmation(
@@ -204,8 +190,8 @@ def test_stored_file_is_checked_again_on_confirmation(
     (Path(app.config["INSTANCE_DIR"]) / "imports" / key).write_bytes(
         csv_bytes([["pas-une-adresse", "Anne", "Durand", "", "", "", "", ""]])
     )
-    assert "Adresse e-mail invalide" in text(confirm(client, cohort, key))
-    assert count(db_session, Enrolment) == 0
+    assert "Adresse e-mail invalide" in page_text(confirm(client, cohort, key))
+    assert count_rows(db_session, Enrolment) == 0
 
 
 @pytest.mark.parametrize(
@@ -236,8 +222,8 @@ def test_a_failure_midway_saves_nothing(
     response = confirm(client, cohort, key)
     assert response.status_code in (200, 302)
     assert calls["n"] == 3
-    assert count(db_session, Enrolment) == 0 and count(db_session, User) == 1
-    assert count(db_session, LearnerIdentity) == 0
+    assert count_rows(db_session, Enrolment) == 0 and count_rows(db_session, User) == 1
+    assert count_rows(db_session, LearnerIdentity) == 0
     assert not db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "learner.import"))
     assert read_mails(outbox) == []
 
@@ -276,8 +262,8 @@ def test_confirm_refuses_unknown_or_foreign_keys(
     ).replace(f"{cohort.id}-{other_user.id}-KEY", real_key)
     response = confirm(client, cohort, forged)
     assert response.status_code == 302
-    assert "plus disponible" in text(client.get(response.location))
-    assert count(db_session, Enrolment) == 0
+    assert "plus disponible" in page_text(client.get(response.location))
+    assert count_rows(db_session, Enrolment) == 0
 
 
 def test_file_too_large_or_not_a_spreadsheet(
@@ -286,14 +272,18 @@ def test_file_too_large_or_not_a_spreadsheet(
     login(coordinator)
     huge = upload(client, cohort, b"x" * (Limits().max_bytes + 100 * 1024))
     assert huge.status_code == 413
-    assert "Le fichier dépasse 2 Mo" in text(huge)
+    assert "Le fichier dépasse 2 Mo" in page_text(huge)
     just_over = upload(client, cohort, csv_bytes([]) + b"x" * Limits().max_bytes)
-    assert "Le fichier dépasse 2 Mo" in text(just_over)
+    assert "Le fichier dépasse 2 Mo" in page_text(just_over)
     png = upload(client, cohort, b"\x89PNG\r\n\x1a\n" + bytes(100), "photo.csv")
-    assert "Ce fichier n'est pas un fichier CSV." in text(png)
-    assert "Seuls les fichiers CSV et XLSX" in text(upload(client, cohort, b"a;b", "notes.txt"))
-    assert "Choisissez un fichier." in text(client.post(f"/promotions/{cohort.id}/import", data={}))
-    assert count(db_session, Enrolment) == 0
+    assert "Ce fichier n'est pas un fichier CSV." in page_text(png)
+    assert "Seuls les fichiers CSV et XLSX" in page_text(
+        upload(client, cohort, b"a;b", "notes.txt")
+    )
+    assert "Choisissez un fichier." in page_text(
+        client.post(f"/promotions/{cohort.id}/import", data={})
+    )
+    assert count_rows(db_session, Enrolment) == 0
 
 
 def test_import_is_for_the_cohort_coordinators(
@@ -319,7 +309,7 @@ def test_header_only_sample_is_documented(
     client: Any, login: Any, coordinator: Any, cohort: Any
 ) -> None:
     login(coordinator)
-    page = text(client.get(f"/promotions/{cohort.id}/import"))
+    page = page_text(client.get(f"/promotions/{cohort.id}/import"))
     for header in ("email", "prénoms", "nom de naissance", "code commune de naissance"):
         assert header in page
     assert HEADER

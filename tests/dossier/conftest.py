@@ -13,11 +13,38 @@ from flask import Flask
 
 from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
+from app.db import db, utcnow
+from app.dossier import services as texts_services
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.jury.models import BlocDecision, Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, Role, User
+from tests.factories import new_cohort
+
+
+def write_texts(
+    version: FrameworkVersion,
+    values: dict[str, str],
+    jury: dict[AccessRoute, tuple[bool, str]] | None = None,
+    *,
+    by: User | None = None,
+    revision: int = 0,
+) -> None:
+    """Save the certification's dossier texts and jury routes (`{route: (open, composition)}`),
+    then commit."""
+    texts_services.save_texts(
+        version.certification,
+        revision=revision,
+        data=texts_services.TextsInput(
+            values=values,
+            jury={
+                route: texts_services.JuryRouteState(*state)
+                for route, state in (jury or {}).items()
+            },
+        ),
+        by=by,
+    )
+    db.session.commit()
 
 
 @pytest.fixture
@@ -55,15 +82,15 @@ class PilotMaker:
         learners: int = 0,
         start: dt.date = dt.date(2025, 3, 10),
     ) -> PilotCohort:
-        cohort = Cohort(
-            name=name,
-            organisation=self.organisation,
-            version=version,
+        cohort = new_cohort(
+            self.db_session,
+            self.organisation,
+            version,
+            name,
             start_date=start,
             end_date=start + dt.timedelta(days=270),
             access_route=route,
         )
-        self.db_session.add(cohort)
         made = PilotCohort(cohort)
         people = dict(statuses or {})
         for n in range(learners):

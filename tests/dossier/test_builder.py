@@ -3,19 +3,18 @@ versions, texts, in a fixed number of queries."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
 from app.cohorts.models import AccessRoute, EnrolmentStatus
 from app.db import db
-from app.dossier import services as texts_services
 from app.dossier.builder import dossier_data
 from app.frameworks import services as frameworks
 from app.frameworks.models import FrameworkVersion
 from app.insertion.models import Horizon, Situation
 from app.jury.models import Decision
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
+from tests.factories import doc_variant
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -101,8 +100,7 @@ def test_only_chosen_cohorts_of_the_version_are_in(
 ) -> None:
     chosen = pilots.cohort(version, "Retenue", learners=2)
     pilots.cohort(version, "Pas retenue", learners=2)
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     other = create_version(doc, publish=True)
     foreign = pilots.cohort(other, "Autre version", learners=2)
     db.session.commit()
@@ -137,8 +135,7 @@ def test_identity_and_référentiel(version: Any, mini_doc: dict[str, Any]) -> N
 def test_version_history_counts_changes(
     version: Any, create_version: Any, mini_doc: dict[str, Any]
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     doc["blocs"][0]["competencies"][0]["statement"] = "Préparer une réunion pour décider"
     doc["blocs"][0]["competencies"][1]["criteria"].pop()
     doc["activity_domains"][0]["activities"].append({"code": "A1.3", "title": "Évaluer"})
@@ -155,19 +152,12 @@ def test_jury_routes_from_texts_and_cohorts(
     version: Any, pilots: PilotMaker, coordinator: Any
 ) -> None:
     pilots.cohort(version, "En VAE", route=AccessRoute.VAE, learners=1)
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={"context_and_opportunity": "Contexte", "vae_access": "VAE : oui"},
-            jury={
-                AccessRoute.APPRENTICESHIP: texts_services.JuryRouteState(True, "Trois membres"),
-                AccessRoute.VAE: texts_services.JuryRouteState(False, "Jury VAE"),
-            },
-        ),
+    write_texts(
+        version,
+        {"context_and_opportunity": "Contexte", "vae_access": "VAE : oui"},
+        {AccessRoute.APPRENTICESHIP: (True, "Trois membres"), AccessRoute.VAE: (False, "Jury VAE")},
         by=coordinator,
     )
-    db.session.commit()
     data = dossier_data(load(version), [], generated_on=TODAY)
     routes = {r.route: r for r in data.jury}
     assert routes["apprentissage"].open and routes["apprentissage"].composition == "Trois membres"

@@ -4,7 +4,6 @@ coordinator's page (a background job with progress, then the download)."""
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import io
 import re
@@ -22,6 +21,7 @@ from app.jobs import queue
 from app.jobs.models import Job, JobStatus
 from app.people.models import Organisation, OrganisationKind, Role
 from tests.dossier.conftest import PilotMaker
+from tests.factories import doc_variant
 
 
 def records() -> list[ExportRecord]:
@@ -196,8 +196,7 @@ def test_from_the_web_cohorts_must_follow_the_version(
     create_version: Any,
     mini_doc: Any,
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     other = create_version(doc, publish=True)
     foreign = pilots.cohort(other, "Sur la v2", learners=1).cohort
     db.session.commit()

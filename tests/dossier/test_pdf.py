@@ -20,7 +20,7 @@ from app.frameworks import documents
 from app.frameworks import services as frameworks
 from exports.dossier import render, render_html
 from tests.conftest import REAL_FILES
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
 
 TODAY = dt.date(2026, 3, 2)
 HEADER = "Activités Compétences Modalités d’évaluation Critères d’évaluation"
@@ -72,19 +72,15 @@ def test_a_real_référentiel_is_all_there_and_its_table_header_repeats(
 @pytest.fixture
 def mini_pdf(version: Any, pilots: PilotMaker, coordinator: Any) -> tuple[bytes, list[str]]:
     pilots.cohort(version, "Promotion « pilote » 1", learners=3)
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={
-                "context_and_opportunity": "Pourquoi ce métier ? Parce que: la coopération!",
-                "vae_access": "Accès par la VAE ouvert.",
-            },
-            jury={AccessRoute.CONTINUING_TRAINING: texts_services.JuryRouteState(True, "Trois")},
-        ),
+    write_texts(
+        version,
+        {
+            "context_and_opportunity": "Pourquoi ce métier ? Parce que: la coopération!",
+            "vae_access": "Accès par la VAE ouvert.",
+        },
+        {AccessRoute.CONTINUING_TRAINING: (True, "Trois")},
         by=coordinator,
     )
-    db.session.commit()
     loaded = frameworks.load_version("MINI", "v1")
     cohort_ids = [c.id for c in loaded_cohorts(loaded)]
     pdf = render(dossier_data(loaded, cohort_ids, generated_on=TODAY)).pdf
@@ -163,19 +159,14 @@ def test_texts_are_french_spaced_in_the_document(
 def test_user_text_is_escaped_not_interpreted(
     version: Any, coordinator: Any, count_queries: Any
 ) -> None:
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={
-                "context_and_opportunity": '<img src="http://evil.test/x.png"> & <b>gras</b>',
-                "vae_access": "",
-            },
-            jury={},
-        ),
+    write_texts(
+        version,
+        {
+            "context_and_opportunity": '<img src="http://evil.test/x.png"> & <b>gras</b>',
+            "vae_access": "",
+        },
         by=coordinator,
     )
-    db.session.commit()
     loaded = frameworks.load_version("MINI", "v1")
     html = render_html(dossier_data(loaded, [], generated_on=TODAY))
     assert "&lt;img src=" in html and "<img" not in html

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -18,46 +17,22 @@ from app.dossier.texts import TEXT_KEYS
 from app.frameworks import services as frameworks
 from app.insertion.models import Horizon, Situation
 from app.people.models import Organisation, OrganisationKind
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
+from tests.factories import fiche_doc
 
 TODAY = dt.date(2026, 12, 5)
 
 
 def complete_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
     """The small référentiel with everything the fiche and the dossier need."""
-    doc = copy.deepcopy(mini_doc)
-    cert = doc["certification"]
-    cert["certifier"]["siret"] = "44789845200001"
-    cert["objectives_context"] = "Reconnaître le métier d'animateur·rice de coopération."
-    cert["sectors"] = "Économie sociale et solidaire"
-    cert["job_types"] = "Animateur·rice de coopération territoriale"
-    cert["entry_prerequisites"] = "Une expérience de projet collectif."
-    cert["validation_prerequisites"] = "Valider le bloc."
-    cert["regulations"] = {"regulated": False}
-    cert["partners"] = [
-        {"name": "Savoir Devenir", "siret": "52923713600005", "habilitation": "train"}
-    ]
-    cert["code_labels"] = {"42806": "Animation"}
-    bloc = doc["blocs"][0]
-    bloc["validation_rule"] = "Tous les critères du bloc sont acquis."
-    bloc["validity"] = {"unlimited": True}
-    for competency in bloc["competencies"]:
-        for criterion in competency["criteria"]:
-            criterion["modalities"] = ["M1.1"]
-    return doc
+    return fiche_doc(mini_doc, certifier_siret="44789845200001")
 
 
 def complete_texts(version: Any) -> None:
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(
-            values={key: f"Texte {key}." for key in TEXT_KEYS},
-            jury={
-                AccessRoute.VAE: texts_services.JuryRouteState(True, "Trois professionnel·les"),
-            },
-        ),
-        by=None,
+    write_texts(
+        version,
+        {key: f"Texte {key}." for key in TEXT_KEYS},
+        {AccessRoute.VAE: (True, "Trois professionnel·les")},
     )
 
 
@@ -211,13 +186,7 @@ def test_one_promotion_limits_the_registration_to_three_years(
 def test_the_vae_route_must_be_open(app: Any, complete: Any) -> None:
     texts = texts_services.texts_for(complete.certification_id)
     assert texts is not None
-    texts_services.save_texts(
-        complete.certification,
-        revision=texts.revision,
-        data=texts_services.TextsInput(values={}, jury={}),
-        by=None,
-    )
-    db.session.commit()
+    write_texts(complete, {}, revision=texts.revision)
     with app.test_request_context():
         result = readiness(complete)
     assert level_of(result, "6") is Level.BLOCKING

@@ -16,7 +16,6 @@ from pypdf import PdfReader
 
 from app.cohorts.models import EnrolmentStatus
 from app.db import db
-from app.dossier import services as texts_services
 from app.dossier.builder import dossier_data
 from app.frameworks import services as frameworks
 from exports.dossier import (
@@ -28,7 +27,7 @@ from exports.dossier import (
 )
 from exports.plurals import french_plural, ngettext
 from exports.typography import typeset_apostrophes, typographic_apostrophes
-from tests.dossier.conftest import PilotMaker
+from tests.dossier.conftest import PilotMaker, write_texts
 from tests.pdfua import assert_tagged
 
 TODAY = dt.date(2026, 3, 2)
@@ -42,13 +41,7 @@ LONG_WORDS = (
 
 
 def _texts(coordinator: Any, version: Any, context: str) -> None:
-    texts_services.save_texts(
-        version.certification,
-        revision=0,
-        data=texts_services.TextsInput(values={"context_and_opportunity": context}, jury={}),
-        by=coordinator,
-    )
-    db.session.commit()
+    write_texts(version, {"context_and_opportunity": context}, by=coordinator)
 
 
 def _cohort_ids(version: Any) -> list[int]:

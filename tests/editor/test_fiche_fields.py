@@ -32,6 +32,19 @@ def post_identity(client: Any, draft: FrameworkVersion, **changes: str) -> Any:
     return client.post(f"/edition/{draft.id}/identite", data=data)
 
 
+def post_modality(client: Any, version_id: int, criterion: Any, modality: Any) -> Any:
+    """Save `criterion` as it is, evaluated by `modality`."""
+    return client.post(
+        f"/edition/{version_id}/critere/{criterion.id}",
+        data={
+            "code": criterion.code,
+            "statement": criterion.statement,
+            "modality_ids": str(modality.id),
+            "revision": criterion.revision,
+        },
+    )
+
+
 def test_identity_fields_are_saved_and_exported(client: Any, draft: FrameworkVersion) -> None:
     assert post_identity(client, draft).status_code == 302
     cert = document(draft.id)["certification"]
@@ -111,15 +124,7 @@ def test_bloc_validity_and_criterion_modalities(client: Any, draft: FrameworkVer
     criterion = item(reload(draft.id), "critere", "C1.1.a")
     page = client.get(f"/edition/{draft.id}/critere/{criterion.id}").get_data(as_text=True)
     assert "M1.1 — Mise en situation professionnelle" in page
-    response = client.post(
-        f"/edition/{draft.id}/critere/{criterion.id}",
-        data={
-            "code": "C1.1.a",
-            "statement": criterion.statement,
-            "modality_ids": str(modality.id),
-            "revision": criterion.revision,
-        },
-    )
+    response = post_modality(client, draft.id, criterion, modality)
     assert response.status_code == 302
     criteria = document(draft.id)["blocs"][0]["competencies"][0]["criteria"]
     assert criteria[0]["modalities"] == ["M1.1"]
@@ -164,15 +169,7 @@ def test_a_criterion_takes_only_its_blocs_modalities(
     other = item(version, "modalite", "M2.1")
     page = client.get(f"/edition/{version.id}/critere/{criterion.id}").get_data(as_text=True)
     assert "M2.1" not in page  # only BC01's modalities are offered
-    response = client.post(
-        f"/edition/{version.id}/critere/{criterion.id}",
-        data={
-            "code": "C1.1.a",
-            "statement": criterion.statement,
-            "modality_ids": str(other.id),
-            "revision": criterion.revision,
-        },
-    )
+    response = post_modality(client, version.id, criterion, other)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<a href=\"#modality_ids\">Modalités d'évaluation qui l'évaluent</a>" in html

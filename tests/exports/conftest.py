@@ -19,6 +19,7 @@ from app.cohorts.models import (
     Sex,
 )
 from app.people.models import Organisation, Role
+from tests.factories import new_cohort
 
 CLIENT_ID = "03BHY312"
 CONTRACT_ID = "MCFCER000775"
@@ -55,15 +56,15 @@ def make_cohort(db_session: Any, organisation: Organisation, version: Any) -> An
         org: Organisation | None = None,
         on: Any = None,
     ) -> Cohort:
-        cohort = Cohort(
-            name=name,
-            organisation=org or organisation,
-            version=on or version,
+        cohort = new_cohort(
+            db_session,
+            org or organisation,
+            on or version,
+            name,
             start_date=dt.date(2025, 3, 10),
             end_date=dt.date(2025, 12, 12),
             access_route=route,
         )
-        db_session.add(cohort)
         db_session.flush()
         return cohort
 

@@ -17,6 +17,7 @@ from app.people.models import Organisation, OrganisationKind
 from app.settings.models import CertifierSettings
 from exports.accrochage import NAMESPACE, validation_errors
 from tests.exports.conftest import CLIENT_ID, Pilot
+from tests.factories import MINI_CERTIFIER, new_organisation
 
 NS = {"cpf": NAMESPACE}
 
@@ -24,12 +25,7 @@ NS = {"cpf": NAMESPACE}
 @pytest.fixture
 def certifier(db_session: Any) -> Organisation:
     """The certifier the small référentiel names ("Organisme d'essai")."""
-    org = Organisation(
-        name="Organisme d'essai", siret="44789845200001", kind=OrganisationKind.CERTIFIER
-    )
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, kind=OrganisationKind.CERTIFIER, **MINI_CERTIFIER)
 
 
 @pytest.fixture

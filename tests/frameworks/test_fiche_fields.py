@@ -15,6 +15,7 @@ from app.frameworks import codes, documents, services
 from app.frameworks.models import Certification
 from exports.fiche import build_fiche, validation_errors
 from exports.fiche_reading import parse_fiches
+from tests.factories import fiche_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,26 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def full_doc(mini_doc: dict[str, Any]) -> dict[str, Any]:
     """The small référentiel with every field of the fiche filled."""
-    doc = copy.deepcopy(mini_doc)
-    cert = doc["certification"]
-    cert["rncp_number"] = "RNCP40123"
-    cert["certifier"]["siret"] = "52923713600005"
-    cert["code_labels"] = {"42806": "Animation réseau"}
-    cert["objectives_context"] = "Les coopérations se multiplient.\nElles manquent de métiers."
-    cert["sectors"] = "Associations et SCIC\nCollectivités territoriales"
-    cert["job_types"] = "Animateur·rice de coopération"
-    cert["entry_prerequisites"] = "Deux ans d'expérience dans l'animation de projets"
-    cert["validation_prerequisites"] = "Valider le bloc BC01"
-    cert["regulations"] = {"regulated": False}
-    cert["partners"] = [
-        {"name": "Savoir Devenir", "siret": "52923713600005", "habilitation": "train"}
-    ]
-    bloc = doc["blocs"][0]
-    bloc["validation_rule"] = "Tous les critères du bloc acquis, décision du jury"
-    bloc["validity"] = {"unlimited": True}
-    for comp in bloc["competencies"]:
-        for criterion in comp["criteria"]:
-            criterion["modalities"] = ["M1.1"]
+    doc = fiche_doc(mini_doc, certifier_siret="52923713600005")
+    doc["certification"]["rncp_number"] = "RNCP40123"
     return doc
 
 

@@ -124,13 +124,18 @@ def test_an_uncovered_criterion_is_refused_with_file_line_and_field(
     runner: Any, tmp_path: Path
 ) -> None:
     text = path_of("CTA", "2026-12").read_text(encoding="utf-8")
+
+    def validate(name: str, lines: list[str]) -> tuple[Path, Any]:
+        """Write `lines` to `name` and validate it: the path and the command's result."""
+        path = tmp_path / name
+        path.write_text("".join(lines), encoding="utf-8")
+        return path, runner.invoke(args=["referentiel", "validate", str(path)])
+
     lines = text.splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.strip() == "- code: C1.2.c")
     assert lines[at + 2].strip().startswith("modalities:")
     del lines[at + 2]
-    broken = tmp_path / "sans-modalite.yaml"
-    broken.write_text("".join(lines), encoding="utf-8")
-    result = runner.invoke(args=["referentiel", "validate", str(broken)])
+    broken, result = validate("sans-modalite.yaml", lines)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"{broken}:{at + 1}: critère C1.2.c : aucune modalité d'évaluation ne l'évalue "
@@ -139,9 +144,7 @@ def test_an_uncovered_criterion_is_refused_with_file_line_and_field(
 
     lines = text.splitlines(keepends=True)
     lines[at + 2] = lines[at + 2].replace("[M1.1]", "[M1.1, M2.1]")
-    other = tmp_path / "autre-bloc.yaml"
-    other.write_text("".join(lines), encoding="utf-8")
-    result = runner.invoke(args=["referentiel", "validate", str(other)])
+    other, result = validate("autre-bloc.yaml", lines)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"{other}:{at + 3}: critère C1.2.c : « M2.1 » n'est pas une modalité d'évaluation du "

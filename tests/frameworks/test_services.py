@@ -18,6 +18,7 @@ from app.frameworks.models import (
     VersionStatus,
 )
 from tests.conftest import REAL_FILES
+from tests.factories import doc_variant
 
 
 def test_import_stores_everything(create_version: Any, db_session: Any) -> None:
@@ -165,8 +166,7 @@ def test_database_constraints(create_version: Any, db_session: Any) -> None:
 
 def test_diff(create_version: Any, mini_doc: dict[str, Any]) -> None:
     create_version(publish=True)
-    doc = copy.deepcopy(mini_doc)
-    doc["version"]["label"] = "v2"
+    doc = doc_variant(mini_doc, label="v2")
     comp = doc["blocs"][0]["competencies"]
     comp[0]["statement"] = "Préparer une réunion afin de faciliter la décision partagée"
     comp[1]["criteria"].pop()

@@ -146,32 +146,6 @@ def test_the_job_held_with_its_rome_code(
     assert "K1802" in page and "Chargée de mission coopération" in page
 
 
-@pytest.mark.parametrize(
-    ("fields", "field", "message"),
-    [
-        ({"situation": "target_job", "rome_code": "Z9999"}, "rome_code", "lettre de A à N"),
-        ({"situation": "target_job", "rome_code": "K18"}, "rome_code", "lettre de A à N"),
-        ({"situation": "job_seeking", "job_title": "Coordinatrice"}, "job_title", "en emploi"),
-        ({"situation": "studying", "working_time": "full_time"}, "working_time", "en emploi"),
-    ],
-)
-def test_the_job_is_checked(
-    certified: Pilot,
-    db_session: Any,
-    client: Any,
-    login: Any,
-    fields: dict[str, str],
-    field: str,
-    message: str,
-) -> None:
-    login(certified.coordinator)
-    response = _post(client, _url(certified), answered_on="2026-06-20", **fields)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert f'id="{field}-errors"' in page and message in page
-    assert _answers(db_session) == []
-
-
 def test_the_situation_before_the_training(
     certified: Pilot, db_session: Any, client: Any, login: Any
 ) -> None:
@@ -240,37 +214,78 @@ def test_concurrent_answer_refused(
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        (
+        pytest.param(
             {"situation": "job_seeking", "contract_type": "cdi", "answered_on": "2026-06-20"},
             "contract_type",
             "ne s&#39;indique que pour une personne en emploi",
+            id="contract-without-a-job",
         ),
-        (
+        pytest.param(
             {"situation": "target_job", "answered_on": ""},
             "answered_on",
             "Indiquez la date de la réponse.",
+            id="no-date",
         ),
-        (
+        pytest.param(
             {"situation": "target_job", "answered_on": "2025-01-01"},
             "answered_on",
             "précède la certification",
+            id="date-before-certification",
         ),
-        ({"situation": "target_job", "answered_on": "2999-01-01"}, "answered_on", "dans le futur"),
-        ({"situation": "", "answered_on": "2026-06-20"}, "situation", "Choisissez la situation"),
-        (
+        pytest.param(
+            {"situation": "target_job", "answered_on": "2999-01-01"},
+            "answered_on",
+            "dans le futur",
+            id="date-in-the-future",
+        ),
+        pytest.param(
+            {"situation": "", "answered_on": "2026-06-20"},
+            "situation",
+            "Choisissez la situation",
+            id="no-situation",
+        ),
+        pytest.param(
             {"situation": "retired", "answered_on": "2026-06-20"},
             "situation",
             "N&#39;est pas un choix valide",
+            id="unknown-situation",
         ),
-        (
+        pytest.param(
             {"situation": "target_job", "contract_type": "stage", "answered_on": "2026-06-20"},
             "contract_type",
             "N&#39;est pas un choix valide",
+            id="unknown-contract",
         ),
-        (
+        pytest.param(
             {"situation": "target_job", "answered_on": "20/06/2026x"},
             "answered_on",
             "N&#39;est pas une date valide",
+            id="not-a-date",
+        ),
+        # The job itself: a ROME code's shape, and job details only for someone in a job.
+        pytest.param(
+            {"situation": "target_job", "rome_code": "Z9999", "answered_on": "2026-06-20"},
+            "rome_code",
+            "lettre de A à N",
+            id="rome-code-letter-after-N",
+        ),
+        pytest.param(
+            {"situation": "target_job", "rome_code": "K18", "answered_on": "2026-06-20"},
+            "rome_code",
+            "lettre de A à N",
+            id="rome-code-too-short",
+        ),
+        pytest.param(
+            {"situation": "job_seeking", "job_title": "Coordinatrice", "answered_on": "2026-06-20"},
+            "job_title",
+            "en emploi",
+            id="job-title-without-a-job",
+        ),
+        pytest.param(
+            {"situation": "studying", "working_time": "full_time", "answered_on": "2026-06-20"},
+            "working_time",
+            "en emploi",
+            id="working-time-without-a-job",
         ),
     ],
 )

@@ -20,7 +20,7 @@ from app.jury import closing
 from app.jury import services as jury
 from app.jury.models import Decision, JuryPresentation, JurySession
 from app.people.models import Organisation, OrganisationKind, Role, User
-from tests.factories import BC02
+from tests.factories import BC02, new_cohort
 
 LEARNER_NAMES = ["Élodie Brûlé-L'Hôte", "Zoé N'Diaye", "Jean-Marc Œuvray"]
 
@@ -95,27 +95,22 @@ def build_pilot(
     )
     learners = [create_user(Role.LEARNER, name=name) for name in LEARNER_NAMES]
     outsider = create_user(Role.LEARNER, name="Octave Dehors")
-    cohort = Cohort(
-        name="Promotion 2025 – Lyon",
-        organisation=organisation,
-        version=version,
-        start_date=dt.date(2025, 1, 6),
-        end_date=dt.date(2025, 12, 19),
-        access_route=AccessRoute.CONTINUING_TRAINING,
-        trainers=[trainer],
+    dates = {"start_date": dt.date(2025, 1, 6), "end_date": dt.date(2025, 12, 19)}
+    cohort = new_cohort(
+        db_session, organisation, version, "Promotion 2025 – Lyon", [trainer], **dates
     )
-    other_cohort = Cohort(
-        name="Promotion 2025 – Lille",
-        organisation=other_organisation,
-        version=version,
-        start_date=dt.date(2025, 1, 6),
-        end_date=dt.date(2025, 12, 19),
+    other_cohort = new_cohort(
+        db_session,
+        other_organisation,
+        version,
+        "Promotion 2025 – Lille",
+        [other_trainer],
         access_route=AccessRoute.VAE,
-        trainers=[other_trainer],
+        **dates,
     )
     enrolments = [Enrolment(cohort=cohort, learner=learner) for learner in learners]
     outsider_enrolment = Enrolment(cohort=other_cohort, learner=outsider)
-    db_session.add_all([cohort, other_cohort, *enrolments, outsider_enrolment])
+    db_session.add_all([*enrolments, outsider_enrolment])
     db_session.commit()
     return Pilot(
         version=version,
@@ -211,3 +206,19 @@ def close(pilot: Pilot, jury_session: JurySession, by: User | None = None) -> li
         if missing:
             jury.record_decisions(presentation, pilot.version, missing, pilot.coordinator)
     return closing.close_session(jury_session, pilot.version, by or pilot.coordinator)
+
+
+def close_jury(
+    db_session: Any,
+    pilot: Pilot,
+    enrolment: Enrolment,
+    on: dt.date = dt.date(2026, 3, 12),
+    **choices: Decision | tuple[Decision | None, str],
+) -> JurySession:
+    """Open a jury session, present `enrolment`, record `choices` by bloc code, close it."""
+    jury_session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
+    decide(pilot, jury_session, enrolment, **choices)
+    db_session.flush()
+    close(pilot, jury_session)
+    db_session.commit()
+    return jury_session

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.access import cohort_query
 from app.assessment.progress import validated_blocs
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import AccessRoute, Enrolment, EnrolmentStatus
 from app.jury import services as jury
 from app.jury.models import BlocDecision, Decision
 from app.people.models import AuditEvent
+from tests.factories import new_cohort
 from tests.jury.factories import (
     Pilot,
     close,
@@ -289,16 +290,11 @@ def test_present_rules(
     db_session.rollback()
     mini_doc["version"]["label"] = "v2"
     v2 = create_version(mini_doc, publish=True)
-    elsewhere = Cohort(
-        name="Promotion v2",
-        organisation=pilot.organisation,
-        version=v2,
-        start_date=dt.date(2026, 1, 5),
-        end_date=dt.date(2026, 12, 18),
-        access_route=AccessRoute.APPRENTICESHIP,
+    elsewhere = new_cohort(  # over 2026
+        db_session, pilot.organisation, v2, "Promotion v2", access_route=AccessRoute.APPRENTICESHIP
     )
     enrolment = Enrolment(cohort=elsewhere, learner=pilot.learners[2])
-    db_session.add_all([elsewhere, enrolment])
+    db_session.add(enrolment)
     db_session.commit()
     with pytest.raises(jury.JuryError):
         jury.present(session, [enrolment], pilot.coordinator)

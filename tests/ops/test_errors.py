@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.errors import MAX_ID
-from tests.conftest import IsolatedClient
+from tests.test_access_matrix import _client_for
 
 HUGE = 10**20
 # Sample values for the URL parameters that are not ids.
@@ -53,16 +53,6 @@ def everyone(create_user: Any, organisation: Any, version: Any) -> Any:
     return create_user("coordinator", "trainer", "learner", "jury", organisations=[organisation])
 
 
-def _client(app: Flask, user: Any | None) -> IsolatedClient:
-    app.test_client_class = IsolatedClient
-    client = app.test_client()
-    if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    return client
-
-
 def _call(client: Any, method: str, url: str) -> int:
     response = client.get(url) if method == "GET" else client.post(url, data={})
     response.get_data()
@@ -79,7 +69,7 @@ def test_every_id_parameter_is_walked(app: Flask) -> None:
 
 @pytest.mark.parametrize("value", [HUGE, 2**63, MAX_ID + 1])
 def test_ids_beyond_the_integer_range_are_not_found(app: Flask, everyone: Any, value: int) -> None:
-    client = _client(app, everyone)
+    client = _client_for(app, everyone)
     answers = {
         f"{method} {_url(app, endpoint, ints, value)}": _call(
             client, method, _url(app, endpoint, ints, value)
@@ -94,7 +84,7 @@ def test_the_largest_id_reaches_the_database_without_error(
 ) -> None:
     """MAX_ID passes the converter: every view must look it up and answer 4xx, never 500,
     and never lean on the handler of values the database refuses."""
-    client = _client(app, everyone)
+    client = _client_for(app, everyone)
     answers = {}
     for endpoint, _rule, method, ints in _int_routes(app):
         url = _url(app, endpoint, ints, MAX_ID)
@@ -114,7 +104,7 @@ def test_the_largest_id_reaches_the_database_without_error(
     ],
 )
 def test_huge_numbers_in_the_query_string(app: Flask, everyone: Any, url: str) -> None:
-    assert _call(_client(app, everyone), "GET", url) < 500
+    assert _call(_client_for(app, everyone), "GET", url) < 500
 
 
 # --- the database is down --------------------------------------------------------------------

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.db import db
-from tests.test_access_matrix import ROLES, World, _client_for, _url, build_world, routes
+from tests import test_access_matrix
+from tests.test_access_matrix import ROLES, World, _client_for, _url, routes
 
 LONG_TEXT = "a" * 600
 LONG_EMAIL = "a" * 300 + "@exemple.fr"
@@ -27,13 +28,7 @@ TEXT_TYPES = {"text", "search", "tel", "url", "password", ""}
 # Buttons that end the walk's own sessions or freeze what later forms edit.
 SKIPPED_ACTIONS = ("/deconnexion", "/desactiver", "/effacement", "/publier", "/retirer")
 
-
-@pytest.fixture
-def world(
-    app: Flask, db_session: Any, create_user: Any, create_version: Any, mini_doc: Any, tmp_path: Any
-) -> World:
-    app.config["EVIDENCE_DIR"] = tmp_path / "evidence"
-    return build_world(app, db_session, create_user, create_version, mini_doc)
+world = test_access_matrix.world  # the fixture, shared with the access matrix
 
 
 def _hostile_values(form: Any) -> dict[str, str]:

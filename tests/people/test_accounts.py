@@ -11,6 +11,7 @@ from flask import Flask
 
 from app.people.models import AuditEvent, Role, User
 from tests.factories import link_in, read_mails
+from tests.people.conftest import invite
 
 
 @pytest.fixture
@@ -73,14 +74,8 @@ def test_list_shows_only_accounts_wholly_of_my_organisations(
 def test_invite_creates_an_inactive_account_and_sends_the_link(
     client: Any, coordinator: User, orgs: tuple[Any, Any], outbox: Path, db_session: Any
 ) -> None:
-    response = client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "  Anne-Sophie d'Arc  ",
-            "email": "AS.Darc@Exemple.fr",
-            "roles": ["learner"],
-            "organisations": [str(orgs[0].id)],
-        },
+    response = invite(
+        client, orgs[0], full_name="  Anne-Sophie d'Arc  ", email="AS.Darc@Exemple.fr"
     )
     assert response.status_code == 302 and response.headers["Location"] == "/comptes"
     user = db_session.scalar(sa.select(User).where(User.email == "as.darc@exemple.fr"))
@@ -127,14 +122,7 @@ def test_invite_refuses_bad_input(
 ) -> None:
     create_user("learner", email="deja@exemple.fr")
     before = db_session.scalar(sa.select(sa.func.count(User.id)))
-    form = {
-        "full_name": "Marie Curie",
-        "email": "marie@exemple.fr",
-        "roles": ["learner"],
-        "organisations": [str(orgs[0].id)],
-        **data,
-    }
-    response = client.post("/comptes/inviter", data=form)
+    response = invite(client, orgs[0], **data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert message in html
@@ -146,15 +134,7 @@ def test_invite_refuses_bad_input(
 def test_invite_into_someone_elses_organisation_is_refused(
     client: Any, coordinator: User, orgs: tuple[Any, Any], outbox: Path, db_session: Any
 ) -> None:
-    response = client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "Marie Curie",
-            "email": "marie@exemple.fr",
-            "roles": ["learner"],
-            "organisations": [str(orgs[1].id)],
-        },
-    )
+    response = invite(client, orgs[1])
     assert response.status_code == 200
     assert db_session.scalar(sa.select(User).where(User.email == "marie@exemple.fr")) is None
 
@@ -162,15 +142,7 @@ def test_invite_into_someone_elses_organisation_is_refused(
 def test_html_in_a_name_is_shown_escaped(
     client: Any, coordinator: User, orgs: tuple[Any, Any], outbox: Path
 ) -> None:
-    client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "<script>alert('x')</script>",
-            "email": "x@exemple.fr",
-            "roles": ["learner"],
-            "organisations": [str(orgs[0].id)],
-        },
-    )
+    invite(client, orgs[0], full_name="<script>alert('x')</script>", email="x@exemple.fr")
     html = client.get("/comptes").get_data(as_text=True)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
@@ -233,15 +205,7 @@ def test_accounts_without_organisation_belong_to_nobody(
 def test_reenabling_someone_who_never_accepted_sends_a_new_invitation(
     client: Any, coordinator: User, orgs: tuple[Any, Any], outbox: Path, db_session: Any
 ) -> None:
-    client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "Marie Curie",
-            "email": "marie@exemple.fr",
-            "roles": ["learner"],
-            "organisations": [str(orgs[0].id)],
-        },
-    )
+    invite(client, orgs[0])
     user = db_session.scalar(sa.select(User).where(User.email == "marie@exemple.fr"))
     client.post(f"/comptes/{user.id}/desactiver")  # cancels the invitation
     first = link_in(read_mails(outbox)[0])

@@ -13,7 +13,7 @@ from flask import Flask
 from app.db import utcnow
 from app.people.models import AuditEvent, OneTimeToken, TokenPurpose, User
 from tests.factories import link_in, read_mails
-from tests.people.conftest import NEW_PASSWORD, PASSWORD
+from tests.people.conftest import NEW_PASSWORD, PASSWORD, invite
 
 INVALID = "Ce lien n'est plus valable"
 
@@ -25,14 +25,12 @@ def invited(
     """A person invited through the page; returns them and the path of their link."""
     org = create_org("Le Labo de l'ESS")
     login(create_user("coordinator", organisations=[org], name="Claire Coord"))
-    response = client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "Élodie N'Diaye-Martin",
-            "email": "Elodie@Exemple.fr",
-            "roles": ["trainer", "jury"],
-            "organisations": [str(org.id)],
-        },
+    response = invite(
+        client,
+        org,
+        full_name="Élodie N'Diaye-Martin",
+        email="Elodie@Exemple.fr",
+        roles=["trainer", "jury"],
     )
     assert response.status_code == 302
     client.post("/deconnexion")

@@ -16,7 +16,7 @@ from app.db import db
 from app.jobs import queue
 from app.jobs.models import Job
 from tests.factories import link_in, read_mails
-from tests.people.conftest import NEW_PASSWORD, PASSWORD
+from tests.people.conftest import NEW_PASSWORD, PASSWORD, invite
 
 SITE = "https://certification.example.org"
 FORGED = {"Host": "evil.example"}
@@ -68,14 +68,12 @@ def test_an_invitation_asked_with_a_forged_host_mails_the_configured_address(
     coordinator = create_user("coordinator", organisations=[org])
     with client.session_transaction(base_url=EVIL) as session:  # the cookie of that host
         session["_user_id"] = coordinator.get_id()
-    response = client.post(
-        "/comptes/inviter",
-        data={
-            "full_name": "Inès Invitée",
-            "email": "ines@exemple.fr",
-            "roles": ["trainer"],
-            "organisations": [str(org.id)],
-        },
+    response = invite(
+        client,
+        org,
+        full_name="Inès Invitée",
+        email="ines@exemple.fr",
+        roles=["trainer"],
         base_url=EVIL,
     )
     assert response.status_code == 302

@@ -12,9 +12,10 @@ from flask import Flask
 
 from app.assessment.evidence import attach, check_upload, stored_path
 from app.assessment.models import EvidenceFile
-from app.cohorts.models import AccessRoute, Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.insertion.models import Horizon, Situation, SurveyAnswer
 from app.people.models import AuditEvent, User
+from tests.factories import count_rows, new_cohort
 
 PDF = b"%PDF-1.4\n% preuve\n%%EOF\n"
 NOW = dt.datetime.now(dt.UTC)
@@ -42,17 +43,15 @@ def cohorts(db_session: Any, version: Any, organisation: Any, create_user: Any) 
     trainer = create_user("trainer", organisations=[organisation])
 
     def cohort(name: str, end: dt.date) -> Cohort:
-        made = Cohort(
-            name=name,
-            organisation=organisation,
-            version=version,
+        return new_cohort(
+            db_session,
+            organisation,
+            version,
+            name,
+            [trainer],
             start_date=end - dt.timedelta(days=200),
             end_date=end,
-            access_route=AccessRoute.CONTINUING_TRAINING,
-            trainers=[trainer],
         )
-        db_session.add(made)
-        return made
 
     old = cohort("Promotion 2021", (NOW - dt.timedelta(days=1500)).date())
     recent = cohort("Promotion en cours", (NOW + dt.timedelta(days=100)).date())
@@ -64,10 +63,6 @@ def run(runner: Any, *args: str) -> Any:
     result = runner.invoke(args=["retention", "apply", *args])
     assert result.exit_code == 0, result.output
     return result
-
-
-def count(db_session: Any, model: Any) -> int:
-    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_survey_answers_past_their_period(
@@ -93,7 +88,7 @@ def test_survey_answers_past_their_period(
     assert "simulation" in dry.output
     assert "réponses à l'enquête d'insertion : 1000 jours" in dry.output
     assert f"réponse n° {old_id}" in dry.output and f"réponse n° {recent_id}" not in dry.output
-    assert count(db_session, SurveyAnswer) == 2
+    assert count_rows(db_session, SurveyAnswer) == 2
     assert not db_session.scalar(
         sa.select(AuditEvent.id).where(AuditEvent.action == "retention.apply")
     )
@@ -126,7 +121,7 @@ def test_evidence_files_after_their_cohort_ended(
     dry = run(runner)
     assert f"pièce n° {files['old'].id}" in dry.output
     assert f"pièce n° {files['recent'].id}" not in dry.output
-    assert all(p.is_file() for p in paths.values()) and count(db_session, EvidenceFile) == 2
+    assert all(p.is_file() for p in paths.values()) and count_rows(db_session, EvidenceFile) == 2
 
     run(runner, "--execute")
     db_session.expire_all()
@@ -144,7 +139,7 @@ def test_audit_entries_past_their_period(runner: Any, db_session: Any, periods: 
 
     dry = run(runner)
     assert f"entrée n° {entries[0].id} (test)" in dry.output
-    assert count(db_session, AuditEvent) == 2
+    assert count_rows(db_session, AuditEvent) == 2
 
     run(runner, "--execute")
     db_session.expire_all()

@@ -4,7 +4,8 @@ their history, comments, evaluation sessions, closed jury decisions."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,10 +15,10 @@ from app.assessment.recording import NewResult, record_results
 from app.cohorts.models import Enrolment
 from app.db import utcnow
 from app.frameworks.models import Criterion, ScaleLevel
-from app.jury.models import Decision, JurySession
+from app.jury.models import JurySession
 from app.people.models import User
 from tests.jury import factories
-from tests.jury.factories import Pilot, close, decide, open_session
+from tests.jury.factories import Pilot, close_jury
 
 pilot = factories.pilot  # the fixture, shared with the jury tests
 
@@ -96,23 +97,9 @@ def comment(db_session: Any):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def closed_jury(db_session: Any):  # type: ignore[no-untyped-def]
-    """Open a jury session, present `enrolment`, record `choices` by bloc code, close it."""
-
-    def run(
-        pilot: Pilot,
-        enrolment: Enrolment,
-        on: dt.date = dt.date(2026, 3, 12),
-        **choices: Decision | tuple[Decision | None, str],
-    ) -> JurySession:
-        session = open_session(db_session, pilot, on=on, enrolments=[enrolment])
-        decide(pilot, session, enrolment, **choices)
-        db_session.flush()
-        close(pilot, session)
-        db_session.commit()
-        return session
-
-    return run
+def closed_jury(db_session: Any) -> Callable[..., JurySession]:
+    """close_jury() (tests/jury/factories.py) in the test's session."""
+    return partial(close_jury, db_session)
 
 
 @pytest.fixture

@@ -311,29 +311,26 @@ def test_two_enrolments_two_sections(
     assert "Promotion 2025 – Lille" in history
 
 
+# The learner's own pages.
+LEARNER_URLS = (
+    "/me",
+    "/me/historique",
+    "/me/attestation.pdf",
+    "/me/donnees",
+    "/me/donnees.json",
+    "/me/donnees.html",
+)
+
+
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.TRAINER, Role.JURY])
 def test_other_roles_are_refused(client: Any, login: Any, create_user: Any, role: Role) -> None:
     login(create_user(role))
-    for url in (
-        "/me",
-        "/me/historique",
-        "/me/attestation.pdf",
-        "/me/donnees",
-        "/me/donnees.json",
-        "/me/donnees.html",
-    ):
+    for url in LEARNER_URLS:
         assert client.get(url).status_code == 403, url
 
 
 def test_anonymous_is_sent_to_login(client: Any) -> None:
-    for url in (
-        "/me",
-        "/me/historique",
-        "/me/attestation.pdf",
-        "/me/donnees",
-        "/me/donnees.json",
-        "/me/donnees.html",
-    ):
+    for url in LEARNER_URLS:
         response = client.get(url)
         assert response.status_code == 302 and "/connexion" in response.location, url
 

@@ -3,14 +3,14 @@ number of blocs and of enrolments."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
 from app.assessment.models import EvaluationSession
-from app.cohorts.models import AccessRoute, Cohort, Enrolment
+from app.cohorts.models import AccessRoute, Enrolment
 from app.jury.models import Decision
 from app.people.models import Role
+from tests.factories import doc_variant, new_cohort
 from tests.jury.factories import Pilot
 from tests.progress.conftest import criterion, level
 
@@ -94,20 +94,20 @@ def test_same_count_for_one_bloc_or_three_and_for_more_enrolments(
     db_session: Any,
     count_queries: Any,
 ) -> None:
-    doc = copy.deepcopy(mini_doc)
-    doc["certification"]["code"] = "UNBLOC"
+    doc = doc_variant(mini_doc, code="UNBLOC")
     one_bloc = create_version(doc, publish=True)
     assert len(one_bloc.blocs) == 1 and len(pilot.version.blocs) == 3
-    small = Cohort(
-        name="Promotion à un bloc",
-        organisation=pilot.organisation,
-        version=one_bloc,
+    solo = create_user(Role.LEARNER, name="Sacha Seul")
+    small = new_cohort(
+        db_session,
+        pilot.organisation,
+        one_bloc,
+        "Promotion à un bloc",
         start_date=dt.date(2025, 1, 6),
         end_date=dt.date(2025, 12, 19),
         access_route=AccessRoute.VAE,
     )
-    solo = create_user(Role.LEARNER, name="Sacha Seul")
-    db_session.add_all([small, Enrolment(cohort=small, learner=solo)])
+    db_session.add(Enrolment(cohort=small, learner=solo))
     db_session.commit()
     grade(pilot.enrolments[0], [(criterion(pilot, "C1.1.a"), level(pilot, "A"))], pilot.trainer)
 

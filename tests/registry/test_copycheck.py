@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.frameworks import services
 from app.registry import copycheck
 from app.registry.copycheck import Statement
 from tests.conftest import REAL_FILES
 
+Check = Callable[[list[Statement]], list[copycheck.Flag]]
+
+
+@pytest.fixture
+def check(db_session: Any, load_register: Any, register_a: Path) -> Check:
+    """copycheck.check() against register A, loaded."""
+    load_register(register_a)
+    return partial(copycheck.check, db_session)
+
 
 def test_a_competency_copied_with_three_words_changed_is_flagged_with_its_fiche(
-    db_session: Any, load_register: Any, register_a: Path
+    check: Check,
 ) -> None:
-    load_register(register_a)
     copied = Statement(
         "C2.3",
         "competency",
@@ -23,7 +35,7 @@ def test_a_competency_copied_with_three_words_changed_is_flagged_with_its_fiche(
         "Mener des entretiens avec les élus, les associations et les habitants du territoire "
         "afin d'identifier les dynamiques de coopération existantes",
     )
-    flags = copycheck.check(db_session, [copied])
+    flags = check([copied])
     assert len(flags) == 1
     flag = flags[0]
     assert flag.fiche_number == "RNCP34001"
@@ -37,21 +49,19 @@ def test_a_competency_copied_with_three_words_changed_is_flagged_with_its_fiche(
 
 
 def test_a_copy_inside_a_longer_statement_is_flagged(
-    db_session: Any, load_register: Any, register_a: Path
+    check: Check,
 ) -> None:
-    load_register(register_a)
     inside = Statement(
         "C1.1",
         "competency",
         "Formaliser les engagements réciproques des partenaires dans une convention de coopération",
     )
-    assert [f.fiche_number for f in copycheck.check(db_session, [inside])] == ["RNCP34001"]
+    assert [f.fiche_number for f in check([inside])] == ["RNCP34001"]
 
 
 def test_a_shared_stock_phrase_is_not_a_copy(
-    db_session: Any, load_register: Any, register_a: Path
+    check: Check,
 ) -> None:
-    load_register(register_a)
     own = Statement(
         "C3.1",
         "competency",
@@ -59,13 +69,12 @@ def test_a_shared_stock_phrase_is_not_a_copy(
         "partagée d'une coopération entre habitants, élus et associations",
     )
     short = Statement("BC02", "bloc", "Animer un réseau d'acteurs")  # word for word, but short
-    assert copycheck.check(db_session, [own, short]) == []
+    assert check([own, short]) == []
 
 
 def test_the_shipped_referentiels_copy_nothing_from_the_register(
-    db_session: Any, load_register: Any, register_a: Path
+    check: Check,
 ) -> None:
-    load_register(register_a)
     for path in REAL_FILES:
         from app.frameworks import documents
 
@@ -73,4 +82,4 @@ def test_the_shipped_referentiels_copy_nothing_from_the_register(
         statements = copycheck.version_statements(version)
         assert len(statements) > 80
         assert {s.kind for s in statements} == {"activity", "bloc", "competency", "criterion"}
-        assert copycheck.check(db_session, statements) == []
+        assert check(statements) == []

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.people.models import AuditEvent, Organisation, OrganisationKind
 from app.settings.models import CertifierSettings
+from tests.factories import new_organisation
 
 URL = "/parametres"
 GOOD = {
@@ -21,18 +22,14 @@ GOOD = {
 
 @pytest.fixture
 def certifier(db_session: Any) -> Organisation:
-    org = Organisation(name="Le Labo de l'ESS", kind=OrganisationKind.CERTIFIER)
-    db_session.add(org)
-    db_session.commit()
-    return org
+    return new_organisation(db_session, "Le Labo de l'ESS", OrganisationKind.CERTIFIER)
 
 
 @pytest.fixture
 def other_certifier(db_session: Any) -> Organisation:
-    org = Organisation(
-        name="Autre certificateur", siret="88778932900018", kind=OrganisationKind.CERTIFIER
+    org = new_organisation(
+        db_session, "Autre certificateur", OrganisationKind.CERTIFIER, "88778932900018"
     )
-    db_session.add(org)
     db_session.add(
         CertifierSettings(
             organisation=org, accrochage_client_id="ZZZZ9999", accrochage_contract_id="AUTRE-1"
