@@ -1,10 +1,10 @@
 """End-to-end tests in a real browser: Debian's Chromium driven by Playwright.
 
 The real application is served by a background thread on 127.0.0.1 (a free port) from its own
-database, built once per session (per xdist worker) with the demo (`app.demo`: results, a closed jury, a weak
-spot) plus a few results saved through the grid service. The browser tests need committed
-data that a second thread can read, which the rest of the suite's rolled-back transactions
-cannot give. So:
+database, built once per session (once per xdist worker) with the demo (`app.demo`: results, a
+closed jury, a weak spot) plus a few results saved through the grid service. The browser tests
+need committed data that a second thread can read, which the rest of the suite's rolled-back
+transactions cannot give. So:
 
 - by default the database is a SQLite file in a temporary folder;
 - when TEST_DATABASE_URL names a PostgreSQL database (CI), a separate database named after it
