@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean bench bench-load bench-registry i18n-extract i18n-update i18n-check
+.PHONY: install run demo test screenshots test-postgres lint format clean bench bench-load bench-registry i18n-extract i18n-update i18n-check
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ demo: install
 ## TEST_DATABASE_URL is set; each xdist worker gets a database of its own)
 test: install
 	$(BIN)/pytest -n auto
+
+## The browser tests only, saving full-page screenshots of every page they visit (1280 and
+## 375 px, each role) to test-artifacts/screenshots/ for people to look at
+screenshots: install
+	SCREENSHOTS=1 $(BIN)/pytest -n auto tests/browser
 
 ## The same suite against the local PostgreSQL server
 test-postgres: install

@@ -149,36 +149,56 @@ def _driver_sql(sql: str, params: dict[str, Any]) -> str:
 
 
 def floor_save(cells: list[tuple[int, int, int]], assessor_id: int) -> None:
-    """The write floor of a grid save: the same results appended (one multi-row INSERT …
-    RETURNING) and the same heads upserted (one INSERT … ON CONFLICT DO UPDATE), committed.
-    Positional parameters: binding thousands of named ones costs SQLite a search each."""
-    now: Any = utcnow()
-    mark = "%s"
-    if db.engine.dialect.name == "sqlite":
-        now, mark = now.replace(tzinfo=None).isoformat(sep=" "), "?"
-    row = f"({mark}, {mark}, {mark}, {mark}, {mark}, 'bench')"
-    params: list[Any] = []
-    for e, c, level in cells:
-        params += (e, c, level, assessor_id, now)
+    """The write floor of a grid save: the same results appended (one INSERT … RETURNING) and
+    the same heads upserted (one INSERT … ON CONFLICT DO UPDATE), committed. The fastest way
+    each driver takes thousands of rows: on PostgreSQL one array per column, unnested (a
+    multi-row VALUES of 9,000 parameters costs it more to parse and plan than to write); on
+    SQLite a multi-row VALUES of positional parameters (binding thousands of named ones costs
+    SQLite a search each)."""
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(
-        "INSERT INTO results (enrolment_id, criterion_id, level_id, assessor_id, recorded_at,"
-        f" source) VALUES {', '.join([row] * len(cells))}"
-        " RETURNING id, enrolment_id, criterion_id, level_id",
-        params,
-    )
-    heads = cursor.fetchall()
-    row = f"({mark}, {mark}, {mark}, {mark}, false)"
-    params = []
-    for r, e, c, level in heads:
-        params += (e, c, r, level)
-    cursor.execute(
-        "INSERT INTO result_heads (enrolment_id, criterion_id, result_id, level_id, disagreement)"
-        f" VALUES {', '.join([row] * len(heads))} ON CONFLICT (enrolment_id, criterion_id)"
-        " DO UPDATE SET result_id = excluded.result_id, level_id = excluded.level_id,"
-        " disagreement = excluded.disagreement",
-        params,
-    )
+    now: Any = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        enrolments, criteria, levels = (list(column) for column in zip(*cells, strict=True))
+        cursor.execute(
+            "INSERT INTO results (enrolment_id, criterion_id, level_id, assessor_id, recorded_at,"
+            " source) SELECT e, c, l, %s, %s, 'bench'"
+            " FROM unnest(%s::int[], %s::int[], %s::int[]) WITH ORDINALITY AS v(e, c, l, n)"
+            " ORDER BY n RETURNING id, enrolment_id, criterion_id, level_id",
+            (assessor_id, now, enrolments, criteria, levels),
+        )
+        heads = [list(column) for column in zip(*cursor.fetchall(), strict=True)]
+        cursor.execute(
+            "INSERT INTO result_heads (enrolment_id, criterion_id, result_id, level_id,"
+            " disagreement) SELECT e, c, r, l, false"
+            " FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[]) AS v(r, e, c, l)"
+            " ON CONFLICT (enrolment_id, criterion_id) DO UPDATE SET"
+            " result_id = excluded.result_id, level_id = excluded.level_id,"
+            " disagreement = excluded.disagreement",
+            heads,
+        )
+    else:
+        now = now.replace(tzinfo=None).isoformat(sep=" ")
+        row = "(?, ?, ?, ?, ?, 'bench')"
+        params: list[Any] = []
+        for e, c, level in cells:
+            params += (e, c, level, assessor_id, now)
+        cursor.execute(
+            "INSERT INTO results (enrolment_id, criterion_id, level_id, assessor_id, recorded_at,"
+            f" source) VALUES {', '.join([row] * len(cells))}"
+            " RETURNING id, enrolment_id, criterion_id, level_id",
+            params,
+        )
+        params = []
+        for r, e, c, level in cursor.fetchall():
+            params += (e, c, r, level)
+        cursor.execute(
+            "INSERT INTO result_heads (enrolment_id, criterion_id, result_id, level_id,"
+            f" disagreement) VALUES {', '.join(['(?, ?, ?, ?, 0)'] * (len(params) // 4))}"
+            " ON CONFLICT (enrolment_id, criterion_id) DO UPDATE SET"
+            " result_id = excluded.result_id, level_id = excluded.level_id,"
+            " disagreement = excluded.disagreement",
+            params,
+        )
     cursor.close()
     RAW_QUERIES[0] += 2
     db.session.commit()
