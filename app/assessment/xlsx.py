@@ -271,7 +271,11 @@ def cell_inputs(grid_file: GridFile, grid: Grid) -> list[CellInput]:
     if problems:
         raise GridError(problems)
     lookup = level_lookup(grid)
+    # A sheet holds thousands of cells and a handful of distinct texts: each is folded once,
+    # to its level id, None (empty) or, when it is no level, itself.
+    typed: dict[str, int | str | None] = {"": None}
     labels = ", ".join(lvl.label for lvl in grid.levels)
+    letters = [get_column_letter(FIRST_COLUMN + i) for i in range(len(grid.criteria))]
     cells = []
     seen: set[int] = set()
     for number, row in grid_file.rows:
@@ -298,22 +302,22 @@ def cell_inputs(grid_file: GridFile, grid: Grid) -> list[CellInput]:
         for i, crit in enumerate(grid.criteria):
             column = FIRST_COLUMN - 1 + i
             raw = row[column] if column < len(row) else None
-            ref = f"{get_column_letter(column + 1)}{number}"
+            ref = f"{letters[i]}{number}"
             text = "" if raw is None else str(raw)
-            level_id = None
-            if _fold(text):
-                level_id = lookup.get(_fold(text))
-                if level_id is None:
-                    problems.append(
-                        _(
-                            "%(ref)s : « %(value)s » n'est pas un niveau de l'échelle "
-                            "(%(labels)s).",
-                            ref=ref,
-                            value=text,
-                            labels=labels,
-                        )
+            if text not in typed:
+                folded = _fold(text)
+                typed[text] = lookup.get(folded, text) if folded else None
+            level_id = typed[text]
+            if isinstance(level_id, str):  # not a level: what was typed, for the message
+                problems.append(
+                    _(
+                        "%(ref)s : « %(value)s » n'est pas un niveau de l'échelle (%(labels)s).",
+                        ref=ref,
+                        value=level_id,
+                        labels=labels,
                     )
-                    continue
+                )
+                continue
             cells.append(CellInput(enrolment_id, crit.id, level_id, heads[i], ref))
     if problems:
         raise GridError(problems)
