@@ -35,7 +35,7 @@ def test_the_bench_measures_everything(tmp_path: Path) -> None:
             [
                 sys.executable,
                 str(script),
-                *("--size", "tiny", "--runs", "2", "--out", str(out)),
+                *("--size", "tiny", "--runs", "1", "--out", str(out)),
                 *("--docs", str(tmp_path / "benchmarks.md")),
             ],
             env={**os.environ, "DATABASE_URL": url},
