@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher, profiles
+from argon2 import Parameters, PasswordHasher, profiles
 from flask import Flask
 
 from app.db import utcnow
@@ -25,8 +25,8 @@ ELSEWHERE = {"REMOTE_ADDR": "198.51.100.23"}
 class CountingHasher(PasswordHasher):
     """The real Argon2 hasher, counting the passwords it verifies (thread-safe)."""
 
-    def __init__(self) -> None:
-        cost = profiles.CHEAPEST  # the tests' parameters (PASSWORD_HASHING)
+    def __init__(self, cost: Parameters = profiles.CHEAPEST) -> None:
+        """`cost`: the tests' parameters (PASSWORD_HASHING) unless told."""
         super().__init__(
             time_cost=cost.time_cost,
             memory_cost=cost.memory_cost,
