@@ -30,6 +30,19 @@ def _open_the_check(page: Any) -> None:
     assert page.url.endswith("/dossier/CTA/2026-12/verification"), page.url
 
 
+def _fill_from_link(page: Any, criterion: Any, link: str, field_id: str, text: str) -> None:
+    """Follow a gap's link to its field on the dossier's texts page, fill it and save."""
+    criterion.get_by_role("link", name=re.compile(link)).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/dossier/CTA/textes#{field_id}"), page.url
+    field = page.locator(f"#{field_id}")
+    assert field.is_visible()
+    field.fill(text)
+    page.get_by_role("button", name="Enregistrer les textes").click()
+    page.wait_for_load_state()
+    assert "Textes du dossier enregistrés." in page.locator(".flash-success").inner_text()
+
+
 def test_coordinator_follows_the_check_to_fill_what_is_missing(
     new_page: Any, accounts: Any
 ) -> None:
@@ -41,32 +54,25 @@ def test_coordinator_follows_the_check_to_fill_what_is_missing(
     screenshot(page, "verification-avant-depot-1280")
 
     # A text of the dossier: the link leads to its field on the texts page.
-    control.get_by_role("link", name=re.compile("Procédures de contrôle")).click()
-    page.wait_for_load_state()
-    assert page.url.endswith("/dossier/CTA/textes#assessment_procedures"), page.url
-    field = page.locator("#assessment_procedures")
-    assert field.is_visible()
-    field.fill(
+    _fill_from_link(
+        page,
+        control,
+        "Procédures de contrôle",
+        "assessment_procedures",
         "Chaque évaluation est notée par deux évaluateur·rices ; les désaccords sont relevés et "
-        "tranchés avant le jury, l'historique des résultats n'est jamais effacé."
+        "tranchés avant le jury, l'historique des résultats n'est jamais effacé.",
     )
-    page.get_by_role("button", name="Enregistrer les textes").click()
-    page.wait_for_load_state()
-    assert "Textes du dossier enregistrés." in page.locator(".flash-success").inner_text()
 
     # The disability adaptations (criterion 3°): another text, another field of the same page.
     _open_the_check(page)
-    quality = _criterion(page, re.compile("^3° Qualité des référentiels"))
-    quality.get_by_role("link", name=re.compile("Prise en compte du handicap")).click()
-    page.wait_for_load_state()
-    assert page.url.endswith("/dossier/CTA/textes#disability_adaptations"), page.url
-    page.locator("#disability_adaptations").fill(
+    _fill_from_link(
+        page,
+        _criterion(page, re.compile("^3° Qualité des référentiels")),
+        "Prise en compte du handicap",
+        "disability_adaptations",
         "Les épreuves sont aménagées sur demande (temps majoré, supports adaptés, aide humaine), "
-        "après avis du référent handicap de l'organisme."
+        "après avis du référent handicap de l'organisme.",
     )
-    page.get_by_role("button", name="Enregistrer les textes").click()
-    page.wait_for_load_state()
-    assert "Textes du dossier enregistrés." in page.locator(".flash-success").inner_text()
 
     # Back to the check: criterion 4° is ready; 3° keeps only what the register must show.
     _open_the_check(page)
