@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from app.assessment.models import Result, ResultHead
@@ -70,3 +71,23 @@ def test_heads_follow_the_latest_result_and_flag_disagreements(
     assert {r.source for r in rows[-4:]} == {"bench"} and rows[-1].recorded_at == later
     assert rows[-2].recorded_at == then
     assert rows[0].source == "web" and rows[0].session_id is None
+
+
+def test_a_head_can_only_point_at_a_result_of_its_own_cell(
+    make_world: Any, two_blocs_doc: dict[str, Any], db_session: Any
+) -> None:
+    world = make_world(two_blocs_doc)
+    ok = world.levels["A"].id
+    cell = (world.enrolments[0].id, world.criteria[0].id)
+    other = (world.enrolments[1].id, world.criteria[0].id)
+    ids = record_results(
+        [NewResult(*cell, ok, world.trainer_a.id), NewResult(*other, ok, world.trainer_a.id)]
+    )
+    moved = (
+        sa.update(ResultHead)
+        .where(ResultHead.enrolment_id == cell[0], ResultHead.criterion_id == cell[1])
+        .values(result_id=ids[other])
+    )
+    with pytest.raises(sa.exc.IntegrityError), db_session.begin_nested():
+        db_session.execute(moved)
+    assert heads(db_session)[cell][0] == ids[cell]
